@@ -1,0 +1,25 @@
+-- grain: one row per incoming run whose run_id is already stored (from an earlier file).
+-- Shaped as a reject: line, column_name, value, reason.
+with
+
+incoming_runs as (
+    select * from incoming_runs
+),
+
+stored as (
+    select runs.run_id, runs.source_line, source_files.path
+    from runs
+    inner join source_files on source_files.source_file_id = runs.source_file_id
+),
+
+final as (
+    select
+        incoming_runs.source_line as line,
+        'run_id' as column_name,
+        incoming_runs.run_id as value,
+        'run_id already loaded from ' || stored.path || ' line ' || stored.source_line as reason
+    from incoming_runs
+    inner join stored on stored.run_id = incoming_runs.run_id
+)
+
+select * from final

@@ -1,0 +1,13 @@
+-- Insert the incoming valid runs of one source file ($1 = source_file_id), skipping run_ids
+-- already stored (those are rejected by cross_file_duplicates.sql).
+insert into runs (
+    run_id, source_file_id, source_line, name, team, project, started_at, ended_at,
+    gpu_model, gpu_count, gpu_hours, gpu_hours_basis, avg_power_w, pue, region, datacenter,
+    hosts, grid_intensity_kg_per_kwh, price_per_kwh, currency
+)
+select
+    run_id, $1, source_line, name, team, project, started_at, ended_at,
+    gpu_model, gpu_count, gpu_hours, gpu_hours_basis, avg_power_w, pue, region, datacenter,
+    hosts, grid_intensity_kg_per_kwh, price_per_kwh, currency
+from incoming_runs
+where run_id not in (select run_id from runs)

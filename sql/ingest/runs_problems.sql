@@ -1,0 +1,92 @@
+-- grain: one row per problem found in a typed record (table `typed`, from runs_typed.sql).
+-- A record with any problem is rejected whole; its other values are not stored.
+-- Parameters: the limits of wattledger/ingest/contract.py (LIMITS).
+with
+
+typed as (
+    select * from typed
+),
+
+number_checks as (
+    -- (column, raw text, parsed value, lower bound, upper bound) for each numeric column
+    select _line, column_name, raw, value, lo, hi, lo_inclusive
+    from typed,
+    lateral (values
+        ('gpu_count', gpu_count_raw, gpu_count_num, 1.0, $max_gpu_count, true),
+        ('gpu_hours', gpu_hours_raw, gpu_hours_logged, 0.0, $max_gpu_hours, true),
+        ('avg_power_w', avg_power_w_raw, avg_power_w, 0.0, $max_power_w, false),
+        ('pue', pue_raw, pue, $min_pue, $max_pue, true),
+        ('grid_intensity_kg_per_kwh', grid_intensity_raw, grid_intensity_kg_per_kwh, 0.0, $max_intensity_kg_per_kwh, true),
+        ('price_per_kwh', price_raw, price_per_kwh, 0.0, $max_price_per_kwh, true)
+    ) as c(column_name, raw, value, lo, hi, lo_inclusive)
+    where raw is not null
+),
+
+problems as (
+    select _line, 'run_id' as column_name, null as value, 'missing run_id' as reason
+    from typed where run_id is null
+
+    union all
+    select _line, 'run_id', run_id,
+        'run_id repeated within this file (' || count(*) over (partition by run_id) || ' records)'
+    from typed where run_id is not null
+    qualify count(*) over (partition by run_id) > 1
+
+    union all
+    select _line, column_name, raw, 'not a number'
+    from number_checks where value is null
+
+    union all
+    select _line, column_name, raw, 'not a finite number'
+    from number_checks where value is not null and not isfinite(value)
+
+    union all
+    select _line, column_name, raw,
+        'must be ' || case when lo_inclusive then 'at least ' else 'greater than ' end || printf('%g', lo)
+    from number_checks
+    where isfinite(value) and (value < lo or (not lo_inclusive and value = lo))
+
+    union all
+    select _line, column_name, raw, 'above the sanity ceiling of ' || printf('%g', hi)
+    from number_checks where isfinite(value) and value > hi
+
+    union all
+    select _line, 'gpu_count', gpu_count_raw, 'not a whole number'
+    from typed where isfinite(gpu_count_num) and gpu_count_num >= 1 and gpu_count is null
+
+    union all
+    select _line, 'started_at', started_at_raw, 'not an ISO-8601 timestamp'
+    from typed where started_at_raw is not null and started_at is null
+
+    union all
+    select _line, 'ended_at', ended_at_raw, 'not an ISO-8601 timestamp'
+    from typed where ended_at_raw is not null and ended_at is null
+
+    union all
+    select _line, 'ended_at', ended_at_raw, 'ended_at is before started_at (' || started_at_raw || ')'
+    from typed where ended_at < started_at
+
+    union all
+    select _line, case when started_at_raw is null then 'started_at' else 'ended_at' end, null,
+        'needs started_at and ended_at, or gpu_hours'
+    from typed
+    where gpu_hours_raw is null and (started_at_raw is null or ended_at_raw is null)
+
+    union all
+    select _line, 'gpu_count', null, 'needs gpu_count, or gpu_hours'
+    from typed where gpu_count_raw is null and gpu_hours_raw is null
+
+    union all
+    select _line, 'currency', null, 'price_per_kwh needs a currency (ISO 4217, e.g. USD)'
+    from typed where price_raw is not null and currency is null
+
+    union all
+    select _line, 'currency', currency, 'not an ISO 4217 currency code (three letters)'
+    from typed where currency is not null and not regexp_full_match(currency, '[A-Z]{3}')
+),
+
+final as (
+    select _line as line, column_name, value::varchar as value, reason from problems
+)
+
+select * from final

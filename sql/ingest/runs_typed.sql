@@ -1,0 +1,57 @@
+-- grain: one row per staged record of a canonical run log (table `staged`: text columns + _line).
+-- Trims text, turns empty text into null and casts each value, keeping the raw text beside it
+-- so that runs_problems.sql can say what was wrong. Timestamps without an offset are read as
+-- UTC (the session time zone is UTC).
+with
+
+staged as (
+    select * from staged
+),
+
+cleaned as (
+    select
+        _line,
+        nullif(trim(run_id), '') as run_id,
+        nullif(trim(name), '') as name,
+        nullif(trim(team), '') as team,
+        nullif(trim(project), '') as project,
+        nullif(trim(started_at), '') as started_at_raw,
+        nullif(trim(ended_at), '') as ended_at_raw,
+        nullif(trim(gpu_model), '') as gpu_model,
+        nullif(trim(gpu_count), '') as gpu_count_raw,
+        nullif(trim(gpu_hours), '') as gpu_hours_raw,
+        nullif(trim(avg_power_w), '') as avg_power_w_raw,
+        nullif(trim(pue), '') as pue_raw,
+        nullif(trim(region), '') as region,
+        nullif(trim(datacenter), '') as datacenter,
+        nullif(trim(hosts), '') as hosts,
+        nullif(trim(grid_intensity_kg_per_kwh), '') as grid_intensity_raw,
+        nullif(trim(price_per_kwh), '') as price_raw,
+        nullif(upper(trim(currency)), '') as currency
+    from staged
+),
+
+typed as (
+    select
+        *,
+        try_cast(started_at_raw as timestamptz) as started_at,
+        try_cast(ended_at_raw as timestamptz) as ended_at,
+        try_cast(gpu_count_raw as double) as gpu_count_num,
+        try_cast(gpu_hours_raw as double) as gpu_hours_logged,
+        try_cast(avg_power_w_raw as double) as avg_power_w,
+        try_cast(pue_raw as double) as pue,
+        try_cast(grid_intensity_raw as double) as grid_intensity_kg_per_kwh,
+        try_cast(price_raw as double) as price_per_kwh
+    from cleaned
+),
+
+final as (
+    select
+        *,
+        case when gpu_count_num = round(gpu_count_num) and isfinite(gpu_count_num)
+             then gpu_count_num::bigint end as gpu_count,
+        epoch(ended_at) - epoch(started_at) as duration_s
+    from typed
+)
+
+select * from final

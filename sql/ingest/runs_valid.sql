@@ -1,0 +1,37 @@
+-- grain: one row per valid record (no row in `problems`), shaped as the runs table.
+with
+
+typed as (
+    select * from typed
+),
+
+problems as (
+    select * from problems
+),
+
+final as (
+    select
+        run_id,
+        _line as source_line,
+        name,
+        team,
+        project,
+        started_at,
+        ended_at,
+        gpu_model,
+        gpu_count::integer as gpu_count,
+        coalesce(gpu_hours_logged, gpu_count * duration_s / 3600.0) as gpu_hours,
+        case when gpu_hours_logged is not null then 'logged' else 'timestamps' end as gpu_hours_basis,
+        avg_power_w,
+        pue,
+        region,
+        datacenter,
+        hosts,
+        grid_intensity_kg_per_kwh,
+        price_per_kwh,
+        currency
+    from typed
+    anti join problems on problems.line = typed._line
+)
+
+select * from final order by source_line

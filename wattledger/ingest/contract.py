@@ -1,0 +1,50 @@
+"""The canonical run-log contract (shared/DESIGN.md): the input columns a file may carry.
+
+This is the *input* contract of ingest, not the database schema (that is in sql/).
+"""
+
+#: Every column the canonical run log may have, in contract order.
+CANONICAL_COLUMNS: tuple[str, ...] = (
+    "run_id",
+    "name",
+    "team",
+    "project",
+    "started_at",
+    "ended_at",
+    "gpu_model",
+    "gpu_count",
+    "gpu_hours",
+    "avg_power_w",
+    "pue",
+    "region",
+    "datacenter",
+    "hosts",
+    "grid_intensity_kg_per_kwh",
+    "price_per_kwh",
+    "currency",
+)
+
+#: Sanity ceilings applied during validation; a value beyond one is rejected with a
+#: reason. They are deliberately loose: they catch unit mistakes (kW logged as W,
+#: g/kWh logged as kg/kWh), not unusual hardware.
+LIMITS: dict[str, float] = {
+    "max_gpu_count": 1_000_000,  # devices in one run
+    "max_gpu_hours": 1e9,  # device-hours in one run
+    "max_power_w": 2_000.0,  # per device; the largest accelerators draw ~1,200 W
+    "min_pue": 1.0,  # PUE is total/IT energy: below 1 is impossible
+    "max_pue": 3.0,  # worst facilities measured are ~2.5-3
+    "max_intensity_kg_per_kwh": 2.0,  # coal-only grids are ~1.0-1.2 kgCO2e/kWh
+    "max_price_per_kwh": 10.0,  # in any currency unit per kWh; catches per-MWh prices
+}
+
+
+def missing_required(columns: set[str]) -> list[str]:
+    """Descriptions of the required columns (or column alternatives) absent from a header."""
+    missing = []
+    if "run_id" not in columns:
+        missing.append("run_id")
+    if "gpu_hours" not in columns and not {"started_at", "ended_at"} <= columns:
+        missing.append("started_at and ended_at (or gpu_hours)")
+    if "gpu_count" not in columns and "gpu_hours" not in columns:
+        missing.append("gpu_count (or gpu_hours)")
+    return missing

@@ -1,0 +1,208 @@
+"""Read a run-log file (CSV, Parquet, NDJSON) into text columns with line numbers.
+
+Every reader returns the same shape: all values as text (typing is validation's
+job, done once for every format), a ``_line`` column, and the records that could not
+even be split into fields, each with its line and a reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from wattledger.ingest.csv_records import keep_records, split_records
+from wattledger.ingest.errors import FileRefused
+
+_BOM = b"\xef\xbb\xbf"
+PROBLEM_SCHEMA = {"line": pl.Int64, "column_name": pl.String, "value": pl.String, "reason": pl.String}
+
+
+@dataclass
+class RawTable:
+    """A file's records as text, before validation."""
+
+    frame: pl.DataFrame  # String columns named as in the header (lower-cased) + _line (Int64)
+    records: int  # data records in the file (blank lines excluded)
+    problems: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PROBLEM_SCHEMA))
+
+
+def _problems(rows: list[tuple[int, str | None, str | None, str]]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=PROBLEM_SCHEMA, orient="row")
+
+
+def _header_names(path: Path, names: list[str]) -> list[str]:
+    cleaned = [n.strip().lower() for n in names]
+    seen: set[str] = set()
+    for i, n in enumerate(cleaned, start=1):
+        if not n:
+            raise FileRefused(path, f"line 1, column {i}: empty column name in the header")
+        if n in seen:
+            raise FileRefused(path, f"line 1: column {n!r} appears more than once in the header")
+        seen.add(n)
+    return cleaned
+
+
+def _undecodable_records(data: bytes, starts: np.ndarray) -> set[int]:
+    """Indices of records holding bytes that are not UTF-8 (a loop over bad records only)."""
+    bad: set[int] = set()
+    pos = 0
+    while pos < len(data):
+        try:
+            data[pos:].decode("utf-8")
+            break
+        except UnicodeDecodeError as err:
+            at = pos + err.start
+            rec = int(np.searchsorted(starts, at, side="right") - 1)
+            bad.add(rec)
+            nxt = starts[rec + 1] if rec + 1 < starts.size else len(data)
+            pos = int(nxt)
+    return bad
+
+
+def read_csv(path: Path, data: bytes) -> RawTable:
+    """Read a comma-separated run log (RFC 4180 quoting, LF or CRLF, optional UTF-8 BOM)."""
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    buf = np.frombuffer(data, dtype=np.uint8)
+    recs = split_records(buf)
+    if recs.starts.size == 0:
+        raise FileRefused(path, "the file is empty (no header line)")
+    header_bytes = data[recs.starts[0] : recs.ends[0]]
+    try:
+        header_text = header_bytes.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise FileRefused(path, f"line 1: the header is not valid UTF-8 ({err.reason})") from None
+    names = _header_names(path, next(csv.reader([header_text])))
+    n_fields = len(names)
+
+    problems: list[tuple[int, str | None, str | None, str]] = []
+    keep = np.ones(recs.starts.size, dtype=bool)
+    bad_count = recs.field_counts != n_fields
+    bad_count[0] = False
+    for i in np.flatnonzero(bad_count):  # one iteration per malformed record only
+        keep[i] = False
+        raw = data[recs.starts[i] : recs.ends[i]].decode("utf-8", errors="replace")
+        problems.append(
+            (int(recs.lines[i]), None, raw[:200], f"expected {n_fields} fields, found {int(recs.field_counts[i])}")
+        )
+    if recs.unterminated_last and keep[-1]:
+        keep[-1] = False
+        raw = data[recs.starts[-1] : recs.ends[-1]].decode("utf-8", errors="replace")
+        problems.append((int(recs.lines[-1]), None, raw[:200], "unterminated quoted field (file truncated?)"))
+    for i in sorted(_undecodable_records(data, recs.starts)):
+        if i == 0:
+            raise FileRefused(path, "line 1: the header is not valid UTF-8")
+        if keep[i]:
+            keep[i] = False
+            problems.append((int(recs.lines[i]), None, None, "not valid UTF-8 text"))
+
+    records = int(recs.starts.size - 1)
+    kept_lines = recs.lines[keep][1:]
+    if kept_lines.size == 0:
+        frame = pl.DataFrame(schema={n: pl.String for n in names})
+    else:
+        clean = keep_records(buf, recs, keep)
+        try:
+            frame = pl.read_csv(
+                io.BytesIO(clean),
+                has_header=True,
+                new_columns=names,
+                infer_schema=False,
+                quote_char='"',
+            )
+        except Exception as err:  # polars' own message says what it could not parse
+            raise FileRefused(path, f"cannot parse as CSV: {err}") from None
+        if frame.height != kept_lines.size:
+            raise FileRefused(
+                path, f"internal: CSV parser found {frame.height} records where {kept_lines.size} were expected"
+            )
+    frame = frame.with_columns(pl.Series("_line", kept_lines, dtype=pl.Int64))
+    return RawTable(frame=frame, records=records, problems=_problems(problems))
+
+
+def _json_text(value) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a valid value here")
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    raise ValueError(f"nested {type(value).__name__} is not a valid value")
+
+
+def read_ndjson(path: Path, data: bytes) -> RawTable:
+    """Read newline-delimited JSON: one object per line, blank lines ignored."""
+    if data.startswith(_BOM):
+        data = data[len(_BOM) :]
+    rows: list[dict[str, str | None]] = []
+    lines: list[int] = []
+    problems: list[tuple[int, str | None, str | None, str]] = []
+    records = 0
+    for lineno, raw in enumerate(data.split(b"\n"), start=1):  # parsing only; validation is columnar
+        if not raw.strip():
+            continue
+        records += 1
+        try:
+            obj = json.loads(raw)
+        except UnicodeDecodeError:
+            problems.append((lineno, None, None, "not valid UTF-8 text"))
+            continue
+        except json.JSONDecodeError as err:
+            problems.append((lineno, None, raw[:200].decode("utf-8", "replace"), f"invalid JSON at column {err.colno}: {err.msg}"))
+            continue
+        if not isinstance(obj, dict):
+            problems.append((lineno, None, raw[:200].decode("utf-8", "replace"), "a line must hold one JSON object"))
+            continue
+        row: dict[str, str | None] = {}
+        try:
+            for key, value in obj.items():
+                row[key.strip().lower()] = _json_text(value)
+        except ValueError as err:
+            problems.append((lineno, key, raw[:200].decode("utf-8", "replace"), str(err)))
+            continue
+        rows.append(row)
+        lines.append(lineno)
+    names = sorted({k for r in rows for k in r})
+    frame = pl.DataFrame(
+        {n: [r.get(n) for r in rows] for n in names}, schema={n: pl.String for n in names}
+    ).with_columns(pl.Series("_line", lines, dtype=pl.Int64))
+    return RawTable(frame=frame, records=records, problems=_problems(problems))
+
+
+def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
+    exprs = []
+    for name, dtype in frame.schema.items():
+        col = pl.col(name)
+        if isinstance(dtype, pl.Datetime):
+            if dtype.time_zone is not None:
+                col = col.dt.convert_time_zone("UTC").dt.to_string("%Y-%m-%dT%H:%M:%S%.f+00:00")
+            else:
+                col = col.dt.to_string("%Y-%m-%dT%H:%M:%S%.f")
+        elif dtype == pl.Boolean or isinstance(dtype, (pl.List, pl.Struct, pl.Array)):
+            col = pl.lit(None, dtype=pl.String)  # rejected by name below
+        exprs.append(col.cast(pl.String).alias(name))
+    return frame.select(exprs)
+
+
+def read_parquet(path: Path, data: bytes) -> RawTable:
+    """Read a Parquet run log; the ``_line`` of a row is its 1-based row number."""
+    try:
+        frame = pl.read_parquet(io.BytesIO(data))
+    except Exception as err:
+        raise FileRefused(path, f"cannot read as Parquet: {err}") from None
+    names = _header_names(path, frame.columns)
+    frame.columns = names
+    unsupported = [n for n, t in frame.schema.items() if t == pl.Boolean or isinstance(t, (pl.List, pl.Struct, pl.Array))]
+    if unsupported:
+        raise FileRefused(path, f"column(s) {unsupported} have a nested or boolean type; the run log needs scalars")
+    text = _as_text(frame).with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_line"))
+    return RawTable(frame=text, records=frame.height)
+
+
+READERS = {"csv": read_csv, "parquet": read_parquet, "ndjson": read_ndjson}

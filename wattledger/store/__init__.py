@@ -1,0 +1,20 @@
+"""The DuckDB store: connection, migrations, constants, transactional writes."""
+
+from wattledger.store.connection import DatabaseLocked, connect, default_db_path
+from wattledger.store.constants import list_constants, reset_constant, set_constant
+from wattledger.store.migrations import MigrationError, migrate
+from wattledger.store.writes import StoredFile, replace_footprints, store_parsed_file
+
+__all__ = [
+    "DatabaseLocked",
+    "MigrationError",
+    "StoredFile",
+    "connect",
+    "default_db_path",
+    "list_constants",
+    "migrate",
+    "replace_footprints",
+    "reset_constant",
+    "set_constant",
+    "store_parsed_file",
+]

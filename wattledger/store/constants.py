@@ -1,0 +1,52 @@
+"""The constants table: cited defaults from wattledger/units.py, and user overrides."""
+
+from __future__ import annotations
+
+import duckdb
+
+from wattledger.units import CONSTANTS
+
+
+def sync_default_constants(con: duckdb.DuckDBPyConnection) -> None:
+    """Write every default from units.py, leaving user overrides as they are."""
+    rows = [[c.name, c.value, c.unit, c.description, c.source, c.vintage_year, c.url] for c in CONSTANTS.values()]
+    con.executemany(
+        """
+        insert into constants (name, value, unit, description, source, vintage_year, url, is_override)
+        values (?, ?, ?, ?, ?, ?, ?, false)
+        on conflict (name) do update set
+            value = excluded.value, unit = excluded.unit, description = excluded.description,
+            source = excluded.source, vintage_year = excluded.vintage_year, url = excluded.url,
+            updated_at = now()
+        where not constants.is_override
+        """,
+        rows,
+    )
+
+
+def set_constant(con, name: str, value: float, source: str, vintage_year: int | None = None) -> None:
+    """Override a constant (e.g. a newer EIA household figure), recording its source."""
+    if name not in CONSTANTS:
+        raise KeyError(f"unknown constant {name!r}; known: {', '.join(sorted(CONSTANTS))}")
+    if not value > 0:
+        raise ValueError(f"{name} must be positive, got {value}")
+    con.execute(
+        """
+        update constants set value = ?, source = ?, vintage_year = ?, url = null,
+            is_override = true, updated_at = now()
+        where name = ?
+        """,
+        [value, source, vintage_year, name],
+    )
+
+
+def reset_constant(con, name: str) -> None:
+    """Drop a user override: the cited default applies again."""
+    if name not in CONSTANTS:
+        raise KeyError(f"unknown constant {name!r}; known: {', '.join(sorted(CONSTANTS))}")
+    con.execute("update constants set is_override = false where name = ?", [name])
+    sync_default_constants(con)
+
+
+def list_constants(con) -> list[dict]:
+    return con.sql("select * from constants order by name").pl().to_dicts()

@@ -1,0 +1,104 @@
+"""Writes: one transaction per unit of work (a source file, a compute batch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from wattledger.ingest import ParsedFile
+from wattledger.resources import sql_text
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What storing one source file did."""
+
+    path: str
+    source_file_id: int
+    format: str
+    loaded: int
+    rejected: int
+    already_ingested: bool
+    ignored_columns: tuple[str, ...] = ()
+
+
+def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> StoredFile:
+    """Record the file, its valid runs and its rejects, all or nothing.
+
+    A file whose content hash is already recorded adds nothing. A run_id already in
+    the database (from another file) is rejected with the file and line it came from:
+    a run is never counted twice.
+    """
+    existing = con.execute(
+        "select source_file_id, path from source_files where content_sha256 = ?", [parsed.content_sha256]
+    ).fetchall()
+    if existing:
+        return StoredFile(str(parsed.path), existing[0][0], parsed.format, 0, 0, True)
+
+    con.execute("begin transaction")
+    try:
+        con.register("incoming_runs", parsed.runs)
+        dup = con.sql(sql_text("ingest/cross_file_duplicates.sql")).pl()
+        problems = pl.concat([parsed.problems, dup.cast(parsed.problems.schema)]).sort("line", nulls_last=True)
+        rejected = problems["line"].n_unique()
+        loaded = parsed.runs.num_rows - dup.height
+        source_file_id = con.execute(
+            """
+            insert into source_files
+                (path, content_sha256, format, size_bytes, records, rows_loaded, rows_rejected, ignored_columns)
+            values (?, ?, ?, ?, ?, ?, ?, ?)
+            returning source_file_id
+            """,
+            [
+                str(parsed.path),
+                parsed.content_sha256,
+                parsed.format,
+                parsed.size_bytes,
+                parsed.records,
+                loaded,
+                rejected,
+                parsed.ignored_columns,
+            ],
+        ).fetchall()[0][0]
+        con.execute(sql_text("ingest/insert_runs.sql"), [source_file_id])
+        con.register("incoming_rejects", problems.to_arrow())
+        con.execute(
+            """
+            insert into rejects (source_file_id, line, column_name, value, reason)
+            select ?, line, column_name, value, reason from incoming_rejects
+            """,
+            [source_file_id],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("incoming_runs")
+        try:
+            con.unregister("incoming_rejects")
+        except Exception:
+            pass
+    return StoredFile(
+        str(parsed.path), source_file_id, parsed.format, loaded, rejected, False, tuple(parsed.ignored_columns)
+    )
+
+
+def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table) -> int:
+    """Write footprints for the runs in ``footprints``, replacing older ones, in one transaction."""
+    con.execute("begin transaction")
+    try:
+        con.register("new_footprints", footprints)
+        con.execute("delete from footprints where run_id in (select run_id from new_footprints)")
+        columns = ", ".join(footprints.column_names)  # names come from our own kernel output, not users
+        con.execute(f"insert into footprints ({columns}) select {columns} from new_footprints")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("new_footprints")
+    return footprints.num_rows

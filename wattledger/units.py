@@ -1,0 +1,86 @@
+"""Exact unit conversions and the cited constants every figure depends on.
+
+This is the one place these numbers are written down. The SQL macros in
+``sql/migrations`` read the same values from the ``constants`` table, which the
+store fills from :data:`CONSTANTS` (see ``wattledger.store.constants``), so SQL and
+Python agree by construction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- exact conversions -------------------------------------------------------
+W_PER_KW = 1_000.0
+KWH_PER_MWH = 1_000.0
+KG_PER_TONNE = 1_000.0
+G_PER_KG = 1_000.0
+SECONDS_PER_HOUR = 3_600.0
+J_PER_KWH = 3_600_000.0  # 1 kWh = 1000 W x 3600 s, exact
+MJ_PER_KWH = 3.6  # megajoules
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A named, cited, versioned constant. [value in ``unit``]"""
+
+    name: str
+    value: float
+    unit: str
+    description: str
+    source: str
+    vintage_year: int
+    url: str
+
+
+US_HOUSEHOLD_KWH_PER_YEAR = Constant(
+    name="us_household_kwh_per_year",
+    value=10_791.0,
+    unit="kWh/household-year",
+    description="Average annual electricity consumption of a US residential customer",
+    source="U.S. Energy Information Administration, 'How much electricity does an "
+    "American home use?' (FAQ), 2022 data",
+    vintage_year=2022,
+    url="https://www.eia.gov/tools/faqs/faq.php?id=97&t=3",
+)
+
+PASSENGER_VEHICLE_KG_CO2E_PER_YEAR = Constant(
+    name="passenger_vehicle_kg_co2e_per_year",
+    value=4_600.0,
+    unit="kgCO2e/vehicle-year",
+    description="Tailpipe CO2e of a typical passenger vehicle in one year",
+    source="U.S. Environmental Protection Agency, 'Greenhouse Gas Emissions from a "
+    "Typical Passenger Vehicle' (EPA-420-F-23-014), 2023",
+    vintage_year=2023,
+    url="https://www.epa.gov/greenvehicles/greenhouse-gas-emissions-typical-passenger-vehicle",
+)
+
+#: Constants a user may override (``wattledger constants --set NAME=VALUE``).
+CONSTANTS: dict[str, Constant] = {
+    c.name: c for c in (US_HOUSEHOLD_KWH_PER_YEAR, PASSENGER_VEHICLE_KG_CO2E_PER_YEAR)
+}
+
+# --- uncertainty model of the power basis --------------------------------------
+# These are wattledger's own documented assumptions (not published constants);
+# docs/method.md explains them. A later issue refines them per sensor.
+
+#: Relative half-width of the band around a logged average power. [-]
+LOGGED_POWER_REL_UNCERTAINTY = 0.05
+#: When power is estimated from TDP, TDP is the upper bound and the central value;
+#: the lower bound is this fraction of TDP (training rarely sustains less). [-]
+TDP_LOWER_FRACTION = 0.5
+
+
+def kwh_to_mwh(energy_kwh):
+    """Energy in MWh from kWh. [MWh]"""
+    return energy_kwh / KWH_PER_MWH
+
+
+def mwh_to_kwh(energy_mwh):
+    """Energy in kWh from MWh. [kWh]"""
+    return energy_mwh * KWH_PER_MWH
+
+
+def kg_to_tonnes(mass_kg):
+    """Mass in tonnes from kg. [t]"""
+    return mass_kg / KG_PER_TONNE
