@@ -1,5 +1,5 @@
 -- grain: one row per incoming run whose run_id is already stored (from an earlier file).
--- Shaped as a reject: line, column_name, value, reason.
+-- Shaped as a reject: line, column_name, value, reason, detail.
 with
 
 incoming_runs as (
@@ -17,7 +17,8 @@ final as (
         incoming_runs.source_line as line,
         'run_id' as column_name,
         incoming_runs.run_id as value,
-        'run_id already loaded from ' || stored.path || ' line ' || stored.source_line as reason
+        'run_id already loaded from another file' as reason,
+        stored.path || ' line ' || stored.source_line as detail
     from incoming_runs
     inner join stored on stored.run_id = incoming_runs.run_id
 )

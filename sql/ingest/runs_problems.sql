@@ -23,70 +23,71 @@ number_checks as (
 ),
 
 problems as (
-    select _line, 'run_id' as column_name, null as value, 'missing run_id' as reason
+    select _line, 'run_id' as column_name, null as value, 'missing run_id' as reason, null as detail
     from typed where run_id is null
 
     union all
-    select _line, 'run_id', run_id,
-        'run_id repeated within this file (' || count(*) over (partition by run_id) || ' records)'
+    select _line, 'run_id', run_id, 'run_id repeated within this file',
+        count(*) over (partition by run_id) || ' records with this run_id; all are rejected'
     from typed where run_id is not null
     qualify count(*) over (partition by run_id) > 1
 
     union all
-    select _line, column_name, raw, 'not a number'
+    select _line, column_name, raw, 'not a number', null
     from number_checks where value is null
 
     union all
-    select _line, column_name, raw, 'not a finite number'
+    select _line, column_name, raw, 'not a finite number', null
     from number_checks where value is not null and not isfinite(value)
 
     union all
     select _line, column_name, raw,
-        'must be ' || case when lo_inclusive then 'at least ' else 'greater than ' end || printf('%g', lo)
+        'must be ' || case when lo_inclusive then 'at least ' else 'greater than ' end || printf('%g', lo), null
     from number_checks
     where isfinite(value) and (value < lo or (not lo_inclusive and value = lo))
 
     union all
-    select _line, column_name, raw, 'above the sanity ceiling of ' || printf('%g', hi)
+    select _line, column_name, raw, 'above the sanity ceiling of ' || printf('%g', hi),
+        'see LIMITS in wattledger/ingest/contract.py'
     from number_checks where isfinite(value) and value > hi
 
     union all
-    select _line, 'gpu_count', gpu_count_raw, 'not a whole number'
+    select _line, 'gpu_count', gpu_count_raw, 'not a whole number', null
     from typed where isfinite(gpu_count_num) and gpu_count_num >= 1 and gpu_count is null
 
     union all
-    select _line, 'started_at', started_at_raw, 'not an ISO-8601 timestamp'
+    select _line, 'started_at', started_at_raw, 'not an ISO-8601 timestamp', null
     from typed where started_at_raw is not null and started_at is null
 
     union all
-    select _line, 'ended_at', ended_at_raw, 'not an ISO-8601 timestamp'
+    select _line, 'ended_at', ended_at_raw, 'not an ISO-8601 timestamp', null
     from typed where ended_at_raw is not null and ended_at is null
 
     union all
-    select _line, 'ended_at', ended_at_raw, 'ended_at is before started_at (' || started_at_raw || ')'
+    select _line, 'ended_at', ended_at_raw, 'ended_at is before started_at', 'started_at ' || started_at_raw
     from typed where ended_at < started_at
 
     union all
     select _line, case when started_at_raw is null then 'started_at' else 'ended_at' end, null,
-        'needs started_at and ended_at, or gpu_hours'
+        'needs started_at and ended_at, or gpu_hours', null
     from typed
     where gpu_hours_raw is null and (started_at_raw is null or ended_at_raw is null)
 
     union all
-    select _line, 'gpu_count', null, 'needs gpu_count, or gpu_hours'
+    select _line, 'gpu_count', null, 'needs gpu_count, or gpu_hours', null
     from typed where gpu_count_raw is null and gpu_hours_raw is null
 
     union all
-    select _line, 'currency', null, 'price_per_kwh needs a currency (ISO 4217, e.g. USD)'
+    select _line, 'currency', null, 'price_per_kwh needs a currency (ISO 4217, e.g. USD)', null
     from typed where price_raw is not null and currency is null
 
     union all
-    select _line, 'currency', currency, 'not an ISO 4217 currency code (three letters)'
+    select _line, 'currency', currency, 'not an ISO 4217 currency code (three letters)', null
     from typed where currency is not null and not regexp_full_match(currency, '[A-Z]{3}')
 ),
 
 final as (
-    select _line as line, column_name, value::varchar as value, reason from problems
+    select _line as line, column_name, value::varchar as value, reason, detail from problems
 )
 
 select * from final

@@ -45,7 +45,8 @@ create table rejects (
     line bigint,                          -- line (CSV, NDJSON) or 1-based row (Parquet)
     column_name varchar,                  -- null when the whole record is malformed
     value varchar,                        -- the offending text, or the raw record
-    reason varchar not null
+    reason varchar not null,              -- a fixed phrase, to count rejects by reason
+    detail varchar                        -- context for this record (other line, expected count, ...)
 );
 
 -- grain: one row per run: its computed footprint and the basis of every factor
@@ -88,6 +89,15 @@ create table footprints (
     energy_cost double not null,          -- electricity, in currency
     energy_cost_low double not null,
     energy_cost_high double not null
+);
+
+-- grain: one row per run that could not be given a footprint, with the reason
+-- (e.g. no logged power and a GPU model missing from hardware/gpu_power.csv)
+create table unresolved_runs (
+    run_id varchar primary key references runs (run_id),
+    factor_set varchar not null,
+    reason varchar not null,
+    checked_at timestamptz not null default current_timestamp
 );
 
 -- grain: one row per named constant (equivalences); defaults come from wattledger/units.py

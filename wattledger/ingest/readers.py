@@ -20,7 +20,14 @@ from wattledger.ingest.csv_records import keep_records, split_records
 from wattledger.ingest.errors import FileRefused
 
 _BOM = b"\xef\xbb\xbf"
-PROBLEM_SCHEMA = {"line": pl.Int64, "column_name": pl.String, "value": pl.String, "reason": pl.String}
+PROBLEM_SCHEMA = {
+    "line": pl.Int64,
+    "column_name": pl.String,
+    "value": pl.String,
+    "reason": pl.String,
+    "detail": pl.String,
+}
+Problem = tuple[int, str | None, str | None, str, str | None]
 
 
 @dataclass
@@ -32,7 +39,7 @@ class RawTable:
     problems: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PROBLEM_SCHEMA))
 
 
-def _problems(rows: list[tuple[int, str | None, str | None, str]]) -> pl.DataFrame:
+def _problems(rows: list[Problem]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=PROBLEM_SCHEMA, orient="row")
 
 
@@ -81,7 +88,7 @@ def read_csv(path: Path, data: bytes) -> RawTable:
     names = _header_names(path, next(csv.reader([header_text])))
     n_fields = len(names)
 
-    problems: list[tuple[int, str | None, str | None, str]] = []
+    problems: list[Problem] = []
     keep = np.ones(recs.starts.size, dtype=bool)
     bad_count = recs.field_counts != n_fields
     bad_count[0] = False
@@ -89,18 +96,24 @@ def read_csv(path: Path, data: bytes) -> RawTable:
         keep[i] = False
         raw = data[recs.starts[i] : recs.ends[i]].decode("utf-8", errors="replace")
         problems.append(
-            (int(recs.lines[i]), None, raw[:200], f"expected {n_fields} fields, found {int(recs.field_counts[i])}")
+            (
+                int(recs.lines[i]),
+                None,
+                raw[:200],
+                "wrong number of fields",
+                f"expected {n_fields}, found {int(recs.field_counts[i])}",
+            )
         )
     if recs.unterminated_last and keep[-1]:
         keep[-1] = False
         raw = data[recs.starts[-1] : recs.ends[-1]].decode("utf-8", errors="replace")
-        problems.append((int(recs.lines[-1]), None, raw[:200], "unterminated quoted field (file truncated?)"))
+        problems.append((int(recs.lines[-1]), None, raw[:200], "unterminated quoted field", "file truncated?"))
     for i in sorted(_undecodable_records(data, recs.starts)):
         if i == 0:
             raise FileRefused(path, "line 1: the header is not valid UTF-8")
         if keep[i]:
             keep[i] = False
-            problems.append((int(recs.lines[i]), None, None, "not valid UTF-8 text"))
+            problems.append((int(recs.lines[i]), None, None, "not valid UTF-8 text", None))
 
     records = int(recs.starts.size - 1)
     kept_lines = recs.lines[keep][1:]
@@ -142,7 +155,7 @@ def read_ndjson(path: Path, data: bytes) -> RawTable:
         data = data[len(_BOM) :]
     rows: list[dict[str, str | None]] = []
     lines: list[int] = []
-    problems: list[tuple[int, str | None, str | None, str]] = []
+    problems: list[Problem] = []
     records = 0
     for lineno, raw in enumerate(data.split(b"\n"), start=1):  # parsing only; validation is columnar
         if not raw.strip():
@@ -151,20 +164,22 @@ def read_ndjson(path: Path, data: bytes) -> RawTable:
         try:
             obj = json.loads(raw)
         except UnicodeDecodeError:
-            problems.append((lineno, None, None, "not valid UTF-8 text"))
+            problems.append((lineno, None, None, "not valid UTF-8 text", None))
             continue
         except json.JSONDecodeError as err:
-            problems.append((lineno, None, raw[:200].decode("utf-8", "replace"), f"invalid JSON at column {err.colno}: {err.msg}"))
+            text = raw[:200].decode("utf-8", "replace")
+            problems.append((lineno, None, text, "invalid JSON", f"column {err.colno}: {err.msg}"))
             continue
         if not isinstance(obj, dict):
-            problems.append((lineno, None, raw[:200].decode("utf-8", "replace"), "a line must hold one JSON object"))
+            text = raw[:200].decode("utf-8", "replace")
+            problems.append((lineno, None, text, "a line must hold one JSON object", None))
             continue
         row: dict[str, str | None] = {}
         try:
             for key, value in obj.items():
                 row[key.strip().lower()] = _json_text(value)
         except ValueError as err:
-            problems.append((lineno, key, raw[:200].decode("utf-8", "replace"), str(err)))
+            problems.append((lineno, key, raw[:200].decode("utf-8", "replace"), str(err), None))
             continue
         rows.append(row)
         lines.append(lineno)

@@ -21,7 +21,7 @@ class ValidatedRuns:
     """Valid runs (shaped as the runs table, without source ids) and every problem found."""
 
     runs: pa.Table
-    problems: pl.DataFrame  # line, column_name, value, reason (structural + value problems)
+    problems: pl.DataFrame  # line, column_name, value, reason, detail (structural + value)
 
     @property
     def rejected_rows(self) -> int:

@@ -67,8 +67,8 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> Sto
         con.register("incoming_rejects", problems.to_arrow())
         con.execute(
             """
-            insert into rejects (source_file_id, line, column_name, value, reason)
-            select ?, line, column_name, value, reason from incoming_rejects
+            insert into rejects (source_file_id, line, column_name, value, reason, detail)
+            select ?, line, column_name, value, reason, detail from incoming_rejects
             """,
             [source_file_id],
         )
@@ -87,17 +87,23 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> Sto
     )
 
 
-def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table) -> int:
-    """Write footprints for the runs in ``footprints``, replacing older ones, in one transaction."""
-    con.execute("begin transaction")
+def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table, *, in_transaction: bool = False) -> int:
+    """Write footprints for the runs in ``footprints``, replacing older ones.
+
+    Runs in its own transaction unless the caller already holds one (``in_transaction``).
+    """
+    if not in_transaction:
+        con.execute("begin transaction")
     try:
         con.register("new_footprints", footprints)
         con.execute("delete from footprints where run_id in (select run_id from new_footprints)")
         columns = ", ".join(footprints.column_names)  # names come from our own kernel output, not users
         con.execute(f"insert into footprints ({columns}) select {columns} from new_footprints")
-        con.execute("commit")
+        if not in_transaction:
+            con.execute("commit")
     except BaseException:
-        con.execute("rollback")
+        if not in_transaction:
+            con.execute("rollback")
         raise
     finally:
         con.unregister("new_footprints")

@@ -1,0 +1,193 @@
+"""The ``wattledger`` command: a thin face over the library and the Prefect flow.
+
+Each command parses its arguments and calls one library function (or the flow).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+import flows  # noqa: F401  (sets Prefect's offline settings before prefect is imported)
+from wattledger.compute import compute_footprints
+from wattledger.pipeline import default_report_path, ingest_paths
+from wattledger.report import write_period_report
+from wattledger.resources import resource_dir
+from wattledger.store import DatabaseLocked, connect, default_db_path, list_constants, reset_constant, set_constant
+
+app = typer.Typer(
+    help="Energy, CO2e and electricity cost of GPU training runs, from the logs you already have.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file [default: $WATTLEDGER_DB or ./wattledger.duckdb]")]
+PeriodOption = Annotated[str | None, typer.Option("--period", help="Calendar month YYYY-MM (UTC); all runs if omitted")]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Report file [default: reports/wattledger-<period>.md]")]
+
+
+def _db(db: Path | None) -> Path:
+    return db if db is not None else default_db_path()
+
+
+def _open(db: Path | None, *, read_only: bool = False):
+    path = _db(db)
+    if read_only and not path.exists():
+        err.print(f"[red]error:[/red] {path}: no such database; run `wattledger ingest` or `wattledger demo` first")
+        raise typer.Exit(2)
+    try:
+        return connect(path, read_only=read_only)
+    except DatabaseLocked as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(3) from None
+
+
+@app.command()
+def ingest(paths: Annotated[list[Path], typer.Argument(help="Run-log files or folders")], db: DbOption = None) -> None:
+    """Load canonical run logs (CSV, Parquet, NDJSON); print what was loaded and rejected."""
+    con = _open(db)
+    try:
+        summary = ingest_paths(con, paths)
+    finally:
+        con.close()
+    table = Table("file", "format", "loaded", "rejected", "note")
+    table.columns[0].overflow = "fold"
+    for s in summary.stored:
+        note = "already ingested (same content)" if s.already_ingested else (
+            f"ignored columns: {', '.join(s.ignored_columns)}" if s.ignored_columns else "")
+        table.add_row(s.path, s.format, str(s.loaded), str(s.rejected), note)
+    out.print(table)
+    out.print(f"{summary.loaded} runs loaded, {summary.rejected} records rejected "
+              f"(see: wattledger sql \"select * from rejects\")")
+    for r in summary.refused:
+        err.print(f"[red]refused:[/red] {r}")
+    if summary.refused:
+        raise typer.Exit(1)
+
+
+@app.command()
+def compute(db: DbOption = None, all_runs: Annotated[bool, typer.Option("--all", help="Recompute every run")] = False) -> None:
+    """Compute footprints for every run that needs one."""
+    con = _open(db)
+    try:
+        result = compute_footprints(con, recompute_all=all_runs)
+    finally:
+        con.close()
+    out.print(f"{result.computed} footprints computed (factor set {result.factor_set})")
+    if result.unresolved:
+        err.print(f"[yellow]{result.unresolved} runs have no footprint:[/yellow] "
+                  "wattledger sql \"select * from unresolved_runs\"")
+
+
+@app.command()
+def report(db: DbOption = None, period: PeriodOption = None, out_path: OutOption = None) -> None:
+    """Write the markdown report (totals, teams, projects, top runs, basis, methodology)."""
+    target = out_path or default_report_path(period)
+    con = _open(db)
+    try:
+        path = write_period_report(con, target, period=period, db_label=_db(db).name)
+    except ValueError as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from None
+    finally:
+        con.close()
+    out.print(f"report written to {path}")
+
+
+@app.command()
+def sql(query: Annotated[str, typer.Argument(help="A SQL query, e.g. select * from run_footprints")], db: DbOption = None) -> None:
+    """Run a query against the database (read-only) and print the result as a table."""
+    import duckdb  # noqa: PLC0415
+
+    con = _open(db, read_only=True)
+    try:
+        rel = con.sql(query)
+        if rel is None:
+            return
+        columns, rows = rel.columns, rel.fetchall()
+    except duckdb.Error as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from None
+    finally:
+        con.close()
+    table = Table(*columns)
+    for column in table.columns:
+        column.overflow = "fold"  # wrap long values, never cut them
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    out.print(table)
+
+
+@app.command()
+def constants(
+    db: DbOption = None,
+    set_: Annotated[str | None, typer.Option("--set", help="NAME=VALUE to override a constant")] = None,
+    source: Annotated[str | None, typer.Option(help="Source of the override (required with --set)")] = None,
+    year: Annotated[int | None, typer.Option(help="Vintage year of the override")] = None,
+    reset: Annotated[str | None, typer.Option(help="NAME: return to the cited default")] = None,
+) -> None:
+    """Show the equivalence constants (household-years, car-years), or override one."""
+    con = _open(db)
+    try:
+        if set_:
+            name, _, value = set_.partition("=")
+            if not source:
+                err.print("[red]error:[/red] --set needs --source (where the new value comes from)")
+                raise typer.Exit(2)
+            try:
+                set_constant(con, name.strip(), float(value), source, year)
+            except (KeyError, ValueError) as e:
+                err.print(f"[red]error:[/red] {e}")
+                raise typer.Exit(2) from None
+        if reset:
+            reset_constant(con, reset)
+        table = Table("name", "value", "unit", "source", "year", "override")
+        for c in list_constants(con):
+            table.add_row(c["name"], f"{c['value']:,}", c["unit"], c["source"], str(c["vintage_year"] or ""),
+                          "yes" if c["is_override"] else "")
+        out.print(table)
+    finally:
+        con.close()
+
+
+def _run_flow(paths: list[str], db: Path, period: str | None, out_path: Path | None) -> None:
+    from flows.pipeline import FilesRefused, pipeline  # noqa: PLC0415  (prefect loads only here)
+
+    target = out_path or default_report_path(period)
+    try:
+        pipeline(paths=paths, db=str(db), period=period, report_out=str(target))
+    except FilesRefused as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(1) from None
+    out.print(f"database: {db.resolve()}")
+    out.print(f"report:   {target.resolve()}")
+
+
+@app.command()
+def run(
+    paths: Annotated[list[Path], typer.Argument(help="Run-log files or folders")],
+    db: DbOption = None,
+    period: PeriodOption = None,
+    out_path: OutOption = None,
+) -> None:
+    """The whole pipeline (ingest -> compute -> report) as a Prefect flow."""
+    _run_flow([str(p) for p in paths], _db(db), period, out_path)
+
+
+@app.command()
+def demo(db: DbOption = None, out_path: OutOption = None) -> None:
+    """Build a database from the shipped example data and write a report (a Prefect flow)."""
+    examples = resource_dir("examples")
+    _run_flow([str(examples / "public_runs.csv"), str(examples / "cluster_logs")], _db(db), None,
+              out_path or Path("reports") / "wattledger-demo.md")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,112 @@
+"""The wattledger pipeline as a Prefect flow: ingest -> compute -> report.
+
+Thin by design: each task wraps one library call. Files are parsed and validated
+concurrently (threads; pure functions of the file), then stored one by one by the
+flow's single writer, each in its own transaction.
+
+Caching: no task uses Prefect's result cache (NO_CACHE). Idempotency comes from the
+database itself: a file whose content hash is recorded is skipped, and footprints are
+recomputed only for runs without one for the current factor set. A Prefect cache keyed
+on paths would go stale when a file changes; one keyed on content would duplicate the
+store's own record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from wattledger.compute import ComputeResult, compute_footprints
+from wattledger.ingest import FileRefused, ParsedFile, discover, parse_run_log
+from wattledger.pipeline import default_report_path
+from wattledger.report import write_period_report
+from wattledger.store import StoredFile, connect, store_parsed_file
+
+
+class FilesRefused(Exception):
+    """Some input files could not be read; the others were processed."""
+
+
+@dataclass
+class PipelineResult:
+    stored: list[StoredFile] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    computed: ComputeResult | None = None
+    report_path: str | None = None
+
+
+@task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def find_files(paths: list[str]) -> list[Path]:
+    return discover([Path(p) for p in paths])
+
+
+@task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE, task_run_name="parse {path.name}")
+def parse_file(path: Path) -> ParsedFile | FileRefused:
+    try:
+        return parse_run_log(path)
+    except FileRefused as err:  # a refusal is an answer, not a failure to retry
+        return err
+
+
+@task(cache_policy=NO_CACHE, task_run_name="store {parsed.path.name}")
+def store_file(db: str, parsed: ParsedFile) -> StoredFile:
+    con = connect(db)
+    try:
+        return store_parsed_file(con, parsed)
+    finally:
+        con.close()
+
+
+@task(cache_policy=NO_CACHE)
+def compute(db: str) -> ComputeResult:
+    con = connect(db)
+    try:
+        return compute_footprints(con)
+    finally:
+        con.close()
+
+
+@task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def write_report(db: str, period: str | None, out: str) -> str:
+    con = connect(db)
+    try:
+        return str(write_period_report(con, Path(out), period=period, db_label=Path(db).name))
+    finally:
+        con.close()
+
+
+@flow(name="wattledger-pipeline", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
+def pipeline(
+    paths: list[str],
+    db: str = "wattledger.duckdb",
+    period: str | None = None,
+    report_out: str | None = None,
+) -> PipelineResult:
+    """Ingest run logs under ``paths``, compute footprints, write the markdown report."""
+    logger = get_run_logger()
+    result = PipelineResult()
+    files = find_files(paths)
+    for parsed in parse_file.map(files).result():
+        if isinstance(parsed, FileRefused):
+            logger.error("refused %s", parsed)
+            result.refused.append(str(parsed))
+            continue
+        stored = store_file(db, parsed)
+        logger.info("%s: %d loaded, %d rejected%s", stored.path, stored.loaded, stored.rejected,
+                    " (already ingested)" if stored.already_ingested else "")
+        result.stored.append(stored)
+    result.computed = compute(db)
+    result.report_path = write_report(db, period, str(report_out or default_report_path(period)))
+    create_markdown_artifact(
+        key="wattledger-report",
+        markdown=Path(result.report_path).read_text(encoding="utf-8"),
+        description=f"wattledger report ({period or 'all runs'})",
+    )
+    if result.refused:
+        raise FilesRefused(f"{len(result.refused)} file(s) refused: " + "; ".join(result.refused))
+    return result

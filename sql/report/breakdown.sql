@@ -1,0 +1,34 @@
+-- grain: one row per (dimension, key, currency), dimension in team | project.
+-- Energy and CO2e of a key are split across its currencies only when its runs were priced
+-- in several; the renderer adds them up per key.
+with
+
+scoped as (
+    select * from wl_period_footprints($period_start, $period_end)
+),
+
+grouped as (
+    select
+        case when grouping(team) = 0 then 'team' else 'project' end as dimension,
+        case when grouping(team) = 0 then team else project end as key,
+        currency,
+        count(*) as runs,
+        sum(gpu_hours) as gpu_hours,
+        sum(energy_mwh) as energy_mwh,
+        sum(energy_mwh_low) as energy_mwh_low,
+        sum(energy_mwh_high) as energy_mwh_high,
+        sum(co2e_t) as co2e_t,
+        sum(co2e_t_low) as co2e_t_low,
+        sum(co2e_t_high) as co2e_t_high,
+        sum(energy_cost) as energy_cost,
+        sum(household_years) as household_years,
+        sum(car_years) as car_years
+    from scoped
+    group by grouping sets ((team, currency), (project, currency))
+),
+
+final as (
+    select * from grouped
+)
+
+select * from final order by dimension, co2e_t desc, key nulls last, currency

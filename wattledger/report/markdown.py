@@ -1,0 +1,57 @@
+"""Markdown building blocks: escaping text from the logs, tables, number formats.
+
+Only the renderer formats numbers; everything upstream passes floats.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+# Log text only ever lands inside a table cell or mid-sentence, never at the start of a
+# line, so block markers (#, -, 1.) cannot act; what can act inline is emphasis, code,
+# links/images, strikethrough, HTML, entities, the cell separator and line breaks.
+_ESCAPE = str.maketrans(
+    {c: "\\" + c for c in "\\`*_[]|~"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;", "\n": " ", "\r": " ", "\t": " "}
+)
+
+
+def text(value: object) -> str:
+    """Text from the logs (team, project, run names), safe inside markdown and table cells."""
+    if value is None:
+        return "*(none)*"
+    return str(value).translate(_ESCAPE)
+
+
+def num(value: float | None, digits: int = 1) -> str:
+    """A number with thousands separators and ``digits`` decimals; em dash when unknown."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def sig(value: float | None, figures: int = 3) -> str:
+    """A number to ``figures`` significant figures, with thousands separators."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if value == 0:
+        return "0"
+    digits = max(0, figures - 1 - int(math.floor(math.log10(abs(value)))))
+    return f"{round(value, digits):,.{digits}f}"
+
+
+def pct(share: float | None) -> str:
+    return "—" if share is None else f"{100 * share:.1f} %"
+
+
+def bounds(low: float, high: float, figures: int = 3) -> str:
+    return f"{sig(low, figures)}–{sig(high, figures)}"
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[str]], align: str | None = None) -> str:
+    """A pipe table; ``align`` is one character per column, 'l' or 'r'."""
+    align = align or "l" * len(headers)
+    marks = ["---:" if a == "r" else ":---" for a in align]
+    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(marks) + " |"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)

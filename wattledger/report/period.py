@@ -1,0 +1,308 @@
+"""The period report: totals, breakdowns, top runs, the basis of every figure, methodology."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from wattledger.report import markdown as md
+from wattledger.resources import sql_text
+from wattledger.units import LOGGED_POWER_REL_UNCERTAINTY, TDP_LOWER_FRACTION
+
+TOP_RUNS = 10
+_PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The runs a report covers: those started in [start, end), or all runs."""
+
+    label: str
+    start: datetime | None
+    end: datetime | None
+
+    @property
+    def params(self) -> dict:
+        return {"period_start": self.start, "period_end": self.end}
+
+
+def scope_for(period: str | None) -> Scope:
+    """``None`` for all runs, or a calendar month ``YYYY-MM`` (UTC)."""
+    if period is None:
+        return Scope("all runs", None, None)
+    m = _PERIOD.match(period)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ValueError(f"--period must be a month as YYYY-MM (e.g. 2026-10), got {period!r}")
+    year, month = int(m.group(1)), int(m.group(2))
+    start = datetime(year, month, 1, tzinfo=UTC)
+    end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=UTC)
+    return Scope(start.strftime("%B %Y"), start, end)
+
+
+def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFrame:
+    return con.sql(sql_text(f"report/{name}.sql"), params=params).pl()
+
+
+@dataclass
+class ReportData:
+    scope: Scope
+    totals: dict
+    costs: pl.DataFrame
+    breakdown: pl.DataFrame
+    top_runs: pl.DataFrame
+    basis: pl.DataFrame
+    factors_used: pl.DataFrame
+    data_quality: pl.DataFrame
+    constants: pl.DataFrame
+
+
+def gather(con: duckdb.DuckDBPyConnection, scope: Scope) -> ReportData:
+    """Every figure of the report, as numbers (formatting is :func:`render`'s job)."""
+    p = scope.params
+    return ReportData(
+        scope=scope,
+        totals=_query(con, "totals", p).row(0, named=True),
+        costs=_query(con, "cost_by_currency", p),
+        breakdown=_query(con, "breakdown", p),
+        top_runs=_query(con, "top_runs", p | {"limit": TOP_RUNS}),
+        basis=_query(con, "basis", p),
+        factors_used=_query(con, "factors_used", p),
+        data_quality=_query(con, "data_quality", {"period_start": scope.start}),
+        constants=con.sql("select * from constants order by name").pl(),
+    )
+
+
+def _money(costs: pl.DataFrame, column: str = "energy_cost") -> str:
+    if costs.height == 0:
+        return "—"
+    return "; ".join(f"{md.num(r[column], 0)} {md.text(r['currency'])}" for r in costs.iter_rows(named=True))
+
+
+def _summary(d: ReportData) -> str:
+    t = d.totals
+    if t["runs"] == 0:
+        return f"No run with a computed footprint started in {d.scope.label}."
+    teams = f" by {t['teams']} team{'s' * (t['teams'] != 1)}" if t["teams"] else ""
+    return (
+        f"In {d.scope.label}, {t['runs']:,} training run{'s' * (t['runs'] != 1)}{teams} used "
+        f"**{md.sig(t['energy_mwh'])} MWh** of electricity (bounds {md.bounds(t['energy_mwh_low'], t['energy_mwh_high'])} MWh) "
+        f"and emitted **{md.sig(t['co2e_t'])} tCO2e** (location-based; bounds "
+        f"{md.bounds(t['co2e_t_low'], t['co2e_t_high'])} t). The electricity cost "
+        f"{_money(d.costs)}. That energy is what **{md.sig(t['household_years'])} average US homes** use in a "
+        f"year of electricity, and those emissions equal **{md.sig(t['car_years'])} typical passenger cars** "
+        f"driven for a year."
+    )
+
+
+def _totals_table(d: ReportData) -> str:
+    t = d.totals
+    rows = [
+        ["Runs", f"{t['runs']:,}", ""],
+        ["GPU-hours", md.num(t["gpu_hours"], 0), "h"],
+        ["Energy (facility, after PUE)", md.sig(t["energy_mwh"], 4), f"MWh (bounds {md.bounds(t['energy_mwh_low'], t['energy_mwh_high'])})"],
+        ["CO2e, location-based", md.sig(t["co2e_t"], 4), f"t (bounds {md.bounds(t['co2e_t_low'], t['co2e_t_high'])})"],
+        ["Electricity cost", _money(d.costs), ""],
+        ["US household-years of electricity", md.sig(t["household_years"]), "household-years"],
+        ["Passenger-car-years of CO2e", md.sig(t["car_years"]), "car-years"],
+    ]
+    return md.table(["Figure", "Value", "Unit"], rows, "lrl")
+
+
+def _breakdown_table(d: ReportData, dimension: str) -> str:
+    rows = d.breakdown.filter(pl.col("dimension") == dimension)
+    if rows.height == 0:
+        return "_No runs._"
+    per_key = (
+        rows.group_by("key", maintain_order=True)
+        .agg(
+            pl.col("runs").sum(),
+            pl.col("gpu_hours").sum(),
+            pl.col("energy_mwh").sum(),
+            pl.col("co2e_t").sum(),
+            pl.col("co2e_t_low").sum(),
+            pl.col("co2e_t_high").sum(),
+            pl.struct("currency", "energy_cost").alias("costs"),
+            pl.col("household_years").sum(),
+            pl.col("car_years").sum(),
+        )
+        .sort("co2e_t", descending=True)
+    )
+    body = [
+        [
+            md.text(r["key"]),
+            f"{r['runs']:,}",
+            md.num(r["gpu_hours"], 0),
+            md.sig(r["energy_mwh"]),
+            md.sig(r["co2e_t"]),
+            md.bounds(r["co2e_t_low"], r["co2e_t_high"]),
+            "; ".join(f"{md.num(c['energy_cost'], 0)} {md.text(c['currency'])}" for c in r["costs"]),
+            md.sig(r["household_years"]),
+            md.sig(r["car_years"]),
+        ]
+        for r in per_key.iter_rows(named=True)
+    ]
+    headers = [dimension.capitalize(), "Runs", "GPU-h", "MWh", "tCO2e", "tCO2e bounds", "Electricity cost", "Household-years", "Car-years"]
+    return md.table(headers, body, "lrrrrrrrr")
+
+
+def _top_runs_table(d: ReportData) -> str:
+    if d.top_runs.height == 0:
+        return "_No runs._"
+    body = [
+        [
+            md.text(r["run_id"]),
+            md.text(r["name"]),
+            md.text(r["team"]),
+            md.text(r["gpu_model"]),
+            md.num(r["gpu_hours"], 0),
+            md.sig(r["energy_mwh"]),
+            md.sig(r["co2e_t"]),
+            f"{md.num(r['energy_cost'], 0)} {md.text(r['currency'])}",
+            md.text(r["power_basis"]),
+            md.text(r["intensity_basis"]),
+        ]
+        for r in d.top_runs.iter_rows(named=True)
+    ]
+    headers = ["Run", "Name", "Team", "GPU", "GPU-h", "MWh", "tCO2e", "Electricity cost", "Power basis", "Intensity basis"]
+    return md.table(headers, body, "llllrrrrll")
+
+
+def _basis_table(d: ReportData, factor: str, with_source: bool = False) -> str:
+    rows = d.basis.filter(pl.col("factor") == factor)
+    if rows.height == 0:
+        return "_No runs._"
+    headers = ["Basis"] + (["Source", "Year"] if with_source else []) + ["Runs", "Energy (MWh)", "Share of energy"]
+    body = [
+        [md.text(r["basis"])]
+        + ([md.text(r["source"]), str(r["year"] or "—")] if with_source else [])
+        + [f"{r['runs']:,}", md.sig(r["energy_kwh"] / 1000.0), md.pct(r["energy_share"])]
+        for r in rows.iter_rows(named=True)
+    ]
+    return md.table(headers, body, "l" + ("ll" if with_source else "") + "rrr")
+
+
+def _data_quality(d: ReportData) -> str:
+    if d.data_quality.height == 0:
+        return "No rejected records, and every run has a footprint."
+    body = [[md.text(r["kind"]), md.text(r["reason"]), f"{r['records']:,}"] for r in d.data_quality.iter_rows(named=True)]
+    return (
+        md.table(["Kind", "Reason", "Count"], body, "llr")
+        + "\n\nRejected records are kept with file, line, column and value in the `rejects` table "
+        "(`wattledger sql \"select * from rejects\"`); runs without a footprint in `unresolved_runs`."
+    )
+
+
+def _methodology(d: ReportData) -> str:
+    factors = md.table(
+        ["Factor", "Basis", "Source", "Year", "Runs"],
+        [
+            [md.text(r["factor"]), md.text(r["basis"]), md.text(r["source"]), str(r["year"] or "—"), f"{r['runs']:,}"]
+            for r in d.factors_used.iter_rows(named=True)
+        ],
+        "lllrr",
+    )
+    constants = md.table(
+        ["Constant", "Value", "Unit", "Source", "Year"],
+        [
+            [
+                f"`{r['name']}`",
+                md.num(r["value"], 0),
+                md.text(r["unit"]),
+                md.text(r["source"]) + (" **(user override)**" if r["is_override"] else ""),
+                str(r["vintage_year"] or "—"),
+            ]
+            for r in d.constants.iter_rows(named=True)
+        ],
+        "lrlll",
+    )
+    return f"""### Formulas
+
+- IT energy [kWh] = GPU-hours [h] × power per device [W] / 1000. GPU-hours are logged, or
+  `gpu_count × (ended_at − started_at)`.
+- Facility energy [kWh] = IT energy × PUE. MWh = kWh / 1000.
+- Location-based CO2e [kg] = facility energy [kWh] × grid intensity [kgCO2e/kWh]
+  (GHG Protocol Scope 2 Guidance, location-based method). t = kg / 1000.
+- Electricity cost = facility energy [kWh] × price [currency/kWh].
+- US household-years = facility energy [kWh] / `us_household_kwh_per_year`;
+  passenger-car-years = CO2e [kg] / `passenger_vehicle_kg_co2e_per_year`. These are
+  equivalences of quantity: 119 household-years means the electricity 119 homes use in one
+  year (not one home for 119 years — and not "one household for three years").
+
+### Power basis and bounds
+
+Power per device, in order of preference: measured telemetry, the run's logged
+`avg_power_w`, the GPU's TDP from `hardware/gpu_power.csv`. A logged power has bounds of
+±{LOGGED_POWER_REL_UNCERTAINTY:.0%}; a TDP estimate is an upper bound (the central value is
+TDP, the low bound {TDP_LOWER_FRACTION:.0%} of TDP). PUE, grid intensity and price are point
+values here, so their bounds equal the value. Bounds add up across runs (worst case, not a
+statistical interval). A run with neither logged power nor a known GPU model gets no
+footprint and is listed under data quality — never a guess.
+
+### Factors used in this report
+
+{factors}
+
+### Constants
+
+{constants}
+
+Timestamps are UTC; a timestamp logged without an offset is read as UTC. A period report
+covers runs that started in the period.
+"""
+
+
+def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None) -> str:
+    """The whole report as markdown."""
+    when = (generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+    sections = [
+        f"# GPU training footprint — {d.scope.label}",
+        f"_Generated by wattledger on {when} from `{md.text(db_label)}`._",
+        "## Summary",
+        _summary(d),
+        "## Totals",
+        _totals_table(d),
+        "## By team",
+        _breakdown_table(d, "team"),
+        "## By project",
+        _breakdown_table(d, "project"),
+        f"## Top {TOP_RUNS} runs by CO2e",
+        _top_runs_table(d),
+        "## Basis of the figures",
+        "How much of the energy rests on each power basis (measured, logged, or estimated from TDP):",
+        _basis_table(d, "power"),
+        "Grid intensity factors:",
+        _basis_table(d, "intensity", with_source=True),
+        "PUE:",
+        _basis_table(d, "pue"),
+        "Electricity price:",
+        _basis_table(d, "price"),
+        "## Data quality",
+        _data_quality(d),
+        "## Methodology",
+        _methodology(d),
+    ]
+    return "\n\n".join(sections).rstrip() + "\n"
+
+
+def write_period_report(
+    con: duckdb.DuckDBPyConnection,
+    out: Path,
+    *,
+    period: str | None = None,
+    db_label: str = "wattledger.duckdb",
+    generated_at: datetime | None = None,
+) -> Path:
+    """Write the markdown report for ``period`` (``YYYY-MM``, or all runs) to ``out``."""
+    scope = scope_for(period)
+    text = render(gather(con, scope), db_label=db_label, generated_at=generated_at)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(out)  # never leave a half-written report
+    return out
