@@ -98,7 +98,7 @@ def report(db: DbOption = None, period: PeriodOption = None, out_path: OutOption
         raise typer.Exit(2) from None
     finally:
         con.close()
-    out.print(f"report written to {path}")
+    typer.echo(f"report written to {path}")
 
 
 @app.command()
@@ -166,8 +166,8 @@ def _run_flow(paths: list[str], db: Path, period: str | None, out_path: Path | N
     except FilesRefused as e:
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(1) from None
-    out.print(f"database: {db.resolve()}")
-    out.print(f"report:   {target.resolve()}")
+    typer.echo(f"database: {db.resolve()}")
+    typer.echo(f"report:   {target.resolve()}")
 
 
 @app.command()

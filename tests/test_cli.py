@@ -1,0 +1,79 @@
+"""The command line, end to end: the README's demo, and each command on a real database file."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import EXAMPLES, HEADER
+from flows.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def test_demo_builds_database_and_report(prefect_harness, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("demo")
+    assert result.exit_code == 0, result.output
+    db, report = tmp_path / "wattledger.duckdb", tmp_path / "reports" / "wattledger-demo.md"
+    assert str(db) in result.output and str(report) in result.output
+    text = report.read_text()
+    assert "# GPU training footprint — all runs" in text and "| Runs | 387 |" in text
+    q = invoke("sql", "select count(*) as n, round(sum(energy_mwh), 3) as mwh from run_footprints")
+    assert "387" in q.output
+    again = invoke("demo")  # idempotent: the same files add nothing
+    assert again.exit_code == 0
+    assert "387" in invoke("sql", "select count(*) from runs").output
+
+
+def test_ingest_compute_sql_report(tmp_path):
+    db = tmp_path / "w.duckdb"
+    out = invoke("ingest", EXAMPLES / "cluster_logs", "--db", db)
+    assert out.exit_code == 0 and "379 runs loaded, 10 records rejected" in out.output
+    assert "379 footprints computed" in invoke("compute", "--db", db).output
+    q = invoke("sql", "select run_id, energy_mwh, co2e_t, energy_cost, household_years, car_years "
+                      "from run_footprints where run_id = 'oct24-0001'", "--db", db)
+    assert q.exit_code == 0 and "oct24-0001" in q.output
+    r = invoke("report", "--period", "2024-10", "--out", tmp_path / "oct.md", "--db", db)
+    assert r.exit_code == 0 and (tmp_path / "oct.md").read_text().startswith("# GPU training footprint — October 2024")
+
+
+def test_errors_are_clear_and_exit_nonzero(tmp_path, write):
+    db = tmp_path / "w.duckdb"
+    bad = write("bad.csv", "team,gpu_count\nx,1\n")
+    r = invoke("ingest", bad, "--db", db)
+    assert r.exit_code == 1 and "bad.csv" in r.output and "run_id" in r.output
+    assert invoke("sql", "select 1", "--db", tmp_path / "none.duckdb").exit_code == 2
+    assert invoke("sql", "select * from no_such_table", "--db", db).exit_code == 2
+    assert invoke("report", "--period", "10-2024", "--db", db).exit_code == 2
+
+
+def test_sql_is_read_only(tmp_path):
+    db = tmp_path / "w.duckdb"
+    invoke("ingest", EXAMPLES / "public_runs.csv", "--db", db)
+    r = invoke("sql", "delete from runs", "--db", db)
+    assert r.exit_code == 2
+    assert "8" in invoke("sql", "select count(*) from runs", "--db", db).output
+
+
+def test_constants_override(tmp_path):
+    db = tmp_path / "w.duckdb"
+    r = invoke("constants", "--db", db, "--set", "us_household_kwh_per_year=10500", "--source", "EIA 2023", "--year", "2023")
+    assert r.exit_code == 0 and "10,500" in r.output
+    assert invoke("constants", "--db", db, "--set", "us_household_kwh_per_year=1").exit_code == 2  # no source
+
+
+def test_console_script_is_installed():
+    exe = shutil.which("wattledger", path=str(Path(sys.executable).parent))
+    assert exe, "the wattledger console script is not installed next to this Python"
+    out = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0
+    for command in ("demo", "ingest", "compute", "report", "run", "sql", "constants"):
+        assert command in out.stdout

@@ -1,0 +1,68 @@
+"""Compute through the store: factor resolution and its basis, invariants of run_footprints."""
+
+import pytest
+
+from conftest import EXAMPLES, HEADER
+from wattledger.compute import compute_footprints
+from wattledger.factors import FactorLibrary
+from wattledger.pipeline import ingest_paths
+
+ROW = "{id},t,p,2024-10-01T00:00:00Z,2024-10-01T10:00:00Z,{model},2,{power},{pue},FR\n"
+
+
+def _ingest(con, write, *rows):
+    ingest_paths(con, [write("runs.csv", HEADER + "\n" + "".join(ROW.format(**r) for r in rows))])
+
+
+def test_power_basis_logged_then_tdp_via_any_spelling(con, write):
+    _ingest(con, write,
+            {"id": "logged", "model": "H100-SXM", "power": 500, "pue": 1.2},
+            {"id": "tdp", "model": "NVIDIA H100 80GB HBM3", "power": "", "pue": ""},
+            {"id": "unknown", "model": "Quantum-X9000", "power": "", "pue": ""})
+    result = compute_footprints(con)
+    assert (result.computed, result.unresolved) == (2, 1)
+    rows = {r[0]: r[1:] for r in con.sql(
+        "select run_id, power_w, power_basis, energy_it_kwh, pue_basis, intensity_basis, price_basis from run_footprints").fetchall()}
+    assert rows["logged"][:3] == (500.0, "logged", pytest.approx(20 * 500 / 1000))
+    assert rows["tdp"][:2] == (700.0, "tdp")  # H100 SXM datasheet: 700 W
+    assert rows["tdp"][3] == "default:unknown" and rows["logged"][3] == "logged"
+    assert rows["tdp"][4] == "default:WORLD"
+    assert rows["tdp"][5].startswith("default:eia861:US:industrial")
+    reason = con.sql("select reason from unresolved_runs where run_id = 'unknown'").fetchall()[0][0]
+    assert "Quantum-X9000" in reason and "gpu_power.csv" in reason
+
+
+def test_defaults_are_the_documented_table_rows(con, write):
+    lib = FactorLibrary()
+    assert lib.default_pue.value == pytest.approx(1.56)  # Uptime Institute 2024
+    assert lib.default_intensity.year >= 2024 and 0.3 < lib.default_intensity.value < 0.6
+    price, currency, tariff = lib.default_price
+    assert currency == "USD" and tariff.startswith("eia861:US:industrial")
+
+
+def test_view_invariants_and_bounds(con):
+    ingest_paths(con, [EXAMPLES / "public_runs.csv", EXAMPLES / "cluster_logs"])
+    compute_footprints(con)
+    bad = con.sql("""
+        select count(*) from run_footprints
+        where abs(energy_kwh - energy_it_kwh * pue) > 1e-9 * energy_kwh
+           or abs(co2e_kg - energy_kwh * intensity_kg_per_kwh) > 1e-9 * co2e_kg
+           or abs(energy_mwh * 1000 - energy_kwh) > 1e-9 * energy_kwh
+           or not (energy_mwh_low <= energy_mwh and energy_mwh <= energy_mwh_high)
+           or not (co2e_t_low <= co2e_t and co2e_t <= co2e_t_high)
+           or not (energy_cost_low <= energy_cost and energy_cost <= energy_cost_high)
+           or power_basis is null or intensity_basis is null or intensity_source is null
+    """).fetchall()[0][0]
+    assert bad == 0
+    n_runs = con.sql("select count(*) from runs").fetchall()[0][0]
+    assert con.sql("select count(*) from run_footprints").fetchall()[0][0] == n_runs
+
+
+def test_compute_is_incremental_and_follows_the_factor_set(con, write, tmp_path):
+    _ingest(con, write, {"id": "a", "model": "H100-SXM", "power": 500, "pue": 1.2})
+    first = compute_footprints(con)
+    assert first.computed == 1
+    assert compute_footprints(con).computed == 0  # nothing new: no kernel work
+    assert compute_footprints(con, recompute_all=True).computed == 1
+    con.execute("update footprints set factor_set = 'old'")
+    assert compute_footprints(con).computed == 1  # factor tables changed: recomputed

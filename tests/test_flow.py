@@ -1,0 +1,37 @@
+"""The pipeline as a real Prefect flow, run by Prefect (temporary server, offline)."""
+
+import pytest
+
+from conftest import EXAMPLES
+from flows.pipeline import FilesRefused, parse_file, pipeline
+from wattledger.ingest import FileRefused
+from wattledger.store import connect
+
+
+def test_pipeline_flow_ingests_computes_reports(prefect_harness, tmp_path):
+    db, out = tmp_path / "w.duckdb", tmp_path / "r.md"
+    result = pipeline(paths=[str(EXAMPLES / "cluster_logs")], db=str(db), period="2024-10", report_out=str(out))
+    assert sum(s.loaded for s in result.stored) == 379
+    assert result.computed.computed == 379
+    assert out.read_text().startswith("# GPU training footprint — October 2024")
+    con = connect(db, read_only=True)
+    assert con.sql("select count(*) from run_footprints").fetchall() == [(379,)]
+    con.close()
+
+
+def test_a_refused_file_fails_the_flow_after_the_others_are_stored(prefect_harness, tmp_path, write):
+    bad = write("in/bad.csv", "no,run,id\n1,2,3\n")
+    good = write("in/good.csv", "run_id,gpu_count,gpu_hours\na,1,10\n")
+    db = tmp_path / "w.duckdb"
+    with pytest.raises(FilesRefused, match="bad.csv"):
+        pipeline(paths=[str(bad.parent)], db=str(db), report_out=str(tmp_path / "r.md"))
+    con = connect(db, read_only=True)
+    assert con.sql("select run_id from runs").fetchall() == [("a",)]
+    con.close()
+    assert good.exists()
+
+
+def test_parse_task_logic_without_the_engine(tmp_path, write):
+    p = write("x.csv", "run_id,gpu_count,gpu_hours\na,1,10\n")
+    assert parse_file.fn(p).runs.num_rows == 1
+    assert isinstance(parse_file.fn(tmp_path / "missing.csv"), FileRefused)

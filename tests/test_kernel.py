@@ -1,0 +1,103 @@
+"""Kernel: unit tests on scalars, arrays, NaN and zero, and property tests of the physics."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose
+
+from wattledger import units
+from wattledger.kernel import (
+    FootprintInputs,
+    car_years,
+    co2e_kg,
+    energy_cost,
+    facility_energy_kwh,
+    footprints,
+    household_years,
+    it_energy_kwh,
+)
+
+pos = st.floats(min_value=1e-6, max_value=1e7, allow_nan=False, allow_infinity=False)
+arrays = st.lists(pos, min_size=1, max_size=20).map(np.array)
+
+
+def test_it_energy_scalar_array_nan_zero():
+    assert it_energy_kwh(10.0, 400.0) == pytest.approx(4.0)
+    assert_allclose(it_energy_kwh([1.0, 2.0], [1000.0, 500.0]), [1.0, 1.0])
+    assert np.isnan(it_energy_kwh(np.nan, 400.0))
+    assert it_energy_kwh(0.0, 400.0) == 0.0
+
+
+def test_facility_emissions_cost_equivalences():
+    assert facility_energy_kwh(100.0, 1.1) == pytest.approx(110.0, rel=1e-12)
+    assert co2e_kg(1000.0, 0.4) == pytest.approx(400.0, rel=1e-12)
+    assert energy_cost(1000.0, 0.08) == pytest.approx(80.0, rel=1e-12)
+    assert household_years(units.US_HOUSEHOLD_KWH_PER_YEAR.value) == pytest.approx(1.0)
+    assert car_years(4600.0) == pytest.approx(1.0)
+    assert np.isnan(co2e_kg(np.nan, 0.4))
+    assert co2e_kg(0.0, 0.4) == 0.0
+
+
+def test_gpt3_is_119_household_years_not_three_years():
+    # Patterson et al. 2021: GPT-3 used 1,287 MWh.
+    assert household_years(units.mwh_to_kwh(1287.0)) == pytest.approx(119.3, rel=1e-3)
+
+
+def _inputs(gpu_hours, power, pue, intensity, price):
+    n = len(gpu_hours)
+    power = np.broadcast_to(power, n)
+    return FootprintInputs(
+        gpu_hours=gpu_hours,
+        power_w=power,
+        power_low_w=power * 0.5,
+        power_high_w=power,
+        pue=np.broadcast_to(pue, n),
+        pue_low=np.broadcast_to(pue, n),
+        pue_high=np.broadcast_to(pue, n),
+        intensity_kg_per_kwh=np.broadcast_to(intensity, n),
+        intensity_low_kg_per_kwh=np.broadcast_to(intensity, n) * 0.9,
+        intensity_high_kg_per_kwh=np.broadcast_to(intensity, n) * 1.1,
+        price_per_kwh=np.broadcast_to(price, n),
+    )
+
+
+@given(arrays, pos, st.floats(1.0, 3.0), st.floats(0.0, 2.0), st.floats(0.0, 10.0))
+def test_footprint_non_negative_and_bounded(hours, power, pue, intensity, price):
+    out = footprints(_inputs(hours, power, pue, intensity, price))
+    for name in ("energy_it_kwh", "energy_kwh", "co2e_kg", "energy_cost"):
+        assert (out[name] >= 0).all()
+        assert (out[name + "_low"] <= out[name] * (1 + 1e-12)).all()
+        assert (out[name] <= out[name + "_high"] * (1 + 1e-12)).all()
+    assert_allclose(out["energy_kwh"], out["energy_it_kwh"] * pue, rtol=1e-12)
+
+
+@given(arrays, pos, st.floats(1.0, 3.0), st.floats(0.01, 2.0), st.floats(0.1, 100.0))
+def test_linear_in_power_and_hours(hours, power, pue, intensity, k):
+    base = footprints(_inputs(hours, power, pue, intensity, 0.1))
+    more_power = footprints(_inputs(hours, power * k, pue, intensity, 0.1))
+    more_hours = footprints(_inputs(hours * k, power, pue, intensity, 0.1))
+    for out in (more_power, more_hours):
+        assert_allclose(out["energy_kwh"], base["energy_kwh"] * k, rtol=1e-9)
+        assert_allclose(out["co2e_kg"], base["co2e_kg"] * k, rtol=1e-9)
+
+
+@given(arrays, pos, st.floats(0.0, 1.0), st.floats(0.0, 1.0))
+def test_monotone_in_intensity(hours, power, a, b):
+    lo, hi = sorted((a, b))
+    assert (footprints(_inputs(hours, power, 1.2, lo, 0.1))["co2e_kg"]
+            <= footprints(_inputs(hours, power, 1.2, hi, 0.1))["co2e_kg"]).all()
+
+
+@given(arrays, arrays)
+def test_additive_over_split_hours(h1, h2):
+    n = min(len(h1), len(h2))
+    h1, h2 = h1[:n], h2[:n]
+    whole = it_energy_kwh(h1 + h2, 300.0)
+    assert_allclose(whole, it_energy_kwh(h1, 300.0) + it_energy_kwh(h2, 300.0), rtol=1e-12)
+
+
+@given(pos)
+def test_kwh_mwh_round_trip(x):
+    assert units.mwh_to_kwh(units.kwh_to_mwh(x)) == pytest.approx(x, rel=1e-15)
+    assert units.kg_to_tonnes(x) * units.KG_PER_TONNE == pytest.approx(x, rel=1e-15)

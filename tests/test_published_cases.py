@@ -1,0 +1,44 @@
+"""The published training runs in examples/public_runs.csv reproduce their papers within 1 %.
+
+Inputs are the papers' own (GPU-hours, W per device, PUE, kgCO2e/kWh); see DESIGN.md.
+"""
+
+import pytest
+
+from conftest import EXAMPLES
+from wattledger.compute import compute_footprints
+from wattledger.pipeline import ingest_paths
+
+# run_id -> (published energy MWh or None, published tCO2e)
+PUBLISHED = {
+    "patterson2021-t5": (85.7, 46.7),  # Patterson et al. 2021, Table 4
+    "patterson2021-meena": (232.0, 96.4),
+    "patterson2021-gpt3": (1287.0, 552.0),
+    "llama2-7b": (None, 31.22),  # Touvron et al. 2023 (Llama 2), Table 2
+    "llama2-13b": (None, 62.44),
+    "llama2-34b": (None, 153.90),
+    "llama2-70b": (None, 291.42),
+    "bloom-176b": (433.196, 24.69),  # Luccioni et al. 2022, dynamic consumption
+}
+
+
+@pytest.fixture
+def footprints(con):
+    ingest_paths(con, [EXAMPLES / "public_runs.csv"])
+    compute_footprints(con)
+    rows = con.sql("select run_id, energy_mwh, co2e_t, household_years from run_footprints").fetchall()
+    return {r[0]: r[1:] for r in rows}
+
+
+@pytest.mark.parametrize("run_id", sorted(PUBLISHED))
+def test_published_case_within_one_percent(footprints, run_id):
+    energy_mwh, co2e_t, _ = footprints[run_id]
+    published_mwh, published_t = PUBLISHED[run_id]
+    assert co2e_t == pytest.approx(published_t, rel=0.01)
+    if published_mwh is not None:
+        assert energy_mwh == pytest.approx(published_mwh, rel=0.01)
+
+
+def test_gpt3_equivalence_in_household_years(footprints):
+    # ~1,289 MWh from the paper's inputs: about 119 US household-years of electricity.
+    assert footprints["patterson2021-gpt3"][2] == pytest.approx(119.5, rel=0.01)

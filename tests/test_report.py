@@ -1,0 +1,78 @@
+"""The markdown report: totals match the view, hostile text cannot break it, periods filter."""
+
+import re
+from datetime import datetime, timezone
+
+import pytest
+
+from conftest import EXAMPLES, HEADER
+from wattledger.compute import compute_footprints
+from wattledger.pipeline import ingest_paths
+from wattledger.report import scope_for, write_period_report
+
+FIXED = datetime(2026, 11, 1, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def demo_con(con):
+    ingest_paths(con, [EXAMPLES / "public_runs.csv", EXAMPLES / "cluster_logs"])
+    compute_footprints(con)
+    return con
+
+
+def _cells(line):
+    # split a table row on unescaped pipes
+    return re.split(r"(?<!\\)\|", line.strip())[1:-1]
+
+
+def test_report_totals_match_the_view(demo_con, tmp_path):
+    text = write_period_report(demo_con, tmp_path / "r.md", period="2024-10", generated_at=FIXED).read_text()
+    mwh, t, hh, cars, cost = demo_con.sql("""
+        select sum(energy_mwh), sum(co2e_t), sum(household_years), sum(car_years), sum(energy_cost)
+        from run_footprints where started_at >= '2024-10-01' and started_at < '2024-11-01'""").fetchall()[0]
+    totals = text.split("## Totals")[1].split("##")[0]
+    assert f"| {round(mwh, 2):,.2f} | MWh" in totals
+    assert f"| {round(t, 2):,.2f} | t" in totals
+    assert f"{cost:,.0f} USD" in totals
+    for heading in ("## By team", "## By project", "## Top 10 runs by CO2e", "## Basis of the figures",
+                    "## Data quality", "## Methodology", "10,791", "4,600", "EIA", "EPA"):
+        assert heading in text
+    assert "wrong number of fields" in text  # the demo's deliberate bad records are reported
+
+
+def test_all_runs_report_includes_undated_published_runs(demo_con, tmp_path):
+    text = write_period_report(demo_con, tmp_path / "r.md", generated_at=FIXED).read_text()
+    runs = demo_con.sql("select count(*) from run_footprints").fetchall()[0][0]
+    assert f"| Runs | {runs:,} |" in text
+    top = text.split("## Top 10 runs by CO2e")[1].split("##")[0]
+    assert "| patterson2021-gpt3 |" in top and "| llama2-70b |" in top
+
+
+def test_hostile_names_cannot_change_the_structure(con, write, tmp_path):
+    evil_team = "a|b</td><script>x</script>"
+    evil_name = "**bold** [link](http://evil) `code` _u_"
+    rows = (f'x1,"{evil_team}","p\nq",2024-10-01T00:00:00Z,2024-10-01T01:00:00Z,H100-SXM,8,,,FR\n'
+            f'x2,"# heading","{evil_name}",2024-10-01T00:00:00Z,2024-10-01T01:00:00Z,H100-SXM,8,,,FR\n')
+    ingest_paths(con, [write("evil.csv", HEADER + "\n" + rows)])
+    compute_footprints(con)
+    text = write_period_report(con, tmp_path / "r.md", period="2024-10", generated_at=FIXED).read_text()
+    assert "<script>" not in text and "&lt;script&gt;" in text
+    for section in text.split("\n\n"):
+        lines = section.splitlines()
+        if lines and lines[0].startswith("| "):
+            widths = {len(_cells(line)) for line in lines}
+            assert len(widths) == 1, section  # every row has the header's column count
+    assert not any(line.startswith("# heading") for line in text.splitlines())
+
+
+def test_period_must_be_a_month():
+    assert scope_for("2024-12").end == datetime(2025, 1, 1, tzinfo=timezone.utc)
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        scope_for("2024-13")
+    with pytest.raises(ValueError):
+        scope_for("October")
+
+
+def test_empty_period(demo_con, tmp_path):
+    text = write_period_report(demo_con, tmp_path / "r.md", period="2020-01", generated_at=FIXED).read_text()
+    assert "No run with a computed footprint started in January 2020" in text
