@@ -14,7 +14,9 @@ from rich.table import Table
 
 import flows  # noqa: F401  (sets Prefect's offline settings before prefect is imported)
 from wattledger.compute import compute_footprints
-from wattledger.pipeline import default_report_path, ingest_paths
+from wattledger.factors import FactorError, FactorLibrary, explain
+from wattledger.pipeline import default_report_path, ingest_paths, load_site_file
+from wattledger.sites import SiteFileError
 from wattledger.report import write_period_report
 from wattledger.resources import resource_dir
 from wattledger.store import DatabaseLocked, connect, default_db_path, list_constants, reset_constant, set_constant
@@ -31,6 +33,7 @@ err = Console(stderr=True)
 DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file [default: $WATTLEDGER_DB or ./wattledger.duckdb]")]
 PeriodOption = Annotated[str | None, typer.Option("--period", help="Calendar month YYYY-MM (UTC); all runs if omitted")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Report file [default: reports/wattledger-<period>.md]")]
+SitesOption = Annotated[Path | None, typer.Option("--sites", help="Site file (datacenters.yaml) to load before computing")]
 
 
 def _db(db: Path | None) -> Path:
@@ -102,6 +105,52 @@ def report(db: DbOption = None, period: PeriodOption = None, out_path: OutOption
 
 
 @app.command()
+def sites(path: Annotated[Path, typer.Argument(help="Site file (datacenters.yaml)")], db: DbOption = None) -> None:
+    """Validate a site file and make it the database's datacenters (replacing the previous one)."""
+    con = _open(db)
+    try:
+        n = load_site_file(con, path)
+    except (SiteFileError, FactorError) as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from None
+    finally:
+        con.close()
+    typer.echo(f"{n} datacenters loaded from {path}; run `wattledger compute` to apply them")
+
+
+@app.command()
+def factors(
+    region: Annotated[str | None, typer.Option(help="Grid region: FR, US-CAL-CISO, eia:ERCO, aws:us-east-1, ...")] = None,
+    year: Annotated[int | None, typer.Option(help="Year of the run (latest available if omitted)")] = None,
+    datacenter: Annotated[str | None, typer.Option(help="A datacenter of the loaded site file")] = None,
+    db: DbOption = None,
+) -> None:
+    """Show what a region (and year, datacenter) resolves to, and why."""
+    from wattledger.resources import sql_text  # noqa: PLC0415
+
+    path = _db(db)
+    sites_frame = None
+    if path.exists():
+        con = _open(db, read_only=True)
+        try:
+            sites_frame = con.sql(sql_text("compute/datacenters.sql")).pl()
+        finally:
+            con.close()
+    r = explain(FactorLibrary(sites=sites_frame), region=region, year=year, datacenter=datacenter)
+    row = f"{r['intensity_region']}, {r['intensity_year']}" if r["intensity_region"] else "from the site file"
+    typer.echo(f"grid intensity     {r['intensity_kg_per_kwh']:.6g} kgCO2e/kWh  [{r['intensity_basis']}: {row}]")
+    typer.echo(f"  source: {r['intensity_source']}")
+    typer.echo(f"PUE                {r['pue_value']:.4g}  [{r['pue_basis']}]")
+    typer.echo(f"  source: {r['pue_source']}")
+    typer.echo(f"electricity price  {r['price_value']:.6g} {r['price_currency']}/kWh  [{r['price_basis']}: {r['tariff_id'] or 'no tariff id'}]")
+    typer.echo(f"  source: {r['price_source']}")
+    years = r["region_years"]
+    typer.echo(f"region key: {r['region_key']}; country: {r['country_key']}; "
+               f"annual factors for this region: {f'{years[0]}-{years[-1]} ({len(years)} years)' if years else 'none'}")
+    typer.echo("rules: logged > datacenter > region (run's year, else nearest earlier) > country > world default")
+
+
+@app.command()
 def sql(query: Annotated[str, typer.Argument(help="A SQL query, e.g. select * from run_footprints")], db: DbOption = None) -> None:
     """Run a query against the database (read-only) and print the result as a table."""
     import duckdb  # noqa: PLC0415
@@ -157,13 +206,13 @@ def constants(
         con.close()
 
 
-def _run_flow(paths: list[str], db: Path, period: str | None, out_path: Path | None) -> None:
+def _run_flow(paths: list[str], db: Path, period: str | None, out_path: Path | None, sites: Path | None) -> None:
     from flows.pipeline import FilesRefused, pipeline  # noqa: PLC0415  (prefect loads only here)
 
     target = out_path or default_report_path(period)
     try:
-        pipeline(paths=paths, db=str(db), period=period, report_out=str(target))
-    except FilesRefused as e:
+        pipeline(paths=paths, db=str(db), period=period, report_out=str(target), sites=str(sites) if sites else None)
+    except (FilesRefused, SiteFileError, FactorError) as e:
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(1) from None
     typer.echo(f"database: {db.resolve()}")
@@ -176,9 +225,10 @@ def run(
     db: DbOption = None,
     period: PeriodOption = None,
     out_path: OutOption = None,
+    sites: SitesOption = None,
 ) -> None:
     """The whole pipeline (ingest -> compute -> report) as a Prefect flow."""
-    _run_flow([str(p) for p in paths], _db(db), period, out_path)
+    _run_flow([str(p) for p in paths], _db(db), period, out_path, sites)
 
 
 @app.command()
@@ -186,7 +236,7 @@ def demo(db: DbOption = None, out_path: OutOption = None) -> None:
     """Build a database from the shipped example data and write a report (a Prefect flow)."""
     examples = resource_dir("examples")
     _run_flow([str(examples / "public_runs.csv"), str(examples / "cluster_logs")], _db(db), None,
-              out_path or Path("reports") / "wattledger-demo.md")
+              out_path or Path("reports") / "wattledger-demo.md", examples / "datacenters.yaml")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from wattledger.compute import ComputeResult, compute_footprints
 from wattledger.ingest import FileRefused, ParsedFile, discover, parse_run_log
-from wattledger.pipeline import default_report_path
+from wattledger.pipeline import default_report_path, load_site_file
 from wattledger.report import write_period_report
 from wattledger.store import StoredFile, connect, store_parsed_file
 
@@ -62,6 +62,15 @@ def store_file(db: str, parsed: ParsedFile) -> StoredFile:
         con.close()
 
 
+@task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def load_sites(db: str, sites: str) -> int:
+    con = connect(db)
+    try:
+        return load_site_file(con, Path(sites))
+    finally:
+        con.close()
+
+
 @task(cache_policy=NO_CACHE)
 def compute(db: str) -> ComputeResult:
     con = connect(db)
@@ -86,8 +95,10 @@ def pipeline(
     db: str = "wattledger.duckdb",
     period: str | None = None,
     report_out: str | None = None,
+    sites: str | None = None,
 ) -> PipelineResult:
-    """Ingest run logs under ``paths``, compute footprints, write the markdown report."""
+    """Ingest run logs under ``paths`` (and the site file ``sites``, if given), compute
+    footprints, write the markdown report."""
     logger = get_run_logger()
     result = PipelineResult()
     files = find_files(paths)
@@ -100,6 +111,8 @@ def pipeline(
         logger.info("%s: %d loaded, %d rejected%s", stored.path, stored.loaded, stored.rejected,
                     " (already ingested)" if stored.already_ingested else "")
         result.stored.append(stored)
+    if sites:
+        load_sites(db, sites)
     result.computed = compute(db)
     result.report_path = write_report(db, period, str(report_out or default_report_path(period)))
     create_markdown_artifact(

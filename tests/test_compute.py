@@ -26,8 +26,8 @@ def test_power_basis_logged_then_tdp_via_any_spelling(con, write):
     assert rows["logged"][:3] == (500.0, "logged", pytest.approx(20 * 500 / 1000))
     assert rows["tdp"][:2] == (700.0, "tdp")  # H100 SXM datasheet: 700 W
     assert rows["tdp"][3] == "default:unknown" and rows["logged"][3] == "logged"
-    assert rows["tdp"][4] == "default:WORLD"
-    assert rows["tdp"][5].startswith("default:eia861:US:industrial")
+    assert rows["tdp"][4] == "region"  # FR, 2024 (Ember via OWID)
+    assert rows["tdp"][5] == "region"  # Eurostat FR band ID, 2024-S2
     reason = con.sql("select reason from unresolved_runs where run_id = 'unknown'").fetchall()[0][0]
     assert "Quantum-X9000" in reason and "gpu_power.csv" in reason
 

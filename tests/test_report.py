@@ -27,13 +27,15 @@ def _cells(line):
 
 def test_report_totals_match_the_view(demo_con, tmp_path):
     text = write_period_report(demo_con, tmp_path / "r.md", period="2024-10", generated_at=FIXED).read_text()
-    mwh, t, hh, cars, cost = demo_con.sql("""
-        select sum(energy_mwh), sum(co2e_t), sum(household_years), sum(car_years), sum(energy_cost)
-        from run_footprints where started_at >= '2024-10-01' and started_at < '2024-11-01'""").fetchall()[0]
+    scope = "from run_footprints where started_at >= '2024-10-01' and started_at < '2024-11-01'"
+    mwh, t = demo_con.sql(f"select sum(energy_mwh), sum(co2e_t) {scope}").fetchall()[0]
+    costs = demo_con.sql(f"select currency, sum(energy_cost) {scope} group by all").fetchall()
+    assert {c for c, _ in costs} == {"USD", "EUR"}  # US and European sites
     totals = text.split("## Totals")[1].split("##")[0]
     assert f"| {round(mwh, 2):,.2f} | MWh" in totals
     assert f"| {round(t, 2):,.2f} | t" in totals
-    assert f"{cost:,.0f} USD" in totals
+    for currency, cost in costs:
+        assert f"{cost:,.0f} {currency}" in totals
     for heading in ("## By team", "## By project", "## Top 10 runs by CO2e", "## Basis of the figures",
                     "## Data quality", "## Methodology", "10,791", "4,600", "EIA", "EPA"):
         assert heading in text

@@ -32,7 +32,7 @@ def compute_footprints(
     Runs whose factors cannot be resolved are recorded in ``unresolved_runs`` with
     the reason, and get no footprint (never a guessed one).
     """
-    lib = library or FactorLibrary()
+    lib = library or FactorLibrary(sites=con.sql(sql_text("compute/datacenters.sql")).pl())
     runs = con.sql(sql_text("compute/runs_to_compute.sql"), params={"factor_set": lib.version, "recompute_all": recompute_all}).pl()
     if runs.height == 0:
         return ComputeResult(0, 0, lib.version)
@@ -75,6 +75,7 @@ def compute_footprints(
         "intensity_basis",
         "intensity_source",
         "intensity_year",
+        "intensity_region",
         pl.col("price_value").alias("price_per_kwh"),
         pl.col("price_currency").alias("currency"),
         "price_basis",

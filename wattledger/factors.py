@@ -1,22 +1,31 @@
-"""Resolve each run to its factors: power per device, PUE, grid intensity, price.
+"""Resolve each run to its factors: power per device, PUE, grid intensity, electricity price.
 
-Reference data is data (hardware/, grid_intensity/, tariffs/); this module reads it
-and applies the resolution rules, column by column (joins, not a loop per run). Every
-resolved value carries its basis and source, so no number is untraceable:
+Reference data is data (hardware/, grid_intensity/, tariffs/, the user's datacenters);
+this module reads it and applies the resolution rules column by column (joins, never
+a loop per run). Every resolved value carries its basis and source: no number is
+untraceable, and no fallback is silent. The rules (docs/factors.md):
 
-- power:     logged ``avg_power_w`` > the GPU's TDP (hardware/gpu_power.csv);
-             a run with neither gets no footprint and is listed with the reason.
-- PUE:       logged ``pue`` > documented default (hardware/pue.csv, default/``unknown``).
-- intensity: logged ``grid_intensity_kg_per_kwh`` > documented world default
-             (grid_intensity/annual_intensity.csv, ``WORLD``, latest year).
-- price:     logged ``price_per_kwh`` + ``currency`` > documented default
-             (tariffs/flat_prices.csv, US industrial average, latest year).
+power      logged ``avg_power_w`` > TDP of the GPU model (hardware/gpu_power.csv);
+           neither: no footprint, the run is listed with the reason.
+PUE        logged ``pue`` > datacenter (site file: ``pue`` or ``monthly_pue``) > the cloud
+           provider's fleet PUE for a cloud region > documented default (``unknown``).
+intensity  logged ``grid_intensity_kg_per_kwh`` > datacenter (site file) > the region's
+           annual factor for the run's year, else the nearest earlier year > the region's
+           country, same rule > documented world default (``WORLD``, latest year).
+price      logged ``price_per_kwh`` + ``currency`` > datacenter (site file: a price or a
+           ``tariff`` id) > the region's flat price (US: EIA-861 industrial; Europe:
+           Eurostat non-household band ID, else IC) for the run's year or the nearest
+           earlier > its country, same rule > documented default (US industrial, latest).
+
+A run's region is its own ``region`` or else its datacenter's; its year is the UTC year
+of ``started_at`` (a run without one takes the latest year available).
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -25,19 +34,43 @@ import polars as pl
 from wattledger.resources import resource_dir
 from wattledger.units import LOGGED_POWER_REL_UNCERTAINTY, TDP_LOWER_FRACTION
 
-#: Files whose content defines the factor set (its version is their joint hash).
+#: Files whose content defines the factor set (its version is their joint hash, with the sites).
 FACTOR_FILES = (
     ("hardware", "gpu_power.csv"),
     ("hardware", "pue.csv"),
     ("grid_intensity", "annual_intensity.csv"),
+    ("grid_intensity", "cloud_regions.csv"),
+    ("grid_intensity", "hourly_us_ba_2022.csv"),
+    ("grid_intensity", "hourly_series.csv"),
     ("tariffs", "flat_prices.csv"),
 )
 
-#: Documented defaults, by key into the tables above.
-DEFAULT_PUE_SCOPE = "unknown"  # the row provider=default, scope=unknown
+DEFAULT_PUE_SCOPE = "unknown"  # hardware/pue.csv row provider=default, scope=unknown
 DEFAULT_INTENSITY_REGION = "WORLD"
 DEFAULT_PRICE_REGION = "US"
-DEFAULT_PRICE_SECTOR = "industrial"
+US_PRICE_SECTOR = "industrial"  # a GPU cluster buys power like an industrial customer
+EUROSTAT_BANDS = ("ID", "IC")  # 2-20 GWh/yr (a ~1 MW cluster uses ~9 GWh/yr), else 0.5-2 GWh
+CLOUD_PROVIDERS = ("aws", "azure", "gcp")
+NO_YEAR = 9999  # a run without started_at takes the latest year available
+
+#: Columns a datacenter row brings (the ``datacenters`` table, or none).
+SITE_SCHEMA = {
+    "datacenter": pl.String,
+    "region": pl.String,
+    "pue": pl.Float64,
+    "monthly_pue": pl.List(pl.Float64),
+    "pue_source": pl.String,
+    "tariff_id": pl.String,
+    "price_per_kwh": pl.Float64,
+    "currency": pl.String,
+    "price_source": pl.String,
+    "grid_intensity_kg_per_kwh": pl.Float64,
+    "grid_intensity_source": pl.String,
+}
+
+
+class FactorError(Exception):
+    """The reference data is missing or inconsistent."""
 
 
 def normalise_model(expr: pl.Expr) -> pl.Expr:
@@ -45,8 +78,12 @@ def normalise_model(expr: pl.Expr) -> pl.Expr:
     return expr.str.to_lowercase().str.replace_all(r"[^a-z0-9]+", "-").str.strip_chars("-")
 
 
-class FactorError(Exception):
-    """The reference data is missing or inconsistent."""
+def normalise_region(expr: pl.Expr) -> pl.Expr:
+    """Cloud regions (``provider:name``) in lower case, grid zones and countries in upper case."""
+    s = expr.str.strip_chars()
+    return pl.when(s.str.contains(":") & ~s.str.to_uppercase().str.starts_with("OWID:")).then(s.str.to_lowercase()).otherwise(
+        s.str.to_uppercase()
+    )
 
 
 @dataclass(frozen=True)
@@ -57,11 +94,25 @@ class Default:
     key: str
 
 
-class FactorLibrary:
-    """The shipped reference tables, loaded once."""
+def _best_before(keys: pl.DataFrame, table: pl.DataFrame, key: str) -> pl.DataFrame:
+    """For each (key, run_year): the table row with the latest vintage_year <= run_year
+    (ties: lowest priority, then latest period)."""
+    return (
+        keys.unique()
+        .join(table, left_on=key, right_on="lookup_key", how="inner")
+        .filter(pl.col("vintage_year") <= pl.col("run_year"))
+        .sort([key, "run_year", "vintage_year", "priority", "period"], descending=[False, False, True, False, True])
+        .group_by([key, "run_year"], maintain_order=True)
+        .first()
+    )
 
-    def __init__(self, root: dict[str, Path] | None = None):
-        self._dirs = root or {d: resource_dir(d) for d, _ in FACTOR_FILES}
+
+class FactorLibrary:
+    """The shipped reference tables (loaded lazily, once) and the user's datacenters."""
+
+    def __init__(self, sites: pl.DataFrame | None = None, *, dirs: dict[str, Path] | None = None):
+        self._dirs = dirs or {d: resource_dir(d) for d, _ in FACTOR_FILES}
+        self.sites = (sites if sites is not None else pl.DataFrame(schema=SITE_SCHEMA)).select(list(SITE_SCHEMA))
 
     def _path(self, folder: str, name: str) -> Path:
         p = self._dirs[folder] / name
@@ -69,23 +120,26 @@ class FactorLibrary:
             raise FactorError(f"reference table {folder}/{name} is missing ({p})")
         return p
 
-    def _read(self, folder: str, name: str, **kw) -> pl.DataFrame:
-        return pl.read_csv(self._path(folder, name), **kw)
+    def _read(self, folder: str, name: str) -> pl.DataFrame:
+        return pl.read_csv(self._path(folder, name), infer_schema_length=None)
 
     @cached_property
     def version(self) -> str:
-        """A short hash of every factor file: footprints record it, so a change in the
-        reference data marks them for recomputation."""
+        """A short hash of every factor file and the datacenters: footprints record it, so a
+        change in the reference data or the site file marks them for recomputation."""
         h = hashlib.sha256()
         for folder, name in FACTOR_FILES:
             h.update(name.encode())
             h.update(self._path(folder, name).read_bytes())
+        h.update(repr(self.sites.sort("datacenter").to_dicts()).encode())
         return h.hexdigest()[:16]
+
+    # --- tables -------------------------------------------------------------------
 
     @cached_property
     def gpu_aliases(self) -> pl.DataFrame:
         """One row per accepted spelling: model_key (normalised), gpu_model, tdp_w, source."""
-        gpus = self._read("hardware", "gpu_power.csv", infer_schema_length=None)
+        gpus = self._read("hardware", "gpu_power.csv")
         spellings = gpus.select(
             "gpu_model",
             "tdp_w",
@@ -103,117 +157,332 @@ class FactorLibrary:
         return out.select("model_key", "gpu_model", pl.col("tdp_w").cast(pl.Float64), "source")
 
     @cached_property
+    def pue_defaults(self) -> pl.DataFrame:
+        """provider=default rows: scope (aws, gcp, azure, unknown, ...), pue, source, year."""
+        rows = self._read("hardware", "pue.csv").filter(pl.col("provider") == "default")
+        return rows.sort("year").group_by("scope", maintain_order=True).last().select("scope", "pue", "source", "year")
+
+    def _pue_default(self, scope: str) -> Default:
+        row = self.pue_defaults.filter(pl.col("scope") == scope)
+        if row.height == 0:
+            raise FactorError(f"hardware/pue.csv has no row provider=default, scope={scope}")
+        r = row.row(0, named=True)
+        return Default(float(r["pue"]), f"{r['source']} ({r['year']})", int(r["year"]), f"default:{scope}")
+
+    @cached_property
     def default_pue(self) -> Default:
-        pue = self._read("hardware", "pue.csv").filter(
-            (pl.col("provider") == "default") & (pl.col("scope") == DEFAULT_PUE_SCOPE)
+        return self._pue_default(DEFAULT_PUE_SCOPE)
+
+    @cached_property
+    def hourly_annual_means(self) -> pl.DataFrame:
+        """The annual mean of each hourly grid series, as an annual factor of its region."""
+        hourly = pl.read_csv(self._path("grid_intensity", "hourly_us_ba_2022.csv"), schema_overrides={"hour_start_utc": pl.String})
+        series = self._read("grid_intensity", "hourly_series.csv")
+        means = hourly.group_by("region").agg(pl.col("intensity_kg_per_kwh").mean())
+        return means.join(series, on="region").select(
+            pl.col("region").alias("lookup_key"),
+            pl.col("year").alias("vintage_year"),
+            "intensity_kg_per_kwh",
+            "basis",
+            (pl.lit("annual mean of hourly series: ") + pl.col("source")).alias("source"),
+            pl.lit(1).alias("priority"),
+            pl.lit("").alias("period"),
         )
-        if pue.height == 0:
-            raise FactorError(f"hardware/pue.csv has no row provider=default, scope={DEFAULT_PUE_SCOPE}")
-        row = pue.sort("year").row(-1, named=True)
-        return Default(float(row["pue"]), row["source"], int(row["year"]), f"default:{DEFAULT_PUE_SCOPE}")
+
+    @cached_property
+    def annual_intensity(self) -> pl.DataFrame:
+        """Every annual intensity factor: lookup_key, vintage_year, intensity, basis, source, priority.
+
+        Countries and aggregates (Ember via OWID), cloud regions (the provider's own data
+        first, then Cloud Carbon Footprint), US balancing authorities (hourly means). A
+        published value of exactly 0 is treated as missing (no grid has zero lifecycle CO2e).
+        """
+        owid = self._read("grid_intensity", "annual_intensity.csv").select(
+            pl.col("region").alias("lookup_key"),
+            "vintage_year",
+            "intensity_kg_per_kwh",
+            "basis",
+            (pl.col("source") + pl.lit(" (") + pl.col("region_name") + pl.lit(")")).alias("source"),
+            pl.lit(1).alias("priority"),
+            pl.lit("").alias("period"),
+        )
+        cloud = self._read("grid_intensity", "cloud_regions.csv").select(
+            pl.col("region").alias("lookup_key"),
+            "vintage_year",
+            "intensity_kg_per_kwh",
+            "basis",
+            "source",
+            pl.when(pl.col("source").str.contains("Cloud Carbon Footprint")).then(2).otherwise(1).alias("priority"),
+            pl.lit("").alias("period"),
+        )
+        table = pl.concat([owid, cloud, self.hourly_annual_means], how="vertical_relaxed")
+        return table.filter(pl.col("intensity_kg_per_kwh") > 0).with_columns(normalise_region(pl.col("lookup_key")).alias("lookup_key"))
+
+    @cached_property
+    def region_country(self) -> pl.DataFrame:
+        """Known non-country regions and their ISO country: cloud regions and grid zones."""
+        cloud = self._read("grid_intensity", "cloud_regions.csv").select(
+            pl.col("region").alias("region_key"), pl.col("country")
+        )
+        series = self._read("grid_intensity", "hourly_series.csv").select(
+            pl.col("region").alias("region_key"), pl.lit("US").alias("country")
+        )
+        return pl.concat([cloud, series]).unique("region_key").drop_nulls()
+
+    @cached_property
+    def eia_aliases(self) -> dict[str, str]:
+        """``eia:ciso`` -> ``US-CAL-CISO``: EIA-930 balancing-authority codes as region aliases
+        (keys in normalised, lower case form: ``eia:CISO`` is written by users)."""
+        series = self._read("grid_intensity", "hourly_series.csv")
+        return {f"eia:{code.lower()}": region for code, region in series.select("eia_ba_code", "region").iter_rows()}
+
+    @cached_property
+    def flat_prices(self) -> pl.DataFrame:
+        """Flat price candidates: lookup_key (region), vintage_year, period, priority, tariff row."""
+        prices = self._read("tariffs", "flat_prices.csv")
+        us = prices.filter(pl.col("tariff_id").str.starts_with("eia861:") & (pl.col("sector") == US_PRICE_SECTOR)).with_columns(
+            pl.lit(1).alias("priority")
+        )
+        eu = prices.filter(pl.col("tariff_id").str.starts_with("eurostat:") & pl.col("band").is_in(EUROSTAT_BANDS)).with_columns(
+            pl.when(pl.col("band") == EUROSTAT_BANDS[0]).then(1).otherwise(2).alias("priority")
+        )
+        return pl.concat([us, eu]).select(
+            pl.col("region").alias("lookup_key"),
+            pl.col("year").alias("vintage_year"),
+            pl.col("period").cast(pl.String),
+            "priority",
+            "tariff_id",
+            "price_per_kwh",
+            "currency",
+            (pl.col("source") + pl.lit(" (") + pl.col("region") + pl.lit(" ") + pl.col("sector") + pl.lit(" ")
+             + pl.coalesce(pl.col("band") + pl.lit(" "), pl.lit("")) + pl.col("period").cast(pl.String) + pl.lit(")")).alias("source"),
+        )
+
+    @cached_property
+    def tariffs_by_id(self) -> pl.DataFrame:
+        return self._read("tariffs", "flat_prices.csv").select(
+            "tariff_id", "price_per_kwh", "currency",
+            (pl.col("source") + pl.lit(" (") + pl.col("tariff_id") + pl.lit(")")).alias("source"),
+        )
 
     @cached_property
     def default_intensity(self) -> Default:
-        annual = self._read("grid_intensity", "annual_intensity.csv", infer_schema_length=None).filter(
-            pl.col("region") == DEFAULT_INTENSITY_REGION
-        )
-        if annual.height == 0:
+        rows = self.annual_intensity.filter(pl.col("lookup_key") == DEFAULT_INTENSITY_REGION)
+        if rows.height == 0:
             raise FactorError(f"grid_intensity/annual_intensity.csv has no {DEFAULT_INTENSITY_REGION} row")
-        row = annual.sort("vintage_year").row(-1, named=True)
-        return Default(
-            float(row["intensity_kg_per_kwh"]),
-            f"{row['source']} ({row['region_name']}, {row['vintage_year']}, {row['basis']})",
-            int(row["vintage_year"]),
-            f"default:{DEFAULT_INTENSITY_REGION}",
-        )
+        r = rows.sort("vintage_year").row(-1, named=True)
+        return Default(float(r["intensity_kg_per_kwh"]), f"{r['source']}, {r['vintage_year']}, {r['basis']}",
+                       int(r["vintage_year"]), f"default:{DEFAULT_INTENSITY_REGION}")
 
     @cached_property
     def default_price(self) -> tuple[Default, str, str]:
         """(price, currency, tariff_id) of the documented default tariff."""
-        prices = self._read("tariffs", "flat_prices.csv", infer_schema_length=None).filter(
-            (pl.col("region") == DEFAULT_PRICE_REGION) & (pl.col("sector") == DEFAULT_PRICE_SECTOR)
-        )
-        if prices.height == 0:
+        rows = self.flat_prices.filter(pl.col("lookup_key") == DEFAULT_PRICE_REGION)
+        if rows.height == 0:
+            raise FactorError(f"tariffs/flat_prices.csv has no {DEFAULT_PRICE_REGION} {US_PRICE_SECTOR} row")
+        r = rows.sort("vintage_year").row(-1, named=True)
+        return Default(float(r["price_per_kwh"]), r["source"], int(r["vintage_year"]), f"default:{r['tariff_id']}"), r["currency"], r["tariff_id"]
+
+    def check_sites(self, sites: pl.DataFrame, path: str) -> None:
+        """Every tariff a datacenter names must exist in tariffs/flat_prices.csv."""
+        unknown = sites.filter(pl.col("tariff_id").is_not_null() & ~pl.col("tariff_id").is_in(self.tariffs_by_id["tariff_id"].implode()))
+        if unknown.height:
+            r = unknown.row(0, named=True)
             raise FactorError(
-                f"tariffs/flat_prices.csv has no {DEFAULT_PRICE_REGION} {DEFAULT_PRICE_SECTOR} row for the default price"
+                f"{path}: datacenters.{r['datacenter']}.tariff: unknown tariff {r['tariff_id']!r} "
+                "(use a tariff_id of tariffs/flat_prices.csv, e.g. eia861:US-CA:industrial:2024)"
             )
-        row = prices.sort("year").row(-1, named=True)
-        d = Default(
-            float(row["price_per_kwh"]),
-            f"{row['source']} ({row['region']} {row['sector']}, {row['period']})",
-            int(row["year"]),
-            f"default:{row['tariff_id']}",
-        )
-        return d, row["currency"], row["tariff_id"]
+
+    # --- resolution ---------------------------------------------------------------
 
     def resolve(self, runs: pl.DataFrame) -> pl.DataFrame:
-        """Add the factor columns (value, bounds, basis, source) to ``runs``.
+        """Add factor columns (value, bounds, basis, source) to ``runs``.
 
-        ``runs`` needs run_id, gpu_model, avg_power_w, pue, grid_intensity_kg_per_kwh,
-        price_per_kwh, currency. A run whose power cannot be resolved gets a null
-        ``power_w`` and an ``unresolved_reason``.
+        ``runs`` needs run_id, started_at, region, datacenter, gpu_model, avg_power_w, pue,
+        grid_intensity_kg_per_kwh, price_per_kwh, currency. A run whose power cannot be
+        resolved gets a null ``power_w`` and an ``unresolved_reason``.
         """
-        pue_d = self.default_pue
-        ci_d = self.default_intensity
-        price_d, price_currency, tariff_id = self.default_price
         lit = pl.lit
-        with_gpu = runs.with_columns(normalise_model(pl.col("gpu_model")).alias("model_key")).join(
+        site = self.sites.rename({c: f"site_{c}" for c in SITE_SCHEMA if c != "datacenter"})
+        eia = self.eia_aliases
+        df = (
+            runs.join(site, on="datacenter", how="left", maintain_order="left")
+            .with_columns(normalise_region(pl.coalesce("region", "site_region")).alias("region_key"))
+            .with_columns(
+                pl.col("region_key").replace(eia) if eia else pl.col("region_key"),
+                pl.col("started_at").dt.year().fill_null(NO_YEAR).cast(pl.Int64).alias("run_year"),
+                pl.col("started_at").dt.month().alias("run_month"),
+            )
+            .join(self.region_country, on="region_key", how="left", maintain_order="left")
+            .with_columns(
+                pl.coalesce(
+                    "country",
+                    pl.when(pl.col("region_key").str.contains(r"^[A-Z]{2}(-|$)")).then(pl.col("region_key").str.slice(0, 2)),
+                ).alias("country_key")
+            )
+        )
+        df = self._resolve_power(df)
+        df = self._resolve_pue(df)
+        df = self._resolve_intensity(df)
+        return self._resolve_price(df)
+
+    def _resolve_power(self, df: pl.DataFrame) -> pl.DataFrame:
+        lit = pl.lit
+        df = df.with_columns(normalise_model(pl.col("gpu_model")).alias("model_key")).join(
             self.gpu_aliases.rename({"gpu_model": "gpu_table_model", "source": "gpu_source"}),
-            on="model_key",
-            how="left",
-            maintain_order="left",
+            on="model_key", how="left", maintain_order="left",
         )
-        logged_p = pl.col("avg_power_w").is_not_null()
-        logged_pue = pl.col("pue").is_not_null()
-        logged_ci = pl.col("grid_intensity_kg_per_kwh").is_not_null()
-        logged_price = pl.col("price_per_kwh").is_not_null()
+        logged = pl.col("avg_power_w").is_not_null()
         tdp = pl.col("tdp_w")
-        return with_gpu.with_columns(
-            pl.when(logged_p).then(pl.col("avg_power_w")).otherwise(tdp).alias("power_w"),
-            pl.when(logged_p)
-            .then(pl.col("avg_power_w") * (1 - LOGGED_POWER_REL_UNCERTAINTY))
-            .otherwise(tdp * TDP_LOWER_FRACTION)
-            .alias("power_low_w"),
-            pl.when(logged_p)
-            .then(pl.col("avg_power_w") * (1 + LOGGED_POWER_REL_UNCERTAINTY))
-            .otherwise(tdp)
-            .alias("power_high_w"),
-            pl.when(logged_p).then(lit("logged")).when(tdp.is_not_null()).then(lit("tdp")).alias("power_basis"),
-            pl.when(logged_p)
-            .then(lit("avg_power_w in the run log"))
-            .otherwise(
-                lit("TDP of ") + pl.col("gpu_table_model") + lit(" (hardware/gpu_power.csv: ") + pl.col("gpu_source") + lit(")")
-            )
+        return df.with_columns(
+            pl.when(logged).then(pl.col("avg_power_w")).otherwise(tdp).alias("power_w"),
+            pl.when(logged).then(pl.col("avg_power_w") * (1 - LOGGED_POWER_REL_UNCERTAINTY))
+            .otherwise(tdp * TDP_LOWER_FRACTION).alias("power_low_w"),
+            pl.when(logged).then(pl.col("avg_power_w") * (1 + LOGGED_POWER_REL_UNCERTAINTY)).otherwise(tdp).alias("power_high_w"),
+            pl.when(logged).then(lit("logged")).when(tdp.is_not_null()).then(lit("tdp")).alias("power_basis"),
+            pl.when(logged).then(lit("avg_power_w in the run log"))
+            .otherwise(lit("TDP of ") + pl.col("gpu_table_model") + lit(" (hardware/gpu_power.csv: ") + pl.col("gpu_source") + lit(")"))
             .alias("power_source"),
-            pl.when(logged_p | tdp.is_not_null())
-            .then(lit(None, pl.String))
-            .when(pl.col("gpu_model").is_null())
-            .then(lit("no avg_power_w and no gpu_model: power cannot be estimated"))
-            .otherwise(
-                lit("no avg_power_w and GPU model '")
-                + pl.col("gpu_model")
-                + lit("' is not in hardware/gpu_power.csv: power cannot be estimated")
-            )
+            pl.when(logged | tdp.is_not_null()).then(lit(None, pl.String))
+            .when(pl.col("gpu_model").is_null()).then(lit("no avg_power_w and no gpu_model: power cannot be estimated"))
+            .otherwise(lit("no avg_power_w and GPU model '") + pl.col("gpu_model")
+                       + lit("' is not in hardware/gpu_power.csv: power cannot be estimated"))
             .alias("unresolved_reason"),
-            pl.coalesce("pue", lit(pue_d.value)).alias("pue_value"),
-            pl.when(logged_pue).then(lit("logged")).otherwise(lit(pue_d.key)).alias("pue_basis"),
-            pl.when(logged_pue)
-            .then(lit("pue in the run log"))
-            .otherwise(lit(f"{pue_d.source} ({pue_d.year})"))
-            .alias("pue_source"),
-            pl.coalesce("grid_intensity_kg_per_kwh", lit(ci_d.value)).alias("intensity_kg_per_kwh"),
-            pl.when(logged_ci).then(lit("logged")).otherwise(lit(ci_d.key)).alias("intensity_basis"),
-            pl.when(logged_ci)
-            .then(lit("grid_intensity_kg_per_kwh in the run log"))
-            .otherwise(lit(ci_d.source))
-            .alias("intensity_source"),
-            pl.when(logged_ci).then(lit(None, pl.Int32)).otherwise(lit(ci_d.year, pl.Int32)).alias("intensity_year"),
-            pl.coalesce("price_per_kwh", lit(price_d.value)).alias("price_value"),
-            pl.when(logged_price).then(pl.col("currency")).otherwise(lit(price_currency)).alias("price_currency"),
-            pl.when(logged_price).then(lit("logged")).otherwise(lit(price_d.key)).alias("price_basis"),
-            pl.when(logged_price).then(lit(None, pl.String)).otherwise(lit(tariff_id)).alias("tariff_id"),
-            pl.when(logged_price)
-            .then(lit("price_per_kwh in the run log"))
-            .otherwise(lit(price_d.source))
-            .alias("price_source"),
         )
+
+    def _resolve_pue(self, df: pl.DataFrame) -> pl.DataFrame:
+        lit = pl.lit
+        provider = pl.col("region_key").str.extract(r"^([a-z]+):", 1)
+        providers = self.pue_defaults.filter(pl.col("scope").is_in(CLOUD_PROVIDERS)).select(
+            pl.col("scope").alias("provider"), pl.col("pue").alias("provider_pue"),
+            (pl.col("source") + lit(" (") + pl.col("year").cast(pl.String) + lit(")")).alias("provider_pue_source"),
+        )
+        d = self.default_pue
+        monthly = pl.col("site_monthly_pue")
+        site_monthly = pl.when(pl.col("run_month").is_not_null()).then(monthly.list.get(pl.col("run_month") - 1, null_on_oob=True)).otherwise(monthly.list.mean())
+        df = df.with_columns(provider.alias("provider")).join(providers, on="provider", how="left", maintain_order="left")
+        return df.with_columns(
+            pl.coalesce("pue", "site_pue", site_monthly, "provider_pue", lit(d.value)).alias("pue_value"),
+            pl.when(pl.col("pue").is_not_null()).then(lit("logged"))
+            .when(pl.col("site_pue").is_not_null()).then(lit("datacenter"))
+            .when(monthly.is_not_null() & pl.col("run_month").is_not_null()).then(lit("datacenter_monthly"))
+            .when(monthly.is_not_null()).then(lit("datacenter_monthly_mean"))
+            .when(pl.col("provider_pue").is_not_null()).then(lit("provider:") + pl.col("provider"))
+            .otherwise(lit(d.key)).alias("pue_basis"),
+            pl.when(pl.col("pue").is_not_null()).then(lit("pue in the run log"))
+            .when(pl.col("site_pue").is_not_null() | monthly.is_not_null())
+            .then(lit("datacenter ") + pl.col("datacenter") + lit(": ") + pl.col("site_pue_source"))
+            .when(pl.col("provider_pue").is_not_null()).then(pl.col("provider_pue_source"))
+            .otherwise(lit(d.source)).alias("pue_source"),
+        )
+
+    def _resolve_intensity(self, df: pl.DataFrame) -> pl.DataFrame:
+        lit = pl.lit
+        table = self.annual_intensity.select("lookup_key", "vintage_year", "priority", "period",
+                                             "intensity_kg_per_kwh", "basis", "source")
+        hits = {}
+        for level, key in (("region", "region_key"), ("country", "country_key")):
+            keys = df.select(key, "run_year").drop_nulls()
+            best = _best_before(keys, table, key).select(
+                key, "run_year",
+                pl.col("intensity_kg_per_kwh").alias(f"{level}_ci"),
+                pl.col("vintage_year").alias(f"{level}_ci_year"),
+                (pl.col("source") + lit(", ") + pl.col("basis")).alias(f"{level}_ci_source"),
+            )
+            df = df.join(best, on=[key, "run_year"], how="left", maintain_order="left")
+            hits[level] = pl.col(f"{level}_ci").is_not_null()
+        d = self.default_intensity
+        logged = pl.col("grid_intensity_kg_per_kwh").is_not_null()
+        site = pl.col("site_grid_intensity_kg_per_kwh").is_not_null()
+
+        def exact(level):
+            return pl.col(f"{level}_ci_year") == pl.col("run_year")
+
+        return df.with_columns(
+            pl.coalesce("grid_intensity_kg_per_kwh", "site_grid_intensity_kg_per_kwh", "region_ci", "country_ci",
+                        lit(d.value)).alias("intensity_kg_per_kwh"),
+            pl.when(logged).then(lit("logged"))
+            .when(site).then(lit("datacenter"))
+            .when(hits["region"]).then(pl.when(exact("region")).then(lit("region")).otherwise(lit("region_earlier_year")))
+            .when(hits["country"]).then(pl.when(exact("country")).then(lit("country")).otherwise(lit("country_earlier_year")))
+            .otherwise(lit(d.key)).alias("intensity_basis"),
+            pl.when(logged).then(lit("grid_intensity_kg_per_kwh in the run log"))
+            .when(site).then(lit("datacenter ") + pl.col("datacenter") + lit(": ") + pl.col("site_grid_intensity_source"))
+            .when(hits["region"]).then(pl.col("region_ci_source"))
+            .when(hits["country"]).then(pl.col("country_ci_source"))
+            .otherwise(lit(d.source)).alias("intensity_source"),
+            pl.when(logged | site).then(lit(None, pl.Int64))
+            .when(hits["region"]).then(pl.col("region_ci_year"))
+            .when(hits["country"]).then(pl.col("country_ci_year"))
+            .otherwise(lit(d.year, pl.Int64)).cast(pl.Int32).alias("intensity_year"),
+            pl.when(logged | site).then(lit(None, pl.String))
+            .when(hits["region"]).then(pl.col("region_key"))
+            .when(hits["country"]).then(pl.col("country_key"))
+            .otherwise(lit(DEFAULT_INTENSITY_REGION)).alias("intensity_region"),
+        )
+
+    def _resolve_price(self, df: pl.DataFrame) -> pl.DataFrame:
+        lit = pl.lit
+        table = self.flat_prices
+        hits = {}
+        for level, key in (("region", "region_key"), ("country", "country_key")):
+            keys = df.select(key, "run_year").drop_nulls()
+            best = _best_before(keys, table, key).select(
+                key, "run_year",
+                pl.col("price_per_kwh").alias(f"{level}_price"),
+                pl.col("currency").alias(f"{level}_currency"),
+                pl.col("tariff_id").alias(f"{level}_tariff"),
+                pl.col("source").alias(f"{level}_price_source"),
+            )
+            df = df.join(best, on=[key, "run_year"], how="left", maintain_order="left")
+            hits[level] = pl.col(f"{level}_price").is_not_null()
+        site_tariff = self.tariffs_by_id.rename(
+            {"tariff_id": "site_tariff_id", "price_per_kwh": "tariff_price", "currency": "tariff_currency", "source": "tariff_source"}
+        )
+        df = df.join(site_tariff, on="site_tariff_id", how="left", maintain_order="left")
+        d, d_currency, d_tariff = self.default_price
+        logged = pl.col("price_per_kwh").is_not_null()
+        site_price = pl.col("site_price_per_kwh").is_not_null()
+        site_tariff_hit = pl.col("tariff_price").is_not_null()
+        order = [
+            (logged, "price_per_kwh", "currency", lit("logged"), lit(None, pl.String), lit("price_per_kwh in the run log")),
+            (site_price, "site_price_per_kwh", "site_currency", lit("datacenter"), lit(None, pl.String),
+             lit("datacenter ") + pl.col("datacenter") + lit(": ") + pl.col("site_price_source")),
+            (site_tariff_hit, "tariff_price", "tariff_currency", lit("datacenter_tariff"), pl.col("site_tariff_id"), pl.col("tariff_source")),
+            (hits["region"], "region_price", "region_currency", lit("region"), pl.col("region_tariff"), pl.col("region_price_source")),
+            (hits["country"], "country_price", "country_currency", lit("country"), pl.col("country_tariff"), pl.col("country_price_source")),
+        ]
+
+        def chain(i: int, fallback):
+            expr = None
+            for cond, *values in order:
+                v = values[i]
+                v = pl.col(v) if isinstance(v, str) else v
+                expr = pl.when(cond).then(v) if expr is None else expr.when(cond).then(v)
+            return expr.otherwise(fallback)
+
+        return df.with_columns(
+            chain(0, lit(d.value)).alias("price_value"),
+            chain(1, lit(d_currency)).alias("price_currency"),
+            chain(2, lit(d.key)).alias("price_basis"),
+            chain(3, lit(d_tariff)).alias("tariff_id"),
+            chain(4, lit(d.source)).alias("price_source"),
+        )
+
+
+def explain(library: FactorLibrary, *, region: str | None, year: int | None, datacenter: str | None = None,
+            gpu_model: str | None = None) -> dict:
+    """What a run with this region/year/datacenter resolves to, and the rows behind it."""
+    started = datetime(year, 7, 1, tzinfo=UTC) if year else None
+    run = pl.DataFrame(
+        {"run_id": ["?"], "started_at": [started], "region": [region], "datacenter": [datacenter], "gpu_model": [gpu_model],
+         "avg_power_w": [None], "pue": [None], "grid_intensity_kg_per_kwh": [None], "price_per_kwh": [None], "currency": [None]},
+        schema={"run_id": pl.String, "started_at": pl.Datetime("us", "UTC"), "region": pl.String, "datacenter": pl.String,
+                "gpu_model": pl.String, "avg_power_w": pl.Float64, "pue": pl.Float64,
+                "grid_intensity_kg_per_kwh": pl.Float64, "price_per_kwh": pl.Float64, "currency": pl.String},
+    )
+    r = library.resolve(run).row(0, named=True)
+    years = []
+    if r["region_key"] is not None:
+        years = library.annual_intensity.filter(pl.col("lookup_key") == r["region_key"])["vintage_year"].unique().sort().to_list()
+    return r | {"region_years": years}

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import duckdb
 
-from wattledger.ingest import FileRefused, discover, parse_run_log
-from wattledger.store import StoredFile, store_parsed_file
+from wattledger.factors import FactorLibrary
+from wattledger.ingest import FileRefused, discover, file_sha256, parse_run_log
+from wattledger.sites import load_sites, sites_frame
+from wattledger.store import StoredFile, replace_datacenters, store_parsed_file
 
 
 @dataclass
@@ -45,6 +47,18 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> IngestSum
             continue
         summary.stored.append(store_parsed_file(con, parsed))
     return summary
+
+
+def load_site_file(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    """Validate a site file (datacenters.yaml) and make it the database's datacenters.
+
+    Raises :class:`wattledger.sites.SiteFileError` or :class:`wattledger.factors.FactorError`
+    (an unknown tariff id) with the file, the key and the problem; nothing is stored then.
+    """
+    path = Path(path).resolve()
+    frame = sites_frame(load_sites(path))
+    FactorLibrary().check_sites(frame, str(path))
+    return replace_datacenters(con, frame.to_arrow(), str(path), file_sha256(path.read_bytes()))
 
 
 def default_report_path(period: str | None) -> Path:

@@ -13,6 +13,9 @@ footprints as (
 final as (
     select
         runs.run_id,
+        runs.started_at,
+        runs.region,
+        runs.datacenter,
         runs.gpu_model,
         runs.gpu_hours,
         runs.avg_power_w,

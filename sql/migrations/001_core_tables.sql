@@ -63,17 +63,18 @@ create table footprints (
     pue double not null,
     pue_low double not null,
     pue_high double not null,
-    pue_basis varchar not null,           -- logged | default:<name>
+    pue_basis varchar not null,           -- logged | datacenter | datacenter_monthly | provider:<cloud> | default:unknown
     pue_source varchar not null,
     intensity_kg_per_kwh double not null,
     intensity_low_kg_per_kwh double not null,
     intensity_high_kg_per_kwh double not null,
-    intensity_basis varchar not null,     -- logged | default:<region> (more rules with the factor library)
+    intensity_basis varchar not null,     -- logged | datacenter | region | region_earlier_year | country | country_earlier_year | default:WORLD
     intensity_source varchar not null,
-    intensity_year integer,
+    intensity_year integer,               -- vintage year of the factor row used
+    intensity_region varchar,             -- key of the factor row used (region, country or WORLD)
     price_per_kwh double not null,
     currency varchar not null,
-    price_basis varchar not null,         -- logged | default:<tariff>
+    price_basis varchar not null,         -- logged | datacenter | datacenter_tariff | region | country | default:<tariff>
     tariff_id varchar,
     price_source varchar not null,
     energy_it_kwh double not null,

@@ -3,7 +3,7 @@
 from wattledger.store.connection import DatabaseLocked, connect, default_db_path
 from wattledger.store.constants import list_constants, reset_constant, set_constant
 from wattledger.store.migrations import MigrationError, migrate
-from wattledger.store.writes import StoredFile, replace_footprints, store_parsed_file
+from wattledger.store.writes import StoredFile, replace_datacenters, replace_footprints, store_parsed_file
 
 __all__ = [
     "DatabaseLocked",
@@ -13,6 +13,7 @@ __all__ = [
     "default_db_path",
     "list_constants",
     "migrate",
+    "replace_datacenters",
     "replace_footprints",
     "reset_constant",
     "set_constant",

@@ -108,3 +108,24 @@ def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table, *, 
     finally:
         con.unregister("new_footprints")
     return footprints.num_rows
+
+
+def replace_datacenters(con: duckdb.DuckDBPyConnection, datacenters: pa.Table, path: str, sha256: str) -> int:
+    """Replace the datacenters table with the rows of one site file, in one transaction."""
+    con.execute("begin transaction")
+    try:
+        con.register("new_datacenters", datacenters)
+        con.execute("delete from datacenters")
+        columns = ", ".join(datacenters.column_names)  # names from wattledger.sites, not users
+        con.execute(
+            f"insert into datacenters ({columns}, site_file_path, site_file_sha256) "
+            f"select {columns}, ?, ? from new_datacenters",
+            [path, sha256],
+        )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("new_datacenters")
+    return datacenters.num_rows

@@ -1,0 +1,110 @@
+"""Factor resolution: the documented rules, each recorded with its basis, source and year."""
+
+import pytest
+
+from conftest import EXAMPLES
+from wattledger.factors import FactorError, FactorLibrary, explain
+from wattledger.pipeline import load_site_file
+from wattledger.sites import SiteFileError, load_sites, sites_frame
+
+
+@pytest.fixture(scope="module")
+def lib():
+    return FactorLibrary()
+
+
+def test_country_for_the_runs_year(lib):
+    r = explain(lib, region="FR", year=2024)
+    assert (r["intensity_basis"], r["intensity_region"], r["intensity_year"]) == ("region", "FR", 2024)
+    assert r["intensity_kg_per_kwh"] == pytest.approx(0.044179, rel=1e-6)  # Ember via OWID, France 2024
+    assert "Ember" in r["intensity_source"]
+    assert (r["price_basis"], r["tariff_id"], r["price_currency"]) == ("region", "eurostat:FR:ID:2024-S2", "EUR")
+
+
+def test_future_year_takes_the_nearest_earlier_year(lib):
+    r = explain(lib, region="DE", year=2030)
+    assert (r["intensity_basis"], r["intensity_year"]) == ("region_earlier_year", 2024)
+    past = explain(lib, region="DE", year=2015)
+    assert (past["intensity_basis"], past["intensity_year"]) == ("region", 2015)
+
+
+def test_cloud_region_with_provider_pue_and_country_price(lib):
+    r = explain(lib, region="gcp:europe-west1", year=2023)
+    assert (r["intensity_basis"], r["intensity_region"], r["intensity_year"]) == ("region", "gcp:europe-west1", 2023)
+    assert "Google" in r["intensity_source"]  # the provider's own data before CCF's
+    assert (r["pue_basis"], r["pue_value"]) == ("provider:gcp", pytest.approx(1.10))
+    assert r["price_basis"] == "country" and r["tariff_id"].startswith("eurostat:BE:")
+    aws = explain(lib, region="AWS:US-EAST-1", year=2024)  # case-insensitive cloud ids
+    assert aws["intensity_region"] == "aws:us-east-1" and aws["pue_basis"] == "provider:aws"
+
+
+def test_us_balancing_authority_and_eia_alias(lib):
+    by_zone = explain(lib, region="US-TEX-ERCO", year=2022)
+    by_code = explain(lib, region="eia:ERCO", year=2022)
+    assert by_zone["intensity_kg_per_kwh"] == by_code["intensity_kg_per_kwh"]
+    assert (by_zone["intensity_basis"], by_zone["intensity_year"]) == ("region", 2022)
+    assert "hourly" in by_zone["intensity_source"]
+    # EIA-861 prices start in 2023: a 2022 run has no price of its year or earlier -> default
+    assert by_zone["price_basis"] == "default:eia861:US:industrial:2024"
+    assert explain(lib, region="US-TEX-ERCO", year=2024)["tariff_id"] == "eia861:US:industrial:2024"
+
+
+def test_missing_region_falls_back_to_world_and_says_so(lib):
+    for region in ("XX-NOWHERE", None):
+        r = explain(lib, region=region, year=2024)
+        assert (r["intensity_basis"], r["intensity_region"]) == ("default:WORLD", "WORLD")
+        assert r["intensity_kg_per_kwh"] == pytest.approx(0.473006, rel=1e-6)  # Ember 2024 world
+        assert r["pue_basis"] == "default:unknown" and r["pue_value"] == pytest.approx(1.56)
+        assert r["price_basis"].startswith("default:eia861:US:industrial")
+
+
+def test_unknown_zone_in_a_known_country_uses_the_country(lib):
+    r = explain(lib, region="DE-NORTH", year=2024)
+    assert (r["intensity_basis"], r["intensity_region"]) == ("country", "DE")
+
+
+def test_datacenter_rules_come_before_region(lib, con):
+    load_site_file(con, EXAMPLES / "datacenters.yaml")
+    sites = con.sql("select * exclude (renewable_coverage_share, supplier_factor_kg_per_kwh, residual_mix_kg_per_kwh, "
+                    "market_source, site_file_path, site_file_sha256, loaded_at) from datacenters").pl()
+    with_sites = FactorLibrary(sites=sites)
+    tx = explain(with_sites, region=None, datacenter="tx-colo-2", year=2024)
+    assert tx["intensity_region"] == "US-TEX-ERCO"  # the datacenter's region
+    assert (tx["pue_basis"], tx["pue_value"]) == ("datacenter_monthly", pytest.approx(1.45))  # July
+    assert (tx["price_basis"], tx["tariff_id"]) == ("datacenter_tariff", "eia861:US-TX:industrial:2024")
+    par = explain(with_sites, region=None, datacenter="par-dc", year=2024)
+    assert (par["price_basis"], par["price_value"], par["price_currency"]) == ("datacenter", 0.121, "EUR")
+    assert with_sites.version != lib.version  # the site file is part of the factor set
+
+
+@pytest.mark.parametrize(
+    "yaml_text, message",
+    [
+        ("datacenters: {x: {pue: 0.5, pue_source: s}}", "datacenters.x.pue: Input should be greater than or equal to 1"),
+        ("datacenters: {x: {pue: 1.2}}", "pue needs pue_source"),
+        ("datacenters: {x: {monthly_pue: [1.2, 1.3], pue_source: s}}", "monthly_pue needs 12 values"),
+        ("datacenters: {x: {price_per_kwh: 0.1}}", "price_per_kwh needs currency and price_source"),
+        ("datacenters: {x: {colour: red}}", "datacenters.x.colour: Extra inputs are not permitted"),
+        ("datacenters: {x: {market: {renewable_coverage_share: 0.5, source: s}}}", "needs supplier_factor_kg_per_kwh or residual_mix"),
+        ("datacenters: {x: {market: {renewable_coverage_share: 1.5, source: s}}}", "renewable_coverage_share"),
+        ("datacenters:\n  x: [1\n", "line 3, column 1 not valid YAML"),
+    ],
+)
+def test_site_file_errors_name_file_key_and_problem(write, yaml_text, message):
+    p = write("datacenters.yaml", yaml_text)
+    with pytest.raises(SiteFileError) as err:
+        load_sites(p)
+    assert str(p) in str(err.value) and message in str(err.value)
+
+
+def test_unknown_tariff_in_site_file(write, con, lib):
+    p = write("dc.yaml", "datacenters: {x: {tariff: nope}}")
+    with pytest.raises(FactorError, match=r"datacenters\.x\.tariff: unknown tariff 'nope'"):
+        load_site_file(con, p)
+    assert con.sql("select count(*) from datacenters").fetchall() == [(0,)]  # nothing stored
+
+
+def test_every_demo_datacenter_resolves_to_cited_factors(lib):
+    frame = sites_frame(load_sites(EXAMPLES / "datacenters.yaml"))
+    lib.check_sites(frame, "examples/datacenters.yaml")
+    assert frame.height == 6

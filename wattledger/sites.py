@@ -1,0 +1,150 @@
+"""The user's site file (``datacenters.yaml``): each datacenter's region, PUE, tariff and
+contractual instruments, validated with pydantic.
+
+Example::
+
+    datacenters:
+      ca-colo-1:
+        region: US-CAL-CISO
+        pue: 1.35
+        pue_source: "colo provider's 2024 PUE report"
+        tariff: eia861:US-CA:industrial:2024
+        market:                                  # GHG Protocol Scope 2, market-based
+          renewable_coverage_share: 0.4          # REC/PPA-covered share of consumption
+          supplier_factor_kg_per_kwh: 0.21       # supplier-specific emission factor
+          residual_mix_kg_per_kwh: 0.43          # for the uncovered share, if no supplier factor
+          source: "PG&E 2024 power content label"
+      par-dc:
+        region: FR
+        monthly_pue: [1.45, 1.44, 1.42, 1.40, 1.38, 1.36, 1.35, 1.35, 1.37, 1.40, 1.42, 1.44]
+        price_per_kwh: 0.121
+        currency: EUR
+        price_source: "2024 supply contract"
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+
+class SiteFileError(Exception):
+    """The site file is unreadable or invalid; the message names the file, the key and the problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MarketInstruments(_Strict):
+    """Contractual instruments for market-based Scope 2 accounting (GHG Protocol Scope 2 Guidance, ch. 7)."""
+
+    renewable_coverage_share: float = Field(0.0, ge=0.0, le=1.0, description="share of consumption covered by RECs/PPAs [-]")
+    supplier_factor_kg_per_kwh: float | None = Field(None, ge=0.0, le=2.0, description="[kgCO2e/kWh]")
+    residual_mix_kg_per_kwh: float | None = Field(None, ge=0.0, le=2.0, description="[kgCO2e/kWh]")
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _uncovered_share_needs_a_factor(self):
+        if self.renewable_coverage_share < 1 and self.supplier_factor_kg_per_kwh is None and self.residual_mix_kg_per_kwh is None:
+            raise ValueError(
+                "the share not covered by RECs/PPAs needs supplier_factor_kg_per_kwh or residual_mix_kg_per_kwh"
+            )
+        return self
+
+
+class Datacenter(_Strict):
+    region: str | None = Field(None, min_length=1)
+    pue: float | None = Field(None, ge=1.0, le=3.0)
+    monthly_pue: list[float] | None = None
+    pue_source: str | None = None
+    tariff: str | None = Field(None, min_length=1, description="a tariff_id of tariffs/flat_prices.csv")
+    price_per_kwh: float | None = Field(None, ge=0.0, le=10.0)
+    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    price_source: str | None = None
+    grid_intensity_kg_per_kwh: float | None = Field(None, ge=0.0, le=2.0)
+    grid_intensity_source: str | None = None
+    market: MarketInstruments | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if self.pue is not None and self.monthly_pue is not None:
+            raise ValueError("give pue or monthly_pue, not both")
+        if self.monthly_pue is not None:
+            if len(self.monthly_pue) != 12:
+                raise ValueError(f"monthly_pue needs 12 values (January..December), got {len(self.monthly_pue)}")
+            if not all(1.0 <= p <= 3.0 for p in self.monthly_pue):
+                raise ValueError("every monthly_pue value must be between 1.0 and 3.0")
+        if (self.pue is not None or self.monthly_pue is not None) and not self.pue_source:
+            raise ValueError("pue needs pue_source (where the figure comes from)")
+        if self.price_per_kwh is not None and (self.currency is None or not self.price_source):
+            raise ValueError("price_per_kwh needs currency and price_source")
+        if self.price_per_kwh is not None and self.tariff is not None:
+            raise ValueError("give tariff or price_per_kwh, not both")
+        if self.grid_intensity_kg_per_kwh is not None and not self.grid_intensity_source:
+            raise ValueError("grid_intensity_kg_per_kwh needs grid_intensity_source")
+        return self
+
+
+class SiteFile(_Strict):
+    datacenters: dict[str, Datacenter]
+
+
+def _location(err: dict) -> str:
+    return ".".join(str(p) for p in err["loc"])
+
+
+def load_sites(path: Path) -> SiteFile:
+    """Read and validate a site file; raise :class:`SiteFileError` naming file, key and problem."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise SiteFileError(f"{path}: cannot read ({err.strerror})") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SiteFileError(f"{path}:{where} not valid YAML ({getattr(err, 'problem', err)})") from None
+    try:
+        return SiteFile.model_validate(data)
+    except ValidationError as err:
+        problems = "; ".join(f"{_location(e) or '(top level)'}: {e['msg']}" for e in err.errors())
+        raise SiteFileError(f"{path}: {problems}") from None
+
+
+def sites_frame(sites: SiteFile):
+    """One row per datacenter, shaped as the ``datacenters`` table (without file columns)."""
+    import polars as pl  # noqa: PLC0415
+
+    rows = []
+    for name, dc in sites.datacenters.items():
+        m = dc.market
+        rows.append(
+            {
+                "datacenter": name,
+                "region": dc.region,
+                "pue": dc.pue,
+                "monthly_pue": dc.monthly_pue,
+                "pue_source": dc.pue_source,
+                "tariff_id": dc.tariff,
+                "price_per_kwh": dc.price_per_kwh,
+                "currency": dc.currency,
+                "price_source": dc.price_source,
+                "grid_intensity_kg_per_kwh": dc.grid_intensity_kg_per_kwh,
+                "grid_intensity_source": dc.grid_intensity_source,
+                "renewable_coverage_share": m.renewable_coverage_share if m else None,
+                "supplier_factor_kg_per_kwh": m.supplier_factor_kg_per_kwh if m else None,
+                "residual_mix_kg_per_kwh": m.residual_mix_kg_per_kwh if m else None,
+                "market_source": m.source if m else None,
+            }
+        )
+    schema = {
+        "datacenter": pl.String, "region": pl.String, "pue": pl.Float64, "monthly_pue": pl.List(pl.Float64),
+        "pue_source": pl.String, "tariff_id": pl.String, "price_per_kwh": pl.Float64, "currency": pl.String,
+        "price_source": pl.String, "grid_intensity_kg_per_kwh": pl.Float64, "grid_intensity_source": pl.String,
+        "renewable_coverage_share": pl.Float64, "supplier_factor_kg_per_kwh": pl.Float64,
+        "residual_mix_kg_per_kwh": pl.Float64, "market_source": pl.String,
+    }
+    return pl.DataFrame(rows, schema=schema)
