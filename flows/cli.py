@@ -147,6 +147,9 @@ def factors(
     years = r["region_years"]
     typer.echo(f"region key: {r['region_key']}; country: {r['country_key']}; "
                f"annual factors for this region: {f'{years[0]}-{years[-1]} ({len(years)} years)' if years else 'none'}")
+    for s in r["hourly_series"]:
+        typer.echo(f"hourly series: {s['year']}, {s['hours']:,} h from {s['first_hour_start_utc']} "
+                   f"({s['filled_hours']} filled hours); source: {s['source']}")
     typer.echo("rules: logged > datacenter > region (run's year, else nearest earlier) > country > world default")
 
 

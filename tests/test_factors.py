@@ -44,6 +44,10 @@ def test_us_balancing_authority_and_eia_alias(lib):
     assert by_zone["intensity_kg_per_kwh"] == by_code["intensity_kg_per_kwh"]
     assert (by_zone["intensity_basis"], by_zone["intensity_year"]) == ("region", 2022)
     assert "hourly" in by_zone["intensity_source"]
+    assert [(s["year"], s["hours"]) for s in by_zone["hourly_series"]] == [(2022, 8760)]
+    series = lib.hourly_series("US-TEX-ERCO")
+    assert series.height == 8760 and series["intensity_kg_per_kwh"].min() > 0
+    assert series["intensity_kg_per_kwh"].mean() == pytest.approx(by_zone["intensity_kg_per_kwh"], rel=1e-12)
     # EIA-861 prices start in 2023: a 2022 run has no price of its year or earlier -> default
     assert by_zone["price_basis"] == "default:eia861:US:industrial:2024"
     assert explain(lib, region="US-TEX-ERCO", year=2024)["tariff_id"] == "eia861:US:industrial:2024"

@@ -230,6 +230,26 @@ class FactorLibrary:
         return pl.concat([cloud, series]).unique("region_key").drop_nulls()
 
     @cached_property
+    def hourly_series_index(self) -> pl.DataFrame:
+        """One row per hourly intensity series: region, year, hours, filled_hours, fill_rule, source."""
+        return self._read("grid_intensity", "hourly_series.csv").select(
+            "region", "eia_ba_code", "year", "hours", "filled_hours", "first_hour_start_utc", "last_hour_start_utc",
+            "fill_rule", "source",
+        )
+
+    def hourly_series(self, region: str) -> pl.DataFrame:
+        """The hourly series of a region (hour_start_utc as UTC datetime, intensity, is_filled).
+
+        Filled hours are flagged, never zero (grid_intensity/README.md gives the fill rule).
+        """
+        hourly = pl.read_csv(self._path("grid_intensity", "hourly_us_ba_2022.csv"), schema_overrides={"hour_start_utc": pl.String})
+        return (
+            hourly.filter(pl.col("region") == region)
+            .with_columns(pl.col("hour_start_utc").str.to_datetime("%Y-%m-%dT%H:%M:%SZ", time_zone="UTC"))
+            .sort("hour_start_utc")
+        )
+
+    @cached_property
     def eia_aliases(self) -> dict[str, str]:
         """``eia:ciso`` -> ``US-CAL-CISO``: EIA-930 balancing-authority codes as region aliases
         (keys in normalised, lower case form: ``eia:CISO`` is written by users)."""
@@ -482,7 +502,8 @@ def explain(library: FactorLibrary, *, region: str | None, year: int | None, dat
                 "grid_intensity_kg_per_kwh": pl.Float64, "price_per_kwh": pl.Float64, "currency": pl.String},
     )
     r = library.resolve(run).row(0, named=True)
-    years = []
+    years, hourly = [], []
     if r["region_key"] is not None:
         years = library.annual_intensity.filter(pl.col("lookup_key") == r["region_key"])["vintage_year"].unique().sort().to_list()
-    return r | {"region_years": years}
+        hourly = library.hourly_series_index.filter(pl.col("region") == r["region_key"]).to_dicts()
+    return r | {"region_years": years, "hourly_series": hourly}
