@@ -28,6 +28,7 @@ class CsvRecords:
     lines: np.ndarray  # physical line number of its first byte, 1-based
     field_counts: np.ndarray  # number of fields (delimiters outside quotes + 1)
     unterminated_last: bool  # the last record opens a quote that never closes
+    blank_lines: int  # blank lines removed
 
 
 def split_records(buf: np.ndarray, delimiter: int = ord(",")) -> CsvRecords:
@@ -65,6 +66,7 @@ def split_records(buf: np.ndarray, delimiter: int = ord(",")) -> CsvRecords:
         lines=lines[keep],
         field_counts=field_counts[keep],
         unterminated_last=unterminated and bool(keep[-1]) if keep.size else False,
+        blank_lines=int(keep.size - np.count_nonzero(keep)),
     )
 
 

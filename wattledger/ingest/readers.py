@@ -120,7 +120,8 @@ def read_csv(path: Path, data: bytes) -> RawTable:
     if kept_lines.size == 0:
         frame = pl.DataFrame(schema={n: pl.String for n in names})
     else:
-        clean = keep_records(buf, recs, keep)
+        # the common case, a clean file, goes to the parser as it is
+        clean = data if keep.all() and recs.blank_lines == 0 else keep_records(buf, recs, keep)
         try:
             frame = pl.read_csv(
                 io.BytesIO(clean),
