@@ -66,3 +66,21 @@ def test_compute_is_incremental_and_follows_the_factor_set(con, write, tmp_path)
     assert compute_footprints(con, recompute_all=True).computed == 1
     con.execute("update footprints set factor_set = 'old'")
     assert compute_footprints(con).computed == 1  # factor tables changed: recomputed
+
+
+def test_market_based_beside_location_based(con):
+    from wattledger.pipeline import load_site_file
+
+    ingest_paths(con, [EXAMPLES / "cluster_logs"])
+    load_site_file(con, EXAMPLES / "datacenters.yaml")
+    compute_footprints(con)
+    rows = con.sql("""
+        select datacenter, market_basis, any_value(market_covered_share), any_value(market_factor_kg_per_kwh),
+               max(abs(co2e_market_t - energy_mwh * (1 - market_covered_share) * market_factor_kg_per_kwh)),
+               max(abs(co2e_market_t - co2e_t)), sum(co2e_market_t)
+        from run_footprints group by all order by datacenter""").fetchall()
+    by_dc = {r[0]: r[1:] for r in rows}
+    assert by_dc["ca-colo-1"][:3] == ("instruments:residual_mix", 0.5, 0.30)  # 50 % RECs, residual mix
+    assert by_dc["fra-dc"][0] == "instruments:full_coverage" and by_dc["fra-dc"][5] == 0.0  # wind PPA
+    assert by_dc["aws-use1"][0] == "no_instruments:grid_average" and by_dc["aws-use1"][4] == pytest.approx(0.0, abs=1e-12)
+    assert all(r[3] < 1e-9 for r in by_dc.values())  # the formula holds for every run

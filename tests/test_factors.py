@@ -69,8 +69,7 @@ def test_unknown_zone_in_a_known_country_uses_the_country(lib):
 
 def test_datacenter_rules_come_before_region(lib, con):
     load_site_file(con, EXAMPLES / "datacenters.yaml")
-    sites = con.sql("select * exclude (renewable_coverage_share, supplier_factor_kg_per_kwh, residual_mix_kg_per_kwh, "
-                    "market_source, site_file_path, site_file_sha256, loaded_at) from datacenters").pl()
+    sites = con.sql("select * exclude (site_file_path, site_file_sha256, loaded_at) from datacenters").pl()
     with_sites = FactorLibrary(sites=sites)
     tx = explain(with_sites, region=None, datacenter="tx-colo-2", year=2024)
     assert tx["intensity_region"] == "US-TEX-ERCO"  # the datacenter's region

@@ -16,6 +16,7 @@ from wattledger.kernel import (
     footprints,
     household_years,
     it_energy_kwh,
+    market_co2e_kg,
 )
 
 pos = st.floats(min_value=1e-6, max_value=1e7, allow_nan=False, allow_infinity=False)
@@ -39,6 +40,13 @@ def test_facility_emissions_cost_equivalences():
     assert co2e_kg(0.0, 0.4) == 0.0
 
 
+def test_market_based_hierarchy():
+    # 40 % covered by RECs, the rest at the supplier's 0.2 kg/kWh
+    assert market_co2e_kg(1000.0, 0.4, 0.2) == pytest.approx(120.0, rel=1e-12)
+    assert market_co2e_kg(1000.0, 1.0, 0.2) == 0.0
+    assert_allclose(market_co2e_kg([10.0, 20.0], [0.0, 0.5], [0.3, 0.3]), [3.0, 3.0])
+
+
 def test_gpt3_is_119_household_years_not_three_years():
     # Patterson et al. 2021: GPT-3 used 1,287 MWh.
     assert household_years(units.mwh_to_kwh(1287.0)) == pytest.approx(119.3, rel=1e-3)
@@ -59,13 +67,15 @@ def _inputs(gpu_hours, power, pue, intensity, price):
         intensity_low_kg_per_kwh=np.broadcast_to(intensity, n) * 0.9,
         intensity_high_kg_per_kwh=np.broadcast_to(intensity, n) * 1.1,
         price_per_kwh=np.broadcast_to(price, n),
+        market_covered_share=np.broadcast_to(0.25, n),
+        market_factor_kg_per_kwh=np.broadcast_to(intensity, n),
     )
 
 
 @given(arrays, pos, st.floats(1.0, 3.0), st.floats(0.0, 2.0), st.floats(0.0, 10.0))
 def test_footprint_non_negative_and_bounded(hours, power, pue, intensity, price):
     out = footprints(_inputs(hours, power, pue, intensity, price))
-    for name in ("energy_it_kwh", "energy_kwh", "co2e_kg", "energy_cost"):
+    for name in ("energy_it_kwh", "energy_kwh", "co2e_kg", "co2e_market_kg", "energy_cost"):
         assert (out[name] >= 0).all()
         assert (out[name + "_low"] <= out[name] * (1 + 1e-12)).all()
         assert (out[name] <= out[name + "_high"] * (1 + 1e-12)).all()

@@ -53,6 +53,8 @@ def compute_footprints(
         intensity_low_kg_per_kwh=_column(ok, "intensity_kg_per_kwh"),
         intensity_high_kg_per_kwh=_column(ok, "intensity_kg_per_kwh"),
         price_per_kwh=_column(ok, "price_value"),
+        market_covered_share=_column(ok, "market_covered_share"),
+        market_factor_kg_per_kwh=_column(ok, "market_factor_kg_per_kwh"),
     )
     out = footprints(inputs)
     table = ok.select(
@@ -76,6 +78,10 @@ def compute_footprints(
         "intensity_source",
         "intensity_year",
         "intensity_region",
+        "market_covered_share",
+        "market_factor_kg_per_kwh",
+        "market_basis",
+        "market_source",
         pl.col("price_value").alias("price_per_kwh"),
         pl.col("price_currency").alias("currency"),
         "price_basis",

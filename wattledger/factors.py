@@ -16,6 +16,10 @@ price      logged ``price_per_kwh`` + ``currency`` > datacenter (site file: a pr
            ``tariff`` id) > the region's flat price (US: EIA-861 industrial; Europe:
            Eurostat non-household band ID, else IC) for the run's year or the nearest
            earlier > its country, same rule > documented default (US industrial, latest).
+market     the datacenter's contractual instruments (site file ``market``): the REC/PPA
+           share at zero, the rest at the supplier factor, else the residual mix; no
+           instruments: the location-based grid average, disclosed as such (GHG Protocol
+           Scope 2 Guidance, Table 6.3). Reported beside location-based, never mixed.
 
 A run's region is its own ``region`` or else its datacenter's; its year is the UTC year
 of ``started_at`` (a run without one takes the latest year available).
@@ -66,6 +70,10 @@ SITE_SCHEMA = {
     "price_source": pl.String,
     "grid_intensity_kg_per_kwh": pl.Float64,
     "grid_intensity_source": pl.String,
+    "renewable_coverage_share": pl.Float64,
+    "supplier_factor_kg_per_kwh": pl.Float64,
+    "residual_mix_kg_per_kwh": pl.Float64,
+    "market_source": pl.String,
 }
 
 
@@ -344,7 +352,26 @@ class FactorLibrary:
         df = self._resolve_power(df)
         df = self._resolve_pue(df)
         df = self._resolve_intensity(df)
+        df = self._resolve_market(df)
         return self._resolve_price(df)
+
+    def _resolve_market(self, df: pl.DataFrame) -> pl.DataFrame:
+        lit = pl.lit
+        has = pl.col("site_market_source").is_not_null()
+        share = pl.when(has).then(pl.col("site_renewable_coverage_share")).otherwise(0.0)
+        supplier = pl.col("site_supplier_factor_kg_per_kwh")
+        residual = pl.col("site_residual_mix_kg_per_kwh")
+        return df.with_columns(
+            share.alias("market_covered_share"),
+            pl.coalesce(pl.when(has).then(supplier), pl.when(has).then(residual), "intensity_kg_per_kwh").alias("market_factor_kg_per_kwh"),
+            pl.when(has & (share >= 1.0)).then(lit("instruments:full_coverage"))
+            .when(has & supplier.is_not_null()).then(lit("instruments:supplier"))
+            .when(has & residual.is_not_null()).then(lit("instruments:residual_mix"))
+            .otherwise(lit("no_instruments:grid_average")).alias("market_basis"),
+            pl.when(has).then(lit("datacenter ") + pl.col("datacenter") + lit(": ") + pl.col("site_market_source"))
+            .otherwise(lit("no contractual instruments recorded: location-based grid average "
+                           "(GHG Protocol Scope 2 Guidance, Table 6.3, last level)")).alias("market_source"),
+        )
 
     def _resolve_power(self, df: pl.DataFrame) -> pl.DataFrame:
         lit = pl.lit

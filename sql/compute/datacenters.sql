@@ -10,6 +10,10 @@ select
     currency,
     price_source,
     grid_intensity_kg_per_kwh,
-    grid_intensity_source
+    grid_intensity_source,
+    renewable_coverage_share,
+    supplier_factor_kg_per_kwh,
+    residual_mix_kg_per_kwh,
+    market_source
 from datacenters
 order by datacenter

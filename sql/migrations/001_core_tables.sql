@@ -86,7 +86,13 @@ create table footprints (
     co2e_kg double not null,              -- location-based
     co2e_kg_low double not null,
     co2e_kg_high double not null,
-    co2e_market_kg double,                -- market-based (GHG Protocol Scope 2); null until instruments are known
+    co2e_market_kg double not null,       -- market-based (GHG Protocol Scope 2 Guidance, ch. 6-7)
+    co2e_market_kg_low double not null,
+    co2e_market_kg_high double not null,
+    market_factor_kg_per_kwh double not null, -- factor applied to the share not covered by instruments
+    market_covered_share double not null, -- share of energy covered by RECs/PPAs [-]
+    market_basis varchar not null,        -- instruments:supplier | instruments:residual_mix | instruments:full_coverage | no_instruments:grid_average
+    market_source varchar not null,
     energy_cost double not null,          -- electricity, in currency
     energy_cost_low double not null,
     energy_cost_high double not null

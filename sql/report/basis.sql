@@ -1,5 +1,5 @@
 -- grain: one row per (factor, basis, source, year): how much of the period's energy and
--- CO2e rests on each basis. factor in power | pue | intensity | price.
+-- CO2e rests on each basis. factor in power | pue | intensity | price | market.
 with
 
 scoped as (
@@ -14,6 +14,8 @@ bases as (
     select 'intensity', intensity_basis, intensity_source, intensity_year, energy_kwh, co2e_kg from scoped
     union all
     select 'price', price_basis, null, null, energy_kwh, co2e_kg from scoped
+    union all
+    select 'market', market_basis, market_source, null, energy_kwh, co2e_market_t * 1000.0 from scoped
 ),
 
 final as (

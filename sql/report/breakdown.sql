@@ -20,6 +20,7 @@ grouped as (
         sum(co2e_t) as co2e_t,
         sum(co2e_t_low) as co2e_t_low,
         sum(co2e_t_high) as co2e_t_high,
+        sum(co2e_market_t) as co2e_market_t,
         sum(energy_cost) as energy_cost,
         sum(household_years) as household_years,
         sum(car_years) as car_years

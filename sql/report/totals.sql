@@ -19,6 +19,9 @@ final as (
         coalesce(sum(co2e_t), 0) as co2e_t,
         coalesce(sum(co2e_t_low), 0) as co2e_t_low,
         coalesce(sum(co2e_t_high), 0) as co2e_t_high,
+        coalesce(sum(co2e_market_t), 0) as co2e_market_t,
+        coalesce(sum(co2e_market_t_low), 0) as co2e_market_t_low,
+        coalesce(sum(co2e_market_t_high), 0) as co2e_market_t_high,
         coalesce(sum(household_years), 0) as household_years,
         coalesce(sum(car_years), 0) as car_years
     from scoped

@@ -1,7 +1,7 @@
 """Pure numpy kernels: arrays in, arrays out. No IO, no tables, no clocks."""
 
 from wattledger.kernel.energy import facility_energy_kwh, it_energy_kwh
-from wattledger.kernel.emissions import co2e_kg
+from wattledger.kernel.emissions import co2e_kg, market_co2e_kg
 from wattledger.kernel.cost import energy_cost
 from wattledger.kernel.equivalences import car_years, household_years
 from wattledger.kernel.footprint import FootprintInputs, footprints
@@ -15,4 +15,5 @@ __all__ = [
     "footprints",
     "household_years",
     "it_energy_kwh",
+    "market_co2e_kg",
 ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from wattledger.kernel.cost import energy_cost
-from wattledger.kernel.emissions import co2e_kg
+from wattledger.kernel.emissions import co2e_kg, market_co2e_kg
 from wattledger.kernel.energy import facility_energy_kwh, it_energy_kwh
 
 
@@ -31,20 +31,23 @@ class FootprintInputs:
     intensity_low_kg_per_kwh: np.ndarray  # [kgCO2e/kWh]
     intensity_high_kg_per_kwh: np.ndarray  # [kgCO2e/kWh]
     price_per_kwh: np.ndarray  # [currency/kWh]
+    market_covered_share: np.ndarray  # share covered by RECs/PPAs [-]
+    market_factor_kg_per_kwh: np.ndarray  # factor of the uncovered share [kgCO2e/kWh]
 
 
 def footprints(x: FootprintInputs) -> dict[str, np.ndarray]:
-    """Energy, location-based CO2e and electricity cost of each run, with bounds.
+    """Energy, location- and market-based CO2e and electricity cost of each run, with bounds.
 
     Energy [kWh] = gpu_hours x power / 1000 x PUE; CO2e [kg] = energy x intensity;
+    market-based CO2e [kg] = energy x (1 - covered share) x market factor;
     cost [currency] = energy x price. The low (high) bound takes every factor at its
     low (high) bound: the factors are positive, so the result is monotone in each.
 
     Returns
     -------
     dict of numpy.ndarray
-        ``energy_it_kwh``, ``energy_kwh``, ``co2e_kg``, ``energy_cost``, each with
-        ``_low`` and ``_high`` variants (``energy_it_kwh_low`` ...). [kWh, kgCO2e, currency]
+        ``energy_it_kwh``, ``energy_kwh``, ``co2e_kg``, ``co2e_market_kg``, ``energy_cost``,
+        each with ``_low`` and ``_high`` variants. [kWh, kgCO2e, currency]
     """
     out: dict[str, np.ndarray] = {}
     for suffix, power, pue, intensity in (
@@ -57,5 +60,6 @@ def footprints(x: FootprintInputs) -> dict[str, np.ndarray]:
         out["energy_it_kwh" + suffix] = it
         out["energy_kwh" + suffix] = facility
         out["co2e_kg" + suffix] = co2e_kg(facility, intensity)
+        out["co2e_market_kg" + suffix] = market_co2e_kg(facility, x.market_covered_share, x.market_factor_kg_per_kwh)
         out["energy_cost" + suffix] = energy_cost(facility, x.price_per_kwh)
     return out

@@ -92,7 +92,8 @@ def _summary(d: ReportData) -> str:
         f"In {d.scope.label}, {t['runs']:,} training run{'s' * (t['runs'] != 1)}{teams} used "
         f"**{md.sig(t['energy_mwh'])} MWh** of electricity (bounds {md.bounds(t['energy_mwh_low'], t['energy_mwh_high'])} MWh) "
         f"and emitted **{md.sig(t['co2e_t'])} tCO2e** (location-based; bounds "
-        f"{md.bounds(t['co2e_t_low'], t['co2e_t_high'])} t). The electricity cost "
+        f"{md.bounds(t['co2e_t_low'], t['co2e_t_high'])} t); market-based, counting the datacenters' "
+        f"renewable certificates and contracts, {md.sig(t['co2e_market_t'])} tCO2e. The electricity cost "
         f"{_money(d.costs)}. That energy is what **{md.sig(t['household_years'])} average US homes** use in a "
         f"year of electricity, and those emissions equal **{md.sig(t['car_years'])} typical passenger cars** "
         f"driven for a year."
@@ -106,6 +107,8 @@ def _totals_table(d: ReportData) -> str:
         ["GPU-hours", md.num(t["gpu_hours"], 0), "h"],
         ["Energy (facility, after PUE)", md.sig(t["energy_mwh"], 4), f"MWh (bounds {md.bounds(t['energy_mwh_low'], t['energy_mwh_high'])})"],
         ["CO2e, location-based", md.sig(t["co2e_t"], 4), f"t (bounds {md.bounds(t['co2e_t_low'], t['co2e_t_high'])})"],
+        ["CO2e, market-based", md.sig(t["co2e_market_t"], 4),
+         f"t (bounds {md.bounds(t['co2e_market_t_low'], t['co2e_market_t_high'])})"],
         ["Electricity cost", _money(d.costs), ""],
         ["US household-years of electricity", md.sig(t["household_years"]), "household-years"],
         ["Passenger-car-years of CO2e", md.sig(t["car_years"]), "car-years"],
@@ -126,6 +129,7 @@ def _breakdown_table(d: ReportData, dimension: str) -> str:
             pl.col("co2e_t").sum(),
             pl.col("co2e_t_low").sum(),
             pl.col("co2e_t_high").sum(),
+            pl.col("co2e_market_t").sum(),
             pl.struct("currency", "energy_cost").alias("costs"),
             pl.col("household_years").sum(),
             pl.col("car_years").sum(),
@@ -140,14 +144,16 @@ def _breakdown_table(d: ReportData, dimension: str) -> str:
             md.sig(r["energy_mwh"]),
             md.sig(r["co2e_t"]),
             md.bounds(r["co2e_t_low"], r["co2e_t_high"]),
+            md.sig(r["co2e_market_t"]),
             "; ".join(f"{md.num(c['energy_cost'], 0)} {md.text(c['currency'])}" for c in r["costs"]),
             md.sig(r["household_years"]),
             md.sig(r["car_years"]),
         ]
         for r in per_key.iter_rows(named=True)
     ]
-    headers = [dimension.capitalize(), "Runs", "GPU-h", "MWh", "tCO2e", "tCO2e bounds", "Electricity cost", "Household-years", "Car-years"]
-    return md.table(headers, body, "lrrrrrrrr")
+    headers = [dimension.capitalize(), "Runs", "GPU-h", "MWh", "tCO2e (location)", "bounds", "tCO2e (market)",
+               "Electricity cost", "Household-years", "Car-years"]
+    return md.table(headers, body, "lrrrrrrrrr")
 
 
 def _top_runs_table(d: ReportData) -> str:
@@ -227,6 +233,10 @@ def _methodology(d: ReportData) -> str:
 - Facility energy [kWh] = IT energy × PUE. MWh = kWh / 1000.
 - Location-based CO2e [kg] = facility energy [kWh] × grid intensity [kgCO2e/kWh]
   (GHG Protocol Scope 2 Guidance, location-based method). t = kg / 1000.
+- Market-based CO2e [kg] = facility energy × (1 − share covered by RECs/PPAs) × the
+  supplier-specific factor, else the residual mix, else — with no instruments on record —
+  the location-based grid average (GHG Protocol Scope 2 Guidance, Table 6.3). It is reported
+  beside the location-based figure, never added to it.
 - Electricity cost = facility energy [kWh] × price [currency/kWh].
 - US household-years = facility energy [kWh] / `us_household_kwh_per_year`;
   passenger-car-years = CO2e [kg] / `passenger_vehicle_kg_co2e_per_year`. These are
@@ -281,6 +291,8 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
         _basis_table(d, "pue"),
         "Electricity price:",
         _basis_table(d, "price"),
+        "Market-based CO2e (contractual instruments):",
+        _basis_table(d, "market", with_source=True),
         "## Data quality",
         _data_quality(d),
         "## Methodology",
