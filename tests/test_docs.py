@@ -1,0 +1,41 @@
+"""The docs are tested: every SQL view (with each column) and every CLI command is documented."""
+
+import re
+
+import pytest
+
+from conftest import REPO
+from flows.cli import app
+
+SQL_DOC = (REPO / "docs" / "sql.md").read_text(encoding="utf-8")
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def _views(con):
+    return [r[0] for r in con.sql("select view_name from duckdb_views() where not internal order by 1").fetchall()]
+
+
+def _section(view: str) -> str:
+    m = re.search(rf"^## `{view}`.*?(?=^## |\Z)", SQL_DOC, flags=re.M | re.S)
+    assert m, f"docs/sql.md has no section '## `{view}`'"
+    return m.group(0)
+
+
+def test_every_view_and_column_is_documented(con):
+    views = _views(con)
+    assert {"run_footprints", "team_monthly", "project_monthly", "region_summary", "factor_usage"} <= set(views)
+    for view in views:
+        documented = set(re.findall(r"`([a-z_0-9]+)`", _section(view)))
+        columns = [c[0] for c in con.sql(f"describe {view}").fetchall()]  # view names come from the database
+        missing = [c for c in columns if c not in documented]
+        assert not missing, f"docs/sql.md, section {view}: undocumented columns {missing}"
+
+
+def test_every_macro_is_documented(con):
+    macros = {r[0] for r in con.sql("select function_name from duckdb_functions() where function_type in ('macro', 'table_macro') and not internal").fetchall()}
+    assert macros and all(f"`{m}(" in SQL_DOC for m in macros), sorted(m for m in macros if f"`{m}(" not in SQL_DOC)
+
+
+@pytest.mark.parametrize("command", sorted(c.name or c.callback.__name__ for c in app.registered_commands))
+def test_every_cli_command_is_in_the_readme(command):
+    assert f"`wattledger {command}" in README, f"README.md does not document `wattledger {command}`"
