@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from wattledger.compute import ComputeResult, compute_footprints
 from wattledger.ingest import FileRefused, ParsedFile, discover, parse_run_log
 from wattledger.pipeline import default_report_path, load_site_file
-from wattledger.report import write_period_report
+from wattledger.report import top_runs, write_period_report
 from wattledger.store import StoredFile, connect, store_parsed_file
 
 
@@ -89,6 +89,22 @@ def write_report(db: str, period: str | None, out: str) -> str:
         con.close()
 
 
+@task(cache_policy=NO_CACHE)
+def publish_artifacts(db: str, period: str | None, report_path: str) -> None:
+    """The report as a markdown artifact, the top runs as a table artifact (Prefect UI)."""
+    con = connect(db, read_only=True)
+    try:
+        rows = top_runs(con, period)
+    finally:
+        con.close()
+    label = period or "all runs"
+    create_markdown_artifact(key="wattledger-report", markdown=Path(report_path).read_text(encoding="utf-8"),
+                             description=f"wattledger report ({label})")
+    create_table_artifact(key="wattledger-top-runs", table=[
+        {k: (round(v, 6) if isinstance(v, float) else v) for k, v in r.items()} for r in rows
+    ], description=f"Runs with the most CO2e ({label})")
+
+
 @flow(name="wattledger-pipeline", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
 def pipeline(
     paths: list[str],
@@ -115,11 +131,7 @@ def pipeline(
         load_sites(db, sites)
     result.computed = compute(db)
     result.report_path = write_report(db, period, str(report_out or default_report_path(period)))
-    create_markdown_artifact(
-        key="wattledger-report",
-        markdown=Path(result.report_path).read_text(encoding="utf-8"),
-        description=f"wattledger report ({period or 'all runs'})",
-    )
+    publish_artifacts(db, period, result.report_path)
     if result.refused:
         raise FilesRefused(f"{len(result.refused)} file(s) refused: " + "; ".join(result.refused))
     return result

@@ -17,6 +17,17 @@ def test_pipeline_flow_ingests_computes_reports(prefect_harness, tmp_path):
     con = connect(db, read_only=True)
     assert con.sql("select count(*) from run_footprints").fetchall() == [(379,)]
     con.close()
+    _assert_artifacts_published()
+
+
+def _assert_artifacts_published():
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    with get_client(sync_client=True) as client:
+        arts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["wattledger-report", "wattledger-top-runs"])))
+    kinds = {a.key: a.type for a in arts}
+    assert kinds == {"wattledger-report": "markdown", "wattledger-top-runs": "table"}
 
 
 def test_a_refused_file_fails_the_flow_after_the_others_are_stored(prefect_harness, tmp_path, write):

@@ -301,6 +301,11 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
     return "\n\n".join(sections).rstrip() + "\n"
 
 
+def top_runs(con: duckdb.DuckDBPyConnection, period: str | None = None, limit: int = TOP_RUNS) -> list[dict]:
+    """The period's runs with the most CO2e, as rows (numbers, not text)."""
+    return _query(con, "top_runs", scope_for(period).params | {"limit": limit}).to_dicts()
+
+
 def write_period_report(
     con: duckdb.DuckDBPyConnection,
     out: Path,
