@@ -78,3 +78,27 @@ def test_period_must_be_a_month():
 def test_empty_period(demo_con, tmp_path):
     text = write_period_report(demo_con, tmp_path / "r.md", period="2020-01", generated_at=FIXED).read_text()
     assert "No run with a computed footprint started in January 2020" in text
+
+
+def test_charts_are_written_beside_the_report_and_linked(demo_con, tmp_path):
+    out = write_period_report(demo_con, tmp_path / "oct.md", period="2024-10", generated_at=FIXED)
+    text = out.read_text()
+    for name in ("oct-by-month.png", "oct-co2e-by-region.png", "oct-intensity-by-region.png"):
+        png = tmp_path / name
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5_000
+        assert f"]({name})" in text
+    for heading in ("## By GPU model", "## By grid region", "## Change from the month before"):
+        assert heading in text
+    assert "| US\\-TEX\\-ERCO |" in text or "| US-TEX-ERCO |" in text
+
+
+def test_month_over_month_change(con, write, tmp_path):
+    from conftest import HEADER
+
+    rows = ("a,t,p,2024-09-10T00:00:00Z,2024-09-10T10:00:00Z,H100-SXM,8,500,1.2,FR\n"
+            "b,t,p,2024-10-10T00:00:00Z,2024-10-10T15:00:00Z,H100-SXM,8,500,1.2,FR\n")
+    ingest_paths(con, [write("runs.csv", HEADER + "\n" + rows)])
+    compute_footprints(con)
+    text = write_period_report(con, tmp_path / "r.md", period="2024-10", generated_at=FIXED).read_text()
+    section = text.split("## Change from the month before")[1].split("##")[0]
+    assert "| Energy (MWh) | 0.0480 | 0.0720 | +50% |" in section

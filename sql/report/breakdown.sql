@@ -1,4 +1,4 @@
--- grain: one row per (dimension, key, currency), dimension in team | project.
+-- grain: one row per (dimension, key, currency), dimension in team | project | gpu_model | region.
 -- Energy and CO2e of a key are split across its currencies only when its runs were priced
 -- in several; the renderer adds them up per key.
 with
@@ -9,8 +9,18 @@ scoped as (
 
 grouped as (
     select
-        case when grouping(team) = 0 then 'team' else 'project' end as dimension,
-        case when grouping(team) = 0 then team else project end as key,
+        case
+            when grouping(team) = 0 then 'team'
+            when grouping(project) = 0 then 'project'
+            when grouping(gpu_model) = 0 then 'gpu_model'
+            else 'region'
+        end as dimension,
+        case
+            when grouping(team) = 0 then team
+            when grouping(project) = 0 then project
+            when grouping(gpu_model) = 0 then gpu_model
+            else grid_region
+        end as key,
         currency,
         count(*) as runs,
         sum(gpu_hours) as gpu_hours,
@@ -24,8 +34,8 @@ grouped as (
         sum(energy_cost) as energy_cost,
         sum(household_years) as household_years,
         sum(car_years) as car_years
-    from scoped
-    group by grouping sets ((team, currency), (project, currency))
+    from (select *, coalesce(region, intensity_region) as grid_region from scoped)
+    group by grouping sets ((team, currency), (project, currency), (gpu_model, currency), (grid_region, currency))
 ),
 
 final as (

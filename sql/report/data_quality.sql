@@ -1,5 +1,6 @@
 -- grain: one row per (kind, reason): rejected source records (all time), runs without a
--- footprint, and runs left out of a period because they have no started_at.
+-- footprint, runs of the period resting on a fallback factor (a default, an earlier year's
+-- factor, a TDP estimate), and runs left out of a period because they have no started_at.
 with
 
 rejected as (
@@ -15,6 +16,22 @@ unresolved as (
     group by all
 ),
 
+fallbacks as (
+    select 'run with a fallback factor' as kind, factor || ': ' || basis as reason, count(*) as records
+    from (
+        select 'grid intensity' as factor, intensity_basis as basis
+        from wl_period_footprints($period_start, $period_end)
+        where intensity_basis like 'default:%' or intensity_basis like '%earlier_year'
+        union all
+        select 'PUE', pue_basis from wl_period_footprints($period_start, $period_end) where pue_basis like 'default:%'
+        union all
+        select 'price', price_basis from wl_period_footprints($period_start, $period_end) where price_basis like 'default:%'
+        union all
+        select 'power', power_basis from wl_period_footprints($period_start, $period_end) where power_basis = 'tdp'
+    )
+    group by all
+),
+
 undated as (
     select 'run without started_at, outside any period' as kind,
         'only gpu_hours logged' as reason, count(*) as records
@@ -27,6 +44,8 @@ final as (
     select * from rejected
     union all
     select * from unresolved
+    union all
+    select * from fallbacks
     union all
     select * from undated
 )

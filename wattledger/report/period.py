@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from wattledger.report import charts
 from wattledger.report import markdown as md
 from wattledger.resources import sql_text
 from wattledger.units import LOGGED_POWER_REL_UNCERTAINTY, TDP_LOWER_FRACTION
@@ -29,6 +30,13 @@ class Scope:
     @property
     def params(self) -> dict:
         return {"period_start": self.start, "period_end": self.end}
+
+    def previous(self) -> Scope | None:
+        """The month before a monthly scope (None for all runs)."""
+        if self.start is None:
+            return None
+        year, month = (self.start.year, self.start.month - 1) if self.start.month > 1 else (self.start.year - 1, 12)
+        return scope_for(f"{year:04d}-{month:02d}")
 
 
 def scope_for(period: str | None) -> Scope:
@@ -59,6 +67,9 @@ class ReportData:
     factors_used: pl.DataFrame
     data_quality: pl.DataFrame
     constants: pl.DataFrame
+    months: pl.DataFrame
+    regions: pl.DataFrame
+    previous_totals: dict | None
 
 
 def gather(con: duckdb.DuckDBPyConnection, scope: Scope) -> ReportData:
@@ -72,8 +83,11 @@ def gather(con: duckdb.DuckDBPyConnection, scope: Scope) -> ReportData:
         top_runs=_query(con, "top_runs", p | {"limit": TOP_RUNS}),
         basis=_query(con, "basis", p),
         factors_used=_query(con, "factors_used", p),
-        data_quality=_query(con, "data_quality", {"period_start": scope.start}),
+        data_quality=_query(con, "data_quality", p),
         constants=con.sql("select * from constants order by name").pl(),
+        months=_query(con, "months", {"period_end": scope.end}),
+        regions=_query(con, "regions", p),
+        previous_totals=_query(con, "totals", prev.params).row(0, named=True) if (prev := scope.previous()) else None,
     )
 
 
@@ -98,6 +112,29 @@ def _summary(d: ReportData) -> str:
         f"year of electricity, and those emissions equal **{md.sig(t['car_years'])} typical passenger cars** "
         f"driven for a year."
     )
+
+
+def _change(now: float, before: float | None) -> str:
+    if before is None:
+        return ""
+    if before == 0:
+        return "new" if now else "—"
+    return f"{(now - before) / before:+.0%}"
+
+
+def _month_over_month(d: ReportData) -> str:
+    prev, t = d.previous_totals, d.totals
+    if prev is None:
+        return ""
+    label = d.scope.previous().label
+    if prev["runs"] == 0:
+        return f"No runs started in {label}, the month before: no month-over-month change to show."
+    rows = [
+        [name, md.sig(prev[col]), md.sig(t[col]), _change(t[col], prev[col])]
+        for name, col in (("Runs", "runs"), ("Energy (MWh)", "energy_mwh"), ("CO2e, location-based (t)", "co2e_t"),
+                          ("CO2e, market-based (t)", "co2e_market_t"))
+    ]
+    return md.table(["Figure", label, d.scope.label, "Change"], rows, "lrrr")
 
 
 def _totals_table(d: ReportData) -> str:
@@ -151,7 +188,7 @@ def _breakdown_table(d: ReportData, dimension: str) -> str:
         ]
         for r in per_key.iter_rows(named=True)
     ]
-    headers = [dimension.capitalize(), "Runs", "GPU-h", "MWh", "tCO2e (location)", "bounds", "tCO2e (market)",
+    headers = [dimension.replace("_", " ").capitalize(), "Runs", "GPU-h", "MWh", "tCO2e (location)", "bounds", "tCO2e (market)",
                "Electricity cost", "Household-years", "Car-years"]
     return md.table(headers, body, "lrrrrrrrrr")
 
@@ -266,8 +303,17 @@ covers runs that started in the period.
 """
 
 
-def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None) -> str:
-    """The whole report as markdown."""
+def _charts(links: dict[str, str] | None) -> str:
+    if not links:
+        return "_No charts (no runs)._"
+    titles = {"months": "Energy and CO2e by month, stacked by team", "regions": "CO2e by grid region",
+              "intensity": "Grid intensity of each region"}
+    return "\n\n".join(f"![{titles[k]}]({v})" for k, v in links.items())
+
+
+def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None,
+           chart_links: dict[str, str] | None = None) -> str:
+    """The whole report as markdown; ``chart_links`` maps chart name to a relative PNG path."""
     when = (generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
     sections = [
         f"# GPU training footprint — {d.scope.label}",
@@ -276,10 +322,17 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
         _summary(d),
         "## Totals",
         _totals_table(d),
+        *(["## Change from the month before", _month_over_month(d)] if d.previous_totals is not None else []),
+        "## Charts",
+        _charts(chart_links),
         "## By team",
         _breakdown_table(d, "team"),
         "## By project",
         _breakdown_table(d, "project"),
+        "## By GPU model",
+        _breakdown_table(d, "gpu_model"),
+        "## By grid region",
+        _breakdown_table(d, "region"),
         f"## Top {TOP_RUNS} runs by CO2e",
         _top_runs_table(d),
         "## Basis of the figures",
@@ -306,6 +359,16 @@ def top_runs(con: duckdb.DuckDBPyConnection, period: str | None = None, limit: i
     return _query(con, "top_runs", scope_for(period).params | {"limit": limit}).to_dicts()
 
 
+def write_charts(d: ReportData, out: Path) -> dict[str, str]:
+    """PNG charts beside the report ``out``; returns name -> path relative to the report."""
+    made = {
+        "months": charts.monthly_by_team(d.months, out.with_name(f"{out.stem}-by-month.png")),
+        "regions": charts.co2e_by_region(d.regions, out.with_name(f"{out.stem}-co2e-by-region.png")),
+        "intensity": charts.intensity_by_region(d.regions, out.with_name(f"{out.stem}-intensity-by-region.png")),
+    }
+    return {k: p.name for k, p in made.items()}
+
+
 def write_period_report(
     con: duckdb.DuckDBPyConnection,
     out: Path,
@@ -316,9 +379,11 @@ def write_period_report(
 ) -> Path:
     """Write the markdown report for ``period`` (``YYYY-MM``, or all runs) to ``out``."""
     scope = scope_for(period)
-    text = render(gather(con, scope), db_label=db_label, generated_at=generated_at)
+    data = gather(con, scope)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
+    links = write_charts(data, out) if data.totals["runs"] else None
+    text = render(data, db_label=db_label, generated_at=generated_at, chart_links=links)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(out)  # never leave a half-written report
