@@ -18,8 +18,9 @@ from wattledger.factors import FactorError, FactorLibrary, explain
 from wattledger.pipeline import default_report_path, ingest_paths, load_site_file
 from wattledger.sites import SiteFileError
 from wattledger.report import write_period_report
+from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card
 from wattledger.resources import resource_dir
-from wattledger.store import DatabaseLocked, connect, default_db_path, list_constants, reset_constant, set_constant
+from wattledger.store import DatabaseLocked, MigrationError, connect, default_db_path, list_constants, reset_constant, set_constant
 
 app = typer.Typer(
     help="Energy, CO2e and electricity cost of GPU training runs, from the logs you already have.",
@@ -47,8 +48,8 @@ def _open(db: Path | None, *, read_only: bool = False):
         raise typer.Exit(2)
     try:
         return connect(path, read_only=read_only)
-    except DatabaseLocked as e:
-        err.print(f"[red]error:[/red] {e}")
+    except (DatabaseLocked, MigrationError) as e:
+        err.print(f"[red]error:[/red] {path}: {e}")
         raise typer.Exit(3) from None
 
 
@@ -89,19 +90,60 @@ def compute(db: DbOption = None, all_runs: Annotated[bool, typer.Option("--all",
                   "wattledger sql \"select * from unresolved_runs\"")
 
 
+RunOption = Annotated[str | None, typer.Option("--run", help="One run's id")]
+
+
+def _safe_name(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)[:100]
+
+
 @app.command()
-def report(db: DbOption = None, period: PeriodOption = None, out_path: OutOption = None) -> None:
-    """Write the markdown report (totals, teams, projects, top runs, basis, methodology)."""
-    target = out_path or default_report_path(period)
+def report(db: DbOption = None, period: PeriodOption = None, out_path: OutOption = None, run_id: RunOption = None) -> None:
+    """Write the markdown report (totals, teams, projects, top runs, basis, methodology),
+    or with --run a footprint card of one run."""
+    target = out_path or (Path("reports") / f"run-{_safe_name(run_id)}.md" if run_id else default_report_path(period))
     con = _open(db)
     try:
-        path = write_period_report(con, target, period=period, db_label=_db(db).name)
-    except ValueError as e:
+        if run_id:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(run_card(con, run_id), encoding="utf-8")
+            path = target
+        else:
+            path = write_period_report(con, target, period=period, db_label=_db(db).name)
+    except (ValueError, RunNotFound) as e:
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(2) from None
     finally:
         con.close()
     typer.echo(f"report written to {path}")
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="csv, parquet, or model-card (with --run)")] = "csv",
+    db: DbOption = None,
+    period: PeriodOption = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Output file (csv/parquet) [default: reports/run_footprints.<fmt>]")] = None,
+    run_id: RunOption = None,
+    training_type: Annotated[str | None, typer.Option(help="model-card: pre-training, fine-tuning, ...")] = None,
+) -> None:
+    """Write run_footprints to CSV or Parquet, or print a run's model-card co2_eq_emissions block."""
+    con = _open(db)
+    try:
+        if fmt == "model-card":
+            if not run_id:
+                err.print("[red]error:[/red] --format model-card needs --run RUN_ID")
+                raise typer.Exit(2)
+            typer.echo(model_card_block(con, run_id, training_type), nl=False)
+            return
+        target = out_path or Path("reports") / f"run_footprints.{fmt}"
+        n = export_footprints(con, target, fmt, period)
+    except (ValueError, RunNotFound) as e:
+        err.print(f"[red]error:[/red] {e}")
+        raise typer.Exit(2) from None
+    finally:
+        con.close()
+    typer.echo(f"{n} footprints written to {target}")
 
 
 @app.command()
