@@ -1,5 +1,6 @@
 """Factor resolution: the documented rules, each recorded with its basis, source and year."""
 
+import polars as pl
 import pytest
 
 from conftest import EXAMPLES
@@ -111,3 +112,17 @@ def test_every_demo_datacenter_resolves_to_cited_factors(lib):
     frame = sites_frame(load_sites(EXAMPLES / "datacenters.yaml"))
     lib.check_sites(frame, "examples/datacenters.yaml")
     assert frame.height == 6
+
+
+def test_bounds_follow_the_basis(lib):
+    exact = explain(lib, region="FR", year=2024)
+    assert exact["intensity_low_kg_per_kwh"] == exact["intensity_kg_per_kwh"] == exact["intensity_high_kg_per_kwh"]
+    later = explain(lib, region="DE", year=2030)  # 2024 factor; bounds span DE 2022-2024
+    de = lib.annual_intensity.filter((pl.col("lookup_key") == "DE") & pl.col("vintage_year").is_between(2022, 2024))
+    assert later["intensity_low_kg_per_kwh"] == pytest.approx(de["intensity_kg_per_kwh"].min())
+    assert later["intensity_high_kg_per_kwh"] == pytest.approx(de["intensity_kg_per_kwh"].max())
+    world = explain(lib, region=None, year=None)
+    assert world["intensity_low_kg_per_kwh"] < world["intensity_kg_per_kwh"] < world["intensity_high_kg_per_kwh"]
+    assert (world["pue_low"], world["pue_value"], world["pue_high"]) == (1.12, 1.56, 1.56)
+    aws = explain(lib, region="aws:us-east-1", year=2024)
+    assert (aws["pue_low"], aws["pue_value"], aws["pue_high"]) == (1.14, 1.15, 1.15)

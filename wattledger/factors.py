@@ -55,6 +55,13 @@ DEFAULT_PRICE_REGION = "US"
 US_PRICE_SECTOR = "industrial"  # a GPU cluster buys power like an industrial customer
 EUROSTAT_BANDS = ("ID", "IC")  # 2-20 GWh/yr (a ~1 MW cluster uses ~9 GWh/yr), else 0.5-2 GWh
 CLOUD_PROVIDERS = ("aws", "azure", "gcp")
+#: hardware/pue.csv names the companies, regions name the clouds.
+PUE_PROVIDER_OF_CLOUD = {"aws": "aws", "gcp": "google", "azure": "microsoft"}
+HYPERSCALE_PUE_SCOPE = "generic-hyperscale"
+#: Bounds of an earlier year's factor span the region's factors of this many latest years.
+EARLIER_YEAR_SPAN = 3
+#: Bounds of the world default: these quantiles of the countries' factors of that year.
+WORLD_QUANTILES = (0.1, 0.9)
 NO_YEAR = 9999  # a run without started_at takes the latest year available
 
 #: Columns a datacenter row brings (the ``datacenters`` table, or none).
@@ -180,6 +187,26 @@ class FactorLibrary:
     @cached_property
     def default_pue(self) -> Default:
         return self._pue_default(DEFAULT_PUE_SCOPE)
+
+    @cached_property
+    def provider_pue_ranges(self) -> pl.DataFrame:
+        """provider (aws|gcp|azure) -> min and max of the company's published PUE figures."""
+        rows = self._read("hardware", "pue.csv").filter(pl.col("provider") != "default")
+        clouds = pl.DataFrame({"provider": list(PUE_PROVIDER_OF_CLOUD), "company": list(PUE_PROVIDER_OF_CLOUD.values())})
+        return clouds.join(
+            rows.group_by("provider").agg(pl.col("pue").min().alias("provider_pue_low"), pl.col("pue").max().alias("provider_pue_high")),
+            left_on="company", right_on="provider",
+        ).select("provider", "provider_pue_low", "provider_pue_high")
+
+    @cached_property
+    def world_range(self) -> tuple[float, float]:
+        """Quantiles of the countries' intensities in the world default's year: its bounds."""
+        d = self.default_intensity
+        countries = self.annual_intensity.filter(
+            (pl.col("vintage_year") == d.year) & pl.col("lookup_key").str.contains(r"^[A-Z]{2}$")
+        )["intensity_kg_per_kwh"]
+        lo, hi = (float(countries.quantile(q, "linear")) for q in WORLD_QUANTILES)
+        return min(lo, d.value), max(hi, d.value)
 
     @cached_property
     def hourly_annual_means(self) -> pl.DataFrame:
@@ -407,9 +434,20 @@ class FactorLibrary:
         d = self.default_pue
         monthly = pl.col("site_monthly_pue")
         site_monthly = pl.when(pl.col("run_month").is_not_null()).then(monthly.list.get(pl.col("run_month") - 1, null_on_oob=True)).otherwise(monthly.list.mean())
-        df = df.with_columns(provider.alias("provider")).join(providers, on="provider", how="left", maintain_order="left")
+        df = (
+            df.with_columns(provider.alias("provider"))
+            .join(providers, on="provider", how="left", maintain_order="left")
+            .join(self.provider_pue_ranges, on="provider", how="left", maintain_order="left")
+        )
+        explicit = pl.coalesce("pue", "site_pue", site_monthly)
+        hyperscale = self._pue_default(HYPERSCALE_PUE_SCOPE).value
         return df.with_columns(
-            pl.coalesce("pue", "site_pue", site_monthly, "provider_pue", lit(d.value)).alias("pue_value"),
+            pl.coalesce(explicit, "provider_pue", lit(d.value)).alias("pue_value"),
+            # bounds: a logged or site figure is taken as exact; a cloud fleet figure spans the
+            # company's published figures; an unknown site spans hyperscale (1.12) to the
+            # industry average (1.56).
+            pl.coalesce(explicit, pl.min_horizontal("provider_pue_low", "provider_pue"), lit(min(hyperscale, d.value))).alias("pue_low"),
+            pl.coalesce(explicit, pl.max_horizontal("provider_pue_high", "provider_pue"), lit(d.value)).alias("pue_high"),
             pl.when(pl.col("pue").is_not_null()).then(lit("logged"))
             .when(pl.col("site_pue").is_not_null()).then(lit("datacenter"))
             .when(monthly.is_not_null() & pl.col("run_month").is_not_null()).then(lit("datacenter_monthly"))
@@ -431,12 +469,22 @@ class FactorLibrary:
         for level, key in (("region", "region_key"), ("country", "country_key")):
             keys = df.select(key, "run_year").drop_nulls()
             best = _best_before(keys, table, key).select(
-                key, "run_year",
+                key, "run_year", "priority",
                 pl.col("intensity_kg_per_kwh").alias(f"{level}_ci"),
                 pl.col("vintage_year").alias(f"{level}_ci_year"),
                 (pl.col("source") + lit(", ") + pl.col("basis")).alias(f"{level}_ci_source"),
             )
-            df = df.join(best, on=[key, "run_year"], how="left", maintain_order="left")
+            # the same source's factors of the EARLIER_YEAR_SPAN latest years: bounds of an earlier year
+            spread = (
+                best.join(table, left_on=[key, "priority"], right_on=["lookup_key", "priority"])
+                .filter(pl.col("vintage_year").is_between(pl.col(f"{level}_ci_year") - (EARLIER_YEAR_SPAN - 1), pl.col(f"{level}_ci_year")))
+                .group_by(key, "run_year")
+                .agg(pl.col("intensity_kg_per_kwh").min().alias(f"{level}_ci_min"), pl.col("intensity_kg_per_kwh").max().alias(f"{level}_ci_max"))
+            )
+            df = (
+                df.join(best.drop("priority"), on=[key, "run_year"], how="left", maintain_order="left")
+                .join(spread, on=[key, "run_year"], how="left", maintain_order="left")
+            )
             hits[level] = pl.col(f"{level}_ci").is_not_null()
         d = self.default_intensity
         logged = pl.col("grid_intensity_kg_per_kwh").is_not_null()
@@ -445,7 +493,20 @@ class FactorLibrary:
         def exact(level):
             return pl.col(f"{level}_ci_year") == pl.col("run_year")
 
+        def bound(side: str, world: float):
+            # a published annual factor of the run's year is a point; an earlier year's spans the
+            # source's last EARLIER_YEAR_SPAN years; the world default spans countries' quantiles
+            return (
+                pl.when(logged | site).then(pl.coalesce("grid_intensity_kg_per_kwh", "site_grid_intensity_kg_per_kwh"))
+                .when(hits["region"]).then(pl.when(exact("region")).then(pl.col("region_ci")).otherwise(pl.col(f"region_ci_{side}")))
+                .when(hits["country"]).then(pl.when(exact("country")).then(pl.col("country_ci")).otherwise(pl.col(f"country_ci_{side}")))
+                .otherwise(lit(world))
+            )
+
+        world_lo, world_hi = self.world_range
         return df.with_columns(
+            bound("min", world_lo).alias("intensity_low_kg_per_kwh"),
+            bound("max", world_hi).alias("intensity_high_kg_per_kwh"),
             pl.coalesce("grid_intensity_kg_per_kwh", "site_grid_intensity_kg_per_kwh", "region_ci", "country_ci",
                         lit(d.value)).alias("intensity_kg_per_kwh"),
             pl.when(logged).then(lit("logged"))

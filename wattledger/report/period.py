@@ -285,9 +285,10 @@ def _methodology(d: ReportData) -> str:
 Power per device, in order of preference: measured telemetry, the run's logged
 `avg_power_w`, the GPU's TDP from `hardware/gpu_power.csv`. A logged power has bounds of
 ±{LOGGED_POWER_REL_UNCERTAINTY:.0%}; a TDP estimate is an upper bound (the central value is
-TDP, the low bound {TDP_LOWER_FRACTION:.0%} of TDP). PUE, grid intensity and price are point
-values here, so their bounds equal the value. Bounds add up across runs (worst case, not a
-statistical interval). A run with neither logged power nor a known GPU model gets no
+TDP, the low bound {TDP_LOWER_FRACTION:.0%} of TDP). A cloud fleet PUE spans the provider's
+published figures, an unknown site's PUE spans 1.12–1.56; a grid factor of an earlier year
+spans that region's last 3 published years, the world default the 10th–90th percentile of
+countries (docs/method.md). Bounds add up across runs (worst case, not a statistical interval). A run with neither logged power nor a known GPU model gets no
 footprint and is listed under data quality — never a guess.
 
 ### Factors used in this report
