@@ -8,7 +8,8 @@ from pathlib import Path
 import duckdb
 
 from wattledger.factors import FactorLibrary
-from wattledger.ingest import FileRefused, discover, file_sha256, parse_run_log
+from wattledger.ingest import ConfigFileError, FileRefused, discover, file_sha256, load_mapping, parse_run_log
+from wattledger.ingest.adapters.cluster import load_cluster_file
 from wattledger.sites import load_sites, sites_frame
 from wattledger.store import StoredFile, replace_datacenters, store_parsed_file
 
@@ -27,13 +28,32 @@ class IngestSummary:
         return sum(s.rejected for s in self.stored)
 
 
-def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> IngestSummary:
+def ingest_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    mapping: Path | None = None,
+    *,
+    cluster: Path | None = None,
+) -> IngestSummary:
     """Ingest every run-log file under ``paths``, one transaction per file.
 
+    Each file's format is detected from its header (canonical, Slurm sacct, CodeCarbon;
+    telemetry files are refused as not being run logs) unless ``mapping`` (a mapping
+    file) is given: then every file is read through it. ``cluster`` is the cluster file
+    of sacct files (default: ``cluster.yaml`` next to each sacct file).
+
     A file that cannot be read is refused (nothing of it stored) and the others go on;
-    the summary lists both.
+    the summary lists both. An invalid mapping or cluster file refuses the whole call
+    before any file is read.
     """
     summary = IngestSummary()
+    for config, load in ((mapping, load_mapping), (cluster, load_cluster_file)):
+        if config is not None:
+            try:
+                load(Path(config))
+            except ConfigFileError as err:
+                summary.refused.append(FileRefused(err.path, "; ".join(err.problems)))
+                return summary
     try:
         files = discover([Path(p) for p in paths])
     except FileRefused as err:
@@ -41,7 +61,7 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> IngestSum
         return summary
     for f in files:
         try:
-            parsed = parse_run_log(f)
+            parsed = parse_run_log(f, mapping, cluster=cluster)
         except FileRefused as err:
             summary.refused.append(err)
             continue

@@ -17,7 +17,9 @@ number_checks as (
         ('avg_power_w', avg_power_w_raw, avg_power_w, 0.0, $max_power_w, false),
         ('pue', pue_raw, pue, $min_pue, $max_pue, true),
         ('grid_intensity_kg_per_kwh', grid_intensity_raw, grid_intensity_kg_per_kwh, 0.0, $max_intensity_kg_per_kwh, true),
-        ('price_per_kwh', price_raw, price_per_kwh, 0.0, $max_price_per_kwh, true)
+        ('price_per_kwh', price_raw, price_per_kwh, 0.0, $max_price_per_kwh, true),
+        ('measured_it_energy_kwh', measured_energy_raw, measured_it_energy_kwh, 0.0, $max_energy_kwh, true),
+        ('tracker_co2e_kg', tracker_co2e_raw, tracker_co2e_kg, 0.0, $max_co2e_kg, true)
     ) as c(column_name, raw, value, lo, hi, lo_inclusive)
     where raw is not null
 ),
@@ -84,6 +86,15 @@ problems as (
     union all
     select _line, 'currency', currency, 'not an ISO 4217 currency code (three letters)', null
     from typed where currency is not null and not regexp_full_match(currency, '[A-Z]{3}')
+
+    union all
+    select _line, 'measured_energy_source', null,
+        'measured_it_energy_kwh needs measured_energy_source (the tracker or meter that measured it)', null
+    from typed where measured_energy_raw is not null and measured_energy_source is null
+
+    union all
+    select _line, 'source_format', null, 'internal: no source_format set by ingest', null
+    from typed where source_format is null
 ),
 
 final as (

@@ -1,4 +1,5 @@
--- grain: one row per staged record of a canonical run log (table `staged`: text columns + _line).
+-- grain: one row per staged record of a canonical run log (table `staged`: text columns + _line),
+-- read from a canonical file or mapped to canonical columns by an adapter (sacct, CodeCarbon, mapping).
 -- Trims text, turns empty text into null and casts each value, keeping the raw text beside it
 -- so that runs_problems.sql can say what was wrong. Timestamps without an offset are read as
 -- UTC (the session time zone is UTC).
@@ -27,7 +28,12 @@ cleaned as (
         nullif(trim(hosts), '') as hosts,
         nullif(trim(grid_intensity_kg_per_kwh), '') as grid_intensity_raw,
         nullif(trim(price_per_kwh), '') as price_raw,
-        nullif(upper(trim(currency)), '') as currency
+        nullif(upper(trim(currency)), '') as currency,
+        nullif(upper(trim(job_state)), '') as job_state,
+        nullif(trim(measured_it_energy_kwh), '') as measured_energy_raw,
+        nullif(trim(measured_energy_source), '') as measured_energy_source,
+        nullif(trim(tracker_co2e_kg), '') as tracker_co2e_raw,
+        nullif(trim(source_format), '') as source_format
     from staged
 ),
 
@@ -41,7 +47,9 @@ typed as (
         try_cast(avg_power_w_raw as double) as avg_power_w,
         try_cast(pue_raw as double) as pue,
         try_cast(grid_intensity_raw as double) as grid_intensity_kg_per_kwh,
-        try_cast(price_raw as double) as price_per_kwh
+        try_cast(price_raw as double) as price_per_kwh,
+        try_cast(measured_energy_raw as double) as measured_it_energy_kwh,
+        try_cast(tracker_co2e_raw as double) as tracker_co2e_kg
     from cleaned
 ),
 

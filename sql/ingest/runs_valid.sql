@@ -29,7 +29,12 @@ final as (
         hosts,
         grid_intensity_kg_per_kwh,
         price_per_kwh,
-        currency
+        currency,
+        source_format,
+        job_state,
+        measured_it_energy_kwh,
+        measured_energy_source,
+        tracker_co2e_kg
     from typed
     anti join problems on problems.line = typed._line
 )

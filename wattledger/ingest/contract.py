@@ -1,6 +1,8 @@
 """The canonical run-log contract (shared/DESIGN.md): the input columns a file may carry.
 
 This is the *input* contract of ingest, not the database schema (that is in sql/).
+Adapters (Slurm sacct, CodeCarbon, mapping files) produce these same columns, as text,
+before validation, so every format is checked by the same SQL.
 """
 
 #: Every column the canonical run log may have, in contract order.
@@ -22,7 +24,19 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "grid_intensity_kg_per_kwh",
     "price_per_kwh",
     "currency",
+    # run-level columns added with the input adapters (sql/migrations/005_adapter_columns.sql)
+    "job_state",  # scheduler's final state (COMPLETED, FAILED, CANCELLED, TIMEOUT, ...)
+    "measured_it_energy_kwh",  # IT energy measured by a tracker for the whole run [kWh], before PUE
+    "measured_energy_source",  # which tracker/meter measured it (required with the value)
+    "tracker_co2e_kg",  # the tracker's own emissions figure [kgCO2e], kept for comparison
+    "source_format",  # set by ingest, never by the file: canonical | sacct | codecarbon | mapping:<name>
 )
+
+#: Columns ingest sets itself; a file's own column of that name is ignored (and listed so).
+SET_BY_INGEST: tuple[str, ...] = ("source_format",)
+
+#: The columns a user may write in a canonical file or map in a mapping file.
+USER_COLUMNS: tuple[str, ...] = tuple(c for c in CANONICAL_COLUMNS if c not in SET_BY_INGEST)
 
 #: Sanity ceilings applied during validation; a value beyond one is rejected with a
 #: reason. They are deliberately loose: they catch unit mistakes (kW logged as W,
@@ -35,6 +49,8 @@ LIMITS: dict[str, float] = {
     "max_pue": 3.0,  # worst facilities measured are ~2.5-3
     "max_intensity_kg_per_kwh": 2.0,  # coal-only grids are ~1.0-1.2 kgCO2e/kWh
     "max_price_per_kwh": 10.0,  # in any currency unit per kWh; catches per-MWh prices
+    "max_energy_kwh": 1e9,  # one run's measured IT energy; GPT-3 was ~1.3e6 kWh (facility)
+    "max_co2e_kg": 1e9,  # one run's tracker emissions; GPT-3 was ~5.5e5 kg
 }
 
 

@@ -7,20 +7,41 @@ from pathlib import Path
 
 from wattledger.ingest.errors import FileRefused
 
-#: File name suffix -> format.
+#: File name suffix -> container format; files with these suffixes are read from folders.
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".ndjson": "ndjson", ".jsonl": "ndjson"}
+#: Suffixes people give saved sacct output: read from folders only when the content is sacct's.
+SACCT_SUFFIXES = (".txt", ".log", ".out", ".psv", ".sacct")
 
 
 def format_of(path: Path) -> str | None:
     return FORMATS.get(path.suffix.lower())
 
 
+def _is_sacct(path: Path) -> bool:
+    from wattledger.ingest.detect import sniff  # noqa: PLC0415  (detect imports the adapters)
+
+    try:
+        return sniff(path).format == "sacct"
+    except (FileRefused, OSError):
+        return False
+
+
+def _in_folder(path: Path) -> bool:
+    suffix = path.suffix.lower()
+    if suffix in FORMATS:
+        return True
+    return suffix in SACCT_SUFFIXES and _is_sacct(path)
+
+
 def discover(paths: list[Path]) -> list[Path]:
     """Files to ingest, in a stable order: given files as named, folders walked (sorted).
 
-    Inside a folder, files with other suffixes are skipped (README.md, ...); a file
-    named explicitly with an unknown suffix is refused. Symbolic links to folders are
-    not followed, so a link loop cannot recurse forever.
+    Inside a folder, files with the run-log suffixes (.csv, .parquet/.pq, .ndjson/.jsonl)
+    are read, and .txt/.log/.out/.psv/.sacct files whose content is sacct output; other
+    files are skipped (README.md, cluster.yaml, ...). A file named explicitly is always
+    read: its format is told by its content (wattledger.ingest.detect), and a file
+    whose content matches no format is refused then. Symbolic links to folders are not
+    followed, so a link loop cannot recurse forever.
     """
     found: list[Path] = []
     for p in paths:
@@ -30,11 +51,9 @@ def discover(paths: list[Path]) -> list[Path]:
                 dirs.sort()
                 for f in sorted(files):
                     fp = Path(root) / f
-                    if format_of(fp) and fp.is_file():
+                    if fp.is_file() and _in_folder(fp):
                         found.append(fp)
         elif p.is_file():
-            if not format_of(p):
-                raise FileRefused(p, f"unknown file type {p.suffix!r}: expected one of {sorted(FORMATS)}")
             found.append(p)
         else:
             raise FileRefused(p, "no such file or folder")

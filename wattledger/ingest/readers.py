@@ -1,4 +1,4 @@
-"""Read a run-log file (CSV, Parquet, NDJSON) into text columns with line numbers.
+"""Read a run-log file (CSV and other delimited text, Parquet, NDJSON) into text columns with line numbers.
 
 Every reader returns the same shape: all values as text (typing is validation's
 job, done once for every format), a ``_line`` column, and the records that could not
@@ -20,6 +20,8 @@ from wattledger.ingest.csv_records import keep_records, split_records
 from wattledger.ingest.errors import FileRefused
 
 _BOM = b"\xef\xbb\xbf"
+_QUOTE = ord('"')
+_SPACE = ord(" ")
 PROBLEM_SCHEMA = {
     "line": pl.Int64,
     "column_name": pl.String,
@@ -74,24 +76,54 @@ def _undecodable_records(data: bytes, starts: np.ndarray) -> set[int]:
 
 def read_csv(path: Path, data: bytes) -> RawTable:
     """Read a comma-separated run log (RFC 4180 quoting, LF or CRLF, optional UTF-8 BOM)."""
+    return read_delimited(path, data)
+
+
+def read_delimited(
+    path: Path,
+    data: bytes,
+    *,
+    delimiter: str = ",",
+    quoting: bool = True,
+    names: list[str] | None = None,
+    trailing_delimiter: bool = False,
+) -> RawTable:
+    """Read delimited text: a header line (or ``names`` for a file without one) and records.
+
+    ``quoting=False`` reads formats that never quote (Slurm ``sacct --parsable2``): a
+    double quote is then an ordinary character. ``trailing_delimiter`` reads formats that
+    end every line with the delimiter (``sacct --parsable``). Line numbers are physical
+    lines of the file, 1-based, whatever the header.
+    """
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
+    sep = ord(delimiter)
     buf = np.frombuffer(data, dtype=np.uint8)
-    recs = split_records(buf)
+    # without quoting a double quote is data: hide it from the splitter (a copy, one pass)
+    split_buf = buf if quoting else np.where(buf == _QUOTE, np.uint8(_SPACE), buf)
+    recs = split_records(split_buf, delimiter=sep)
     if recs.starts.size == 0:
         raise FileRefused(path, "the file is empty (no header line)")
-    header_bytes = data[recs.starts[0] : recs.ends[0]]
-    try:
-        header_text = header_bytes.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise FileRefused(path, f"line 1: the header is not valid UTF-8 ({err.reason})") from None
-    names = _header_names(path, next(csv.reader([header_text])))
-    n_fields = len(names)
+    if names is None:
+        header_bytes = data[recs.starts[0] : recs.ends[0]]
+        try:
+            header_text = header_bytes.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise FileRefused(path, f"line 1: the header is not valid UTF-8 ({err.reason})") from None
+        fields = next(csv.reader([header_text], delimiter=delimiter, quoting=csv.QUOTE_MINIMAL if quoting else csv.QUOTE_NONE))
+        if trailing_delimiter and fields and fields[-1] == "":
+            fields = fields[:-1]
+        names = _header_names(path, fields)
+        first = 1  # records[0] is the header
+    else:
+        names = _header_names(path, names)
+        first = 0
+    n_fields = len(names) + (1 if trailing_delimiter else 0)
 
     problems: list[Problem] = []
     keep = np.ones(recs.starts.size, dtype=bool)
     bad_count = recs.field_counts != n_fields
-    bad_count[0] = False
+    bad_count[:first] = False
     for i in np.flatnonzero(bad_count):  # one iteration per malformed record only
         keep[i] = False
         raw = data[recs.starts[i] : recs.ends[i]].decode("utf-8", errors="replace")
@@ -104,19 +136,20 @@ def read_csv(path: Path, data: bytes) -> RawTable:
                 f"expected {n_fields}, found {int(recs.field_counts[i])}",
             )
         )
-    if recs.unterminated_last and keep[-1]:
+    if quoting and recs.unterminated_last and keep[-1]:
         keep[-1] = False
         raw = data[recs.starts[-1] : recs.ends[-1]].decode("utf-8", errors="replace")
         problems.append((int(recs.lines[-1]), None, raw[:200], "unterminated quoted field", "file truncated?"))
     for i in sorted(_undecodable_records(data, recs.starts)):
-        if i == 0:
+        if i < first:
             raise FileRefused(path, "line 1: the header is not valid UTF-8")
         if keep[i]:
             keep[i] = False
             problems.append((int(recs.lines[i]), None, None, "not valid UTF-8 text", None))
 
-    records = int(recs.starts.size - 1)
-    kept_lines = recs.lines[keep][1:]
+    records = int(recs.starts.size - first)
+    kept_lines = recs.lines[keep][first:] if first else recs.lines[keep]
+    read_names = names + (["_trailing"] if trailing_delimiter else [])
     if kept_lines.size == 0:
         frame = pl.DataFrame(schema={n: pl.String for n in names})
     else:
@@ -125,17 +158,20 @@ def read_csv(path: Path, data: bytes) -> RawTable:
         try:
             frame = pl.read_csv(
                 io.BytesIO(clean),
-                has_header=True,
-                new_columns=names,
+                has_header=bool(first),
+                new_columns=read_names,
                 infer_schema=False,
-                quote_char='"',
+                separator=delimiter,
+                quote_char='"' if quoting else None,
             )
         except Exception as err:  # polars' own message says what it could not parse
-            raise FileRefused(path, f"cannot parse as CSV: {err}") from None
+            raise FileRefused(path, f"cannot parse as {'CSV' if delimiter == ',' else 'delimited text'}: {err}") from None
         if frame.height != kept_lines.size:
             raise FileRefused(
                 path, f"internal: CSV parser found {frame.height} records where {kept_lines.size} were expected"
             )
+        if trailing_delimiter:
+            frame = frame.drop("_trailing")
     frame = frame.with_columns(pl.Series("_line", kept_lines, dtype=pl.Int64))
     return RawTable(frame=frame, records=records, problems=_problems(problems))
 

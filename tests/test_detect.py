@@ -1,0 +1,104 @@
+"""Format detection from the header, telemetry refusal, folders of mixed formats."""
+
+import shutil
+
+import polars as pl
+import pytest
+
+from conftest import EXAMPLES, HEADER
+from wattledger.ingest import FileRefused, detect, detect_format, discover, parse_run_log
+from wattledger.ingest.detect import EXPECTED, FORMATS
+from wattledger.pipeline import ingest_paths
+
+SACCT = "JobID|JobName|Partition|State|Start|End|AllocTRES|NodeList\n"
+SMI = "timestamp, index, uuid, power.draw [W]\n2024/10/03 14:05:11.123, 0, GPU-5a1c2b9e-0f3d-4e1a-9c7b-1d2e3f4a5b6c, 301.25 W\n"
+DCGM = ('# HELP DCGM_FI_DEV_POWER_USAGE Power draw (in W).\n# TYPE DCGM_FI_DEV_POWER_USAGE gauge\n'
+        'DCGM_FI_DEV_POWER_USAGE{gpu="0",UUID="GPU-5a1c",device="nvidia0",modelName="NVIDIA H100 80GB HBM3",Hostname="hgx-017"} 312.45\n')  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "name, head, expected",
+    [
+        ("runs.csv", HEADER + "\n", "canonical"),
+        ("runs.txt", "run_id,started_at,ended_at,gpu_count\n", "canonical"),
+        ("runs.ndjson", '{"run_id": "a"}\n', "canonical"),
+        ("runs", '\n{"run_id": "a"}\n', "canonical"),
+        ("jobs.txt", SACCT, "sacct"),
+        ("jobs.csv", "\ufeff" + SACCT.lower(), "sacct"),
+        ("jobs.out", "4102328|x|a|b|gpu|COMPLETED|2024-10-01T13:38:00|2024-10-01T15:12:56\n", "sacct"),
+        ("jobs.out", "4102697_[7-10%2]|x|a|b|gpu|PENDING|Unknown|Unknown\n", "sacct"),
+        ("emissions.csv", "timestamp,project_name,run_id,duration,emissions,energy_consumed,country_iso_code\n", "codecarbon"),
+        ("old.csv", "timestamp,experiment_id,project_name,duration,emissions,energy_consumed\n", "codecarbon"),
+        ("power.csv", SMI, "nvidia-smi"),
+        ("power.log", SMI.split("\n", 1)[1], "nvidia-smi"),
+        ("metrics.prom", DCGM, "dcgm"),
+        ("scrape", "# HELP up x\n" + DCGM, "dcgm"),
+    ],
+)
+def test_format_is_detected_from_the_header(tmp_path, name, head, expected):
+    assert detect_format(tmp_path / name, head.encode()) == expected
+
+
+def test_every_shipped_example_is_detected():
+    seen = {}
+    for f in discover([EXAMPLES / "slurm", EXAMPLES / "codecarbon", EXAMPLES / "cluster_logs", EXAMPLES / "public_runs.csv"]):
+        seen[f.name] = detect(f, f.read_bytes()[:65536]).format
+    assert seen["sacct_2024-10.txt"] == seen["sacct_2024-11-04_noheader.out"] == "sacct"
+    assert seen["emissions.csv"] == "codecarbon" and seen["public_runs.csv"] == "canonical"
+    assert seen["gcp_runs_2024-10.parquet"] == "canonical"
+
+
+@pytest.mark.parametrize("name", ["notes.txt", "noext", "data.log"])
+def test_unrecognised_file_is_refused_listing_every_expected_format(tmp_path, name):
+    with pytest.raises(FileRefused) as err:
+        detect(tmp_path / name, b"hello,world\n1,2\n")
+    msg = str(err.value)
+    assert name in msg and ("unknown file type" in msg or "without suffix" in msg)
+    assert all(f"{fmt}:" in msg for fmt in FORMATS) and "--mapping" in msg
+    assert EXPECTED["sacct"] in msg
+
+
+def test_csv_matching_no_format_gets_the_canonical_message_and_the_alternatives(write):
+    with pytest.raises(FileRefused, match=r"missing required column\(s\): run_id.*Slurm `sacct --parsable2`.*CodeCarbon"):
+        parse_run_log(write("x.csv", "team,gpu_count\nx,1\n"))
+
+
+@pytest.mark.parametrize("name, text, fmt", [("power.csv", SMI, "nvidia-smi"), ("dcgm.prom", DCGM, "dcgm")])
+def test_telemetry_files_are_not_run_logs(write, name, text, fmt):
+    with pytest.raises(FileRefused, match=f"{fmt} power telemetry .*telemetry files are not run logs"):
+        parse_run_log(write(name, text))
+
+
+def test_folders_read_sacct_text_files_by_content_only(write):
+    write("logs/jobs.txt", SACCT)
+    write("logs/train.log", "epoch 1 loss 2.3\n")
+    write("logs/cluster.yaml", "cluster: c\ntimezone: UTC\n")
+    write("logs/README.md", "# notes\n")
+    write("logs/runs.csv", HEADER + "\n")
+    found = [p.name for p in discover([write("logs/power.csv", SMI).parent])]
+    assert found == ["jobs.txt", "power.csv", "runs.csv"]
+
+
+def test_canonical_reader_sets_source_format_and_ignores_the_files_own(write):
+    p = parse_run_log(write("runs.csv", "run_id,gpu_count,gpu_hours,source_format\na,1,2,sacct\n"))
+    assert pl.from_arrow(p.runs)["source_format"].to_list() == ["canonical"]
+    assert p.ignored_columns == ["source_format"] and p.format == "csv"
+
+
+def test_mixed_folder_ingested_twice_adds_nothing_the_second_time(con, tmp_path, write):
+    mixed = tmp_path / "mixed"
+    shutil.copytree(EXAMPLES / "slurm", mixed / "slurm")
+    shutil.copytree(EXAMPLES / "codecarbon" / "hgx-par", mixed / "hgx-par")
+    shutil.copy(EXAMPLES / "public_runs.csv", mixed / "public_runs.csv")
+    write("mixed/power/gpu0.csv", SMI)
+    first = ingest_paths(con, [mixed])
+    formats = sorted(s.format for s in first.stored)
+    assert formats == ["codecarbon", "csv", "sacct", "sacct"]
+    assert len(first.refused) == 1 and "telemetry" in str(first.refused[0])
+    counts = con.sql("select (select count(*) from runs), (select count(*) from rejects), (select count(*) from source_files)").fetchall()
+    assert first.loaded == 56 + 9 + 8 and counts == [(first.loaded, 13, 4)]
+    again = ingest_paths(con, [mixed])
+    assert again.loaded == 0 and all(s.already_ingested for s in again.stored)
+    assert con.sql("select (select count(*) from runs), (select count(*) from rejects), (select count(*) from source_files)").fetchall() == counts
+    by_format = dict(con.sql("select source_format, count(*) from runs group by all").fetchall())
+    assert by_format == {"sacct": 56, "codecarbon": 9, "canonical": 8}

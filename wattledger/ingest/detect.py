@@ -1,0 +1,135 @@
+"""Which format is this file? Decided from its first bytes (header), never from its name alone.
+
+Formats: ``canonical`` (CSV, Parquet, NDJSON with the contract's columns), ``sacct``
+(Slurm ``sacct --parsable2``, with or without header), ``codecarbon`` (emissions.csv),
+and the power-telemetry formats ``nvidia-smi`` and ``dcgm``, which are detected here so
+that they can be sent to the telemetry ingest rather than read as run logs.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from wattledger.ingest.adapters.codecarbon import is_codecarbon
+from wattledger.ingest.contract import missing_required
+from wattledger.ingest.errors import FileRefused
+
+#: Bytes read to detect a format.
+HEAD_BYTES = 64 * 1024
+FORMATS: tuple[str, ...] = ("canonical", "sacct", "codecarbon", "nvidia-smi", "dcgm")
+TELEMETRY_FORMATS: frozenset[str] = frozenset({"nvidia-smi", "dcgm"})
+#: Suffixes whose container is fixed; anything else is told by its content.
+_PARQUET = {".parquet", ".pq"}
+_NDJSON = {".ndjson", ".jsonl"}
+_BOM = b"\xef\xbb\xbf"
+
+#: What each format looks like, for refusal messages.
+EXPECTED: dict[str, str] = {
+    "canonical": "a canonical run log: CSV/Parquet/NDJSON with run_id, started_at and ended_at (or gpu_hours), "
+    "gpu_count (or gpu_hours)",
+    "sacct": "Slurm `sacct --parsable2` output: '|'-separated, a header with JobID, Start, End, AllocTRES "
+    "(or --noheader with the fields JobID|JobName|User|Account|Partition|State|Start|End|Elapsed|ElapsedRaw|"
+    "NNodes|AllocTRES|NodeList)",
+    "codecarbon": "a CodeCarbon emissions.csv: timestamp, project_name, run_id, duration, emissions, energy_consumed, ...",
+    "nvidia-smi": "nvidia-smi power telemetry: `nvidia-smi --query-gpu=timestamp,index,uuid,power.draw --format=csv` "
+    "(header timestamp, index, uuid, power.draw [W])",
+    "dcgm": "DCGM exporter metrics: Prometheus text with DCGM_FI_DEV_POWER_USAGE",
+}
+_JOB_ID = re.compile(r"^\d+(?:_(?:\d+|\[[^\]]*\]))?(?:\+\d+)?(?:\.[A-Za-z0-9_+-]+)?$")
+#: A Prometheus exposition line of the DCGM power metric (a sample, or its HELP/TYPE line)
+_DCGM = re.compile(rb"(?m)^(?:# (?:HELP|TYPE) )?DCGM_FI_DEV_POWER_USAGE[{ ]")
+_SMI_NOHEADER = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)?, *\d+, *GPU-[0-9a-fA-F-]+, *[\d.]+ W")
+
+
+@dataclass(frozen=True)
+class Detection:
+    """A file's format, its container, and what gave it away."""
+
+    format: str  # one of FORMATS
+    container: str  # csv | parquet | ndjson | sacct | prometheus
+    reason: str  # e.g. "header has JobID, Start, End, AllocTRES"
+    header: bool = True  # sacct: a header line is present
+
+
+def expected_formats() -> str:
+    return "; ".join(f"{name}: {text}" for name, text in EXPECTED.items()) + "; or any CSV/Parquet with a mapping file (--mapping)"
+
+
+def _unknown(path: Path, what: str) -> FileRefused:
+    suffix = path.suffix.lower()
+    kind = f"unknown file type {suffix!r}" if suffix else "a file without suffix"
+    return FileRefused(path, f"{kind} and {what}. Expected one of: {expected_formats()}")
+
+
+def _first_line(head: bytes) -> str:
+    if head.startswith(_BOM):
+        head = head[len(_BOM) :]
+    for raw in head.split(b"\n"):
+        if raw.strip():
+            return raw.rstrip(b"\r").decode("utf-8", errors="replace")
+    return ""
+
+
+def _by_columns(names: set[str], container: str, suffix_known: bool, path: Path) -> Detection:
+    if is_codecarbon(names):
+        return Detection("codecarbon", container, "columns of CodeCarbon's emissions.csv")
+    if any(n.startswith("power.draw") for n in names):
+        return Detection("nvidia-smi", container, "a power.draw column")
+    if not missing_required(names):
+        return Detection("canonical", container, "the canonical run-log columns")
+    if suffix_known:  # let the canonical reader say which required columns are missing
+        return Detection("canonical", container, "no other format matched the header")
+    raise _unknown(path, f"the header {sorted(names)[:12]} matches no format")
+
+
+def detect(path: Path, head: bytes) -> Detection:
+    """The format of ``path`` from its first bytes ``head`` (up to :data:`HEAD_BYTES`).
+
+    Raises :class:`FileRefused` listing every format it expected when none matches.
+    A ``.csv`` whose header matches no format is reported as ``canonical``, so that
+    the canonical reader names the missing columns.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in _PARQUET or head.startswith(b"PAR1"):
+        try:
+            names = {n.strip().lower() for n in pl.read_parquet_schema(path)}
+        except Exception:  # unreadable: the Parquet reader refuses it with its own message
+            return Detection("canonical", "parquet", "Parquet (unreadable schema)")
+        return _by_columns(names, "parquet", True, path)
+    if suffix in _NDJSON:
+        return Detection("canonical", "ndjson", "NDJSON by its suffix")
+    text = head[len(_BOM) :] if head.startswith(_BOM) else head
+    if _DCGM.search(text):
+        return Detection("dcgm", "prometheus", "DCGM_FI_DEV_POWER_USAGE metric")
+    line = _first_line(head)
+    if not line:
+        raise FileRefused(path, "the file is empty")
+    if line.lstrip().startswith("{"):
+        return Detection("canonical", "ndjson", "JSON objects, one per line")
+    if "|" in line:
+        fields = [f.strip() for f in line.split("|")]
+        if "jobid" in {f.lower() for f in fields}:
+            return Detection("sacct", "sacct", "'|'-separated header with JobID")
+        if _JOB_ID.match(fields[0]) and len(fields) >= 4:
+            return Detection("sacct", "sacct", "'|'-separated records starting with a Slurm job id", header=False)
+    if _SMI_NOHEADER.match(line):
+        return Detection("nvidia-smi", "csv", "nvidia-smi records (csv,noheader)")
+    names = {n.strip().lower() for n in next(csv.reader([line]), [])}
+    return _by_columns(names, "csv", suffix == ".csv", path)
+
+
+def detect_format(path: Path, head: bytes) -> str:
+    """The format name of ``path`` (one of :data:`FORMATS`); see :func:`detect`."""
+    return detect(path, head).format
+
+
+def sniff(path: Path) -> Detection:
+    """Detect the format of a file on disk from its first :data:`HEAD_BYTES` bytes."""
+    with open(path, "rb") as f:
+        return detect(path, f.read(HEAD_BYTES))
