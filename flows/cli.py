@@ -35,6 +35,8 @@ DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file [defaul
 PeriodOption = Annotated[str | None, typer.Option("--period", help="Calendar month YYYY-MM (UTC); all runs if omitted")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Report file [default: reports/wattledger-<period>.md]")]
 SitesOption = Annotated[Path | None, typer.Option("--sites", help="Site file (datacenters.yaml) to load before computing")]
+MappingOption = Annotated[Path | None, typer.Option("--mapping", help="Mapping file (YAML): read every file through it (docs/formats.md)")]
+ClusterOption = Annotated[Path | None, typer.Option("--cluster", help="Cluster file of sacct files [default: cluster.yaml beside each]")]
 
 
 def _db(db: Path | None) -> Path:
@@ -54,19 +56,27 @@ def _open(db: Path | None, *, read_only: bool = False):
 
 
 @app.command()
-def ingest(paths: Annotated[list[Path], typer.Argument(help="Run-log files or folders")], db: DbOption = None) -> None:
-    """Load canonical run logs (CSV, Parquet, NDJSON); print what was loaded and rejected."""
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Run-log files or folders")],
+    db: DbOption = None,
+    mapping: MappingOption = None,
+    cluster: ClusterOption = None,
+) -> None:
+    """Load run logs (canonical CSV/Parquet/NDJSON, Slurm sacct, CodeCarbon, or any file through
+    --mapping); the format of each file is detected. Prints what was loaded and rejected."""
     con = _open(db)
     try:
-        summary = ingest_paths(con, paths)
+        summary = ingest_paths(con, paths, mapping, cluster=cluster)
     finally:
         con.close()
-    table = Table("file", "format", "loaded", "rejected", "note")
+    table = Table("file", "detected", "loaded", "rejected", "note")
     table.columns[0].overflow = "fold"
+    table.columns[1].overflow = "fold"
     for s in summary.stored:
-        note = "already ingested (same content)" if s.already_ingested else (
-            f"ignored columns: {', '.join(s.ignored_columns)}" if s.ignored_columns else "")
-        table.add_row(s.path, s.format, str(s.loaded), str(s.rejected), note)
+        notes = ["already ingested (same content)"] if s.already_ingested else []
+        notes += [f"{s.folded} records folded into their run"] if s.folded else []
+        notes += [f"ignored columns: {', '.join(s.ignored_columns)}"] if s.ignored_columns else []
+        table.add_row(s.path, s.detected or s.format, str(s.loaded), str(s.rejected), "; ".join(notes))
     out.print(table)
     out.print(f"{summary.loaded} runs loaded, {summary.rejected} records rejected "
               f"(see: wattledger sql \"select * from rejects\")")
@@ -251,12 +261,14 @@ def constants(
         con.close()
 
 
-def _run_flow(paths: list[str], db: Path, period: str | None, out_path: Path | None, sites: Path | None) -> None:
+def _run_flow(paths: list[str], db: Path, period: str | None, out_path: Path | None, sites: Path | None,
+              mapping: Path | None = None, cluster: Path | None = None, mapped: dict[str, str] | None = None) -> None:
     from flows.pipeline import FilesRefused, pipeline  # noqa: PLC0415  (prefect loads only here)
 
     target = out_path or default_report_path(period)
     try:
-        pipeline(paths=paths, db=str(db), period=period, report_out=str(target), sites=str(sites) if sites else None)
+        pipeline(paths=paths, db=str(db), period=period, report_out=str(target), sites=str(sites) if sites else None,
+                 mapping=str(mapping) if mapping else None, cluster=str(cluster) if cluster else None, mapped=mapped)
     except (FilesRefused, SiteFileError, FactorError) as e:
         err.print(f"[red]error:[/red] {e}")
         raise typer.Exit(1) from None
@@ -271,17 +283,23 @@ def run(
     period: PeriodOption = None,
     out_path: OutOption = None,
     sites: SitesOption = None,
+    mapping: MappingOption = None,
+    cluster: ClusterOption = None,
 ) -> None:
     """The whole pipeline (ingest -> compute -> report) as a Prefect flow."""
-    _run_flow([str(p) for p in paths], _db(db), period, out_path, sites)
+    _run_flow([str(p) for p in paths], _db(db), period, out_path, sites, mapping, cluster)
 
 
 @app.command()
 def demo(db: DbOption = None, out_path: OutOption = None) -> None:
     """Build a database from the shipped example data and write a report (a Prefect flow)."""
     examples = resource_dir("examples")
-    _run_flow([str(examples / "public_runs.csv"), str(examples / "cluster_logs")], _db(db), None,
-              out_path or Path("reports") / "wattledger-demo.md", examples / "datacenters.yaml")
+    _run_flow(
+        [str(examples / "public_runs.csv"), str(examples / "cluster_logs"), str(examples / "slurm"),
+         str(examples / "codecarbon")],
+        _db(db), None, out_path or Path("reports") / "wattledger-demo.md", examples / "datacenters.yaml",
+        mapped={str(examples / "mappings" / "vision_k8s_jobs_2024-10.csv"): str(examples / "mappings" / "vision_k8s.yaml")},
+    )
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -46,9 +46,9 @@ def find_files(paths: list[str]) -> list[Path]:
 
 
 @task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE, task_run_name="parse {path.name}")
-def parse_file(path: Path) -> ParsedFile | FileRefused:
+def parse_file(path: Path, mapping: Path | None = None, cluster: Path | None = None) -> ParsedFile | FileRefused:
     try:
-        return parse_run_log(path)
+        return parse_run_log(path, mapping, cluster=cluster)
     except FileRefused as err:  # a refusal is an answer, not a failure to retry
         return err
 
@@ -112,20 +112,29 @@ def pipeline(
     period: str | None = None,
     report_out: str | None = None,
     sites: str | None = None,
+    mapping: str | None = None,
+    cluster: str | None = None,
+    mapped: dict[str, str] | None = None,
 ) -> PipelineResult:
-    """Ingest run logs under ``paths`` (and the site file ``sites``, if given), compute
-    footprints, write the markdown report."""
+    """Ingest run logs under ``paths`` (formats detected, or read through ``mapping``), files
+    read through their own mapping file (``mapped``: file -> mapping), and the site file
+    ``sites``; compute footprints; write the markdown report."""
     logger = get_run_logger()
     result = PipelineResult()
     files = find_files(paths)
-    for parsed in parse_file.map(files).result():
+    mappings = [Path(mapping) if mapping else None] * len(files)
+    for data, its_mapping in (mapped or {}).items():
+        files.append(Path(data))
+        mappings.append(Path(its_mapping))
+    cluster_file = Path(cluster) if cluster else None
+    for parsed in parse_file.map(files, mappings, unmapped(cluster_file)).result():
         if isinstance(parsed, FileRefused):
             logger.error("refused %s", parsed)
             result.refused.append(str(parsed))
             continue
         stored = store_file(db, parsed)
-        logger.info("%s: %d loaded, %d rejected%s", stored.path, stored.loaded, stored.rejected,
-                    " (already ingested)" if stored.already_ingested else "")
+        logger.info("%s (%s): %d loaded, %d rejected%s", stored.path, stored.detected or stored.format, stored.loaded,
+                    stored.rejected, " (already ingested)" if stored.already_ingested else "")
         result.stored.append(stored)
     if sites:
         load_sites(db, sites)

@@ -30,28 +30,6 @@ def test_canonical_file_may_carry_the_new_columns_and_they_are_checked(con, writ
     ]
 
 
-def test_migration_backfills_source_format_of_earlier_runs(tmp_path):
-    db = tmp_path / "old.duckdb"
-    import duckdb
-
-    raw = duckdb.connect(str(db))
-    from wattledger.resources import sql_text
-
-    raw.execute(sql_text("schema_migrations.sql"))
-    for version, name, text in migration_files():
-        if version < 5:
-            import hashlib
-
-            raw.execute(text)
-            raw.execute("insert into schema_migrations (version, name, sha256) values (?, ?, ?)", [version, name, hashlib.sha256(text.encode()).hexdigest()])
-    raw.execute("insert into source_files (path, content_sha256, format, size_bytes, records, rows_loaded, rows_rejected, ignored_columns) values ('x', 'h', 'csv', 1, 1, 1, 0, [])")
-    raw.execute("insert into runs (run_id, source_file_id, source_line, gpu_hours, gpu_hours_basis) values ('old', 1, 2, 1.0, 'logged')")
-    raw.close()
-    con = connect(db)
-    assert con.sql("select run_id, source_format, job_state from runs").fetchall() == [("old", "canonical", None)]
-    con.close()
-
-
 @pytest.mark.parametrize("column", ["source_format", "job_state", "measured_it_energy_kwh", "measured_energy_source", "tracker_co2e_kg"])
 def test_runs_table_has_the_adapter_columns(con, column):
     assert con.sql("select count(*) from information_schema.columns where table_name = 'runs' and column_name = ?", params=[column]).fetchall() == [(1,)]

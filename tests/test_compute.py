@@ -84,3 +84,18 @@ def test_market_based_beside_location_based(con):
     assert by_dc["fra-dc"][0] == "instruments:full_coverage" and by_dc["fra-dc"][5] == 0.0  # wind PPA
     assert by_dc["aws-use1"][0] == "no_instruments:grid_average" and by_dc["aws-use1"][4] == pytest.approx(0.0, abs=1e-12)
     assert all(r[3] < 1e-9 for r in by_dc.values())  # the formula holds for every run
+
+
+def test_tracker_energy_is_a_measured_basis(con):
+    ingest_paths(con, [EXAMPLES / "codecarbon"])
+    compute_footprints(con)
+    rows = con.sql("""
+        select r.measured_it_energy_kwh, f.energy_it_kwh, f.power_basis, f.power_source, f.energy_kwh, f.pue,
+               f.energy_it_kwh_low, f.energy_it_kwh_high
+        from runs r join footprints f using (run_id)""").fetchall()
+    assert rows
+    for measured, it, basis, source, facility, pue, low, high in rows:
+        assert basis == "measured" and source.startswith("codecarbon")
+        assert it == pytest.approx(measured, rel=1e-12)  # the tracker's energy, not a TDP estimate
+        assert facility == pytest.approx(measured * pue, rel=1e-12)  # PUE applied once, by wattledger
+        assert low == pytest.approx(0.9 * measured) and high == pytest.approx(1.1 * measured)

@@ -5,8 +5,9 @@ this module reads it and applies the resolution rules column by column (joins, n
 a loop per run). Every resolved value carries its basis and source: no number is
 untraceable, and no fallback is silent. The rules (docs/factors.md):
 
-power      logged ``avg_power_w`` > TDP of the GPU model (hardware/gpu_power.csv);
-           neither: no footprint, the run is listed with the reason.
+power      measured energy (a tracker's ``measured_it_energy_kwh``, as the average power
+           it implies over the GPU-hours) > logged ``avg_power_w`` > TDP of the GPU model
+           (hardware/gpu_power.csv); none: no footprint, the run is listed with the reason.
 PUE        logged ``pue`` > datacenter (site file: ``pue`` or ``monthly_pue``) > the cloud
            provider's fleet PUE for a cloud region > documented default (``unknown``).
 intensity  logged ``grid_intensity_kg_per_kwh`` > datacenter (site file) > the region's
@@ -36,7 +37,7 @@ from pathlib import Path
 import polars as pl
 
 from wattledger.resources import resource_dir
-from wattledger.units import LOGGED_POWER_REL_UNCERTAINTY, TDP_LOWER_FRACTION
+from wattledger.units import LOGGED_POWER_REL_UNCERTAINTY, MEASURED_ENERGY_REL_UNCERTAINTY, TDP_LOWER_FRACTION, W_PER_KW
 
 #: Files whose content defines the factor set (its version is their joint hash, with the sites).
 FACTOR_FILES = (
@@ -353,7 +354,8 @@ class FactorLibrary:
     def resolve(self, runs: pl.DataFrame) -> pl.DataFrame:
         """Add factor columns (value, bounds, basis, source) to ``runs``.
 
-        ``runs`` needs run_id, started_at, region, datacenter, gpu_model, avg_power_w, pue,
+        ``runs`` needs run_id, started_at, region, datacenter, gpu_model, gpu_hours,
+        avg_power_w, measured_it_energy_kwh, measured_energy_source, pue,
         grid_intensity_kg_per_kwh, price_per_kwh, currency. A run whose power cannot be
         resolved gets a null ``power_w`` and an ``unresolved_reason``.
         """
@@ -406,18 +408,27 @@ class FactorLibrary:
             self.gpu_aliases.rename({"gpu_model": "gpu_table_model", "source": "gpu_source"}),
             on="model_key", how="left", maintain_order="left",
         )
-        logged = pl.col("avg_power_w").is_not_null()
+        energy = pl.col("measured_it_energy_kwh")
+        measured = energy.is_not_null() & (pl.col("gpu_hours") > 0)
+        implied_w = energy * W_PER_KW / pl.col("gpu_hours")  # gpu_hours x implied_w / 1000 = energy
+        logged = ~measured & pl.col("avg_power_w").is_not_null()
         tdp = pl.col("tdp_w")
         return df.with_columns(
-            pl.when(logged).then(pl.col("avg_power_w")).otherwise(tdp).alias("power_w"),
-            pl.when(logged).then(pl.col("avg_power_w") * (1 - LOGGED_POWER_REL_UNCERTAINTY))
+            pl.when(measured).then(implied_w).when(logged).then(pl.col("avg_power_w")).otherwise(tdp).alias("power_w"),
+            pl.when(measured).then(implied_w * (1 - MEASURED_ENERGY_REL_UNCERTAINTY))
+            .when(logged).then(pl.col("avg_power_w") * (1 - LOGGED_POWER_REL_UNCERTAINTY))
             .otherwise(tdp * TDP_LOWER_FRACTION).alias("power_low_w"),
-            pl.when(logged).then(pl.col("avg_power_w") * (1 + LOGGED_POWER_REL_UNCERTAINTY)).otherwise(tdp).alias("power_high_w"),
-            pl.when(logged).then(lit("logged")).when(tdp.is_not_null()).then(lit("tdp")).alias("power_basis"),
-            pl.when(logged).then(lit("avg_power_w in the run log"))
+            pl.when(measured).then(implied_w * (1 + MEASURED_ENERGY_REL_UNCERTAINTY))
+            .when(logged).then(pl.col("avg_power_w") * (1 + LOGGED_POWER_REL_UNCERTAINTY)).otherwise(tdp).alias("power_high_w"),
+            pl.when(measured).then(lit("measured")).when(logged).then(lit("logged"))
+            .when(tdp.is_not_null()).then(lit("tdp")).alias("power_basis"),
+            pl.when(measured).then(pl.col("measured_energy_source"))
+            .when(logged).then(lit("avg_power_w in the run log"))
             .otherwise(lit("TDP of ") + pl.col("gpu_table_model") + lit(" (hardware/gpu_power.csv: ") + pl.col("gpu_source") + lit(")"))
             .alias("power_source"),
-            pl.when(logged | tdp.is_not_null()).then(lit(None, pl.String))
+            pl.when(energy.is_not_null() & (pl.col("gpu_hours") <= 0))
+            .then(lit("measured energy over zero GPU-hours: the run's duration or gpu_hours is wrong"))
+            .when(measured | logged | tdp.is_not_null()).then(lit(None, pl.String))
             .when(pl.col("gpu_model").is_null()).then(lit("no avg_power_w and no gpu_model: power cannot be estimated"))
             .otherwise(lit("no avg_power_w and GPU model '") + pl.col("gpu_model")
                        + lit("' is not in hardware/gpu_power.csv: power cannot be estimated"))
@@ -584,10 +595,12 @@ def explain(library: FactorLibrary, *, region: str | None, year: int | None, dat
     started = datetime(year, 7, 1, tzinfo=UTC) if year else None
     run = pl.DataFrame(
         {"run_id": ["?"], "started_at": [started], "region": [region], "datacenter": [datacenter], "gpu_model": [gpu_model],
-         "avg_power_w": [None], "pue": [None], "grid_intensity_kg_per_kwh": [None], "price_per_kwh": [None], "currency": [None]},
+         "avg_power_w": [None], "pue": [None], "grid_intensity_kg_per_kwh": [None], "price_per_kwh": [None], "currency": [None],
+         "gpu_hours": [None], "measured_it_energy_kwh": [None], "measured_energy_source": [None]},
         schema={"run_id": pl.String, "started_at": pl.Datetime("us", "UTC"), "region": pl.String, "datacenter": pl.String,
                 "gpu_model": pl.String, "avg_power_w": pl.Float64, "pue": pl.Float64,
-                "grid_intensity_kg_per_kwh": pl.Float64, "price_per_kwh": pl.Float64, "currency": pl.String},
+                "grid_intensity_kg_per_kwh": pl.Float64, "price_per_kwh": pl.Float64, "currency": pl.String,
+                "gpu_hours": pl.Float64, "measured_it_energy_kwh": pl.Float64, "measured_energy_source": pl.String},
     )
     r = library.resolve(run).row(0, named=True)
     years, hourly = [], []

@@ -66,6 +66,9 @@ CONSTANTS: dict[str, Constant] = {
 
 #: Relative half-width of the band around a logged average power. [-]
 LOGGED_POWER_REL_UNCERTAINTY = 0.05
+#: Relative half-width of the band around energy measured by a tracker (CodeCarbon:
+#: NVML for GPUs, RAPL or a TDP model for CPUs, a RAM model). [-]
+MEASURED_ENERGY_REL_UNCERTAINTY = 0.10
 #: When power is estimated from TDP, TDP is the upper bound and the central value;
 #: the lower bound is this fraction of TDP (training rarely sustains less). [-]
 TDP_LOWER_FRACTION = 0.5

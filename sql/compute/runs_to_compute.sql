@@ -22,7 +22,9 @@ final as (
         runs.pue,
         runs.grid_intensity_kg_per_kwh,
         runs.price_per_kwh,
-        runs.currency
+        runs.currency,
+        runs.measured_it_energy_kwh,
+        runs.measured_energy_source
     from runs
     left join footprints on footprints.run_id = runs.run_id
     where $recompute_all

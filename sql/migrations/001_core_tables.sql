@@ -6,11 +6,13 @@ create table source_files (
     source_file_id bigint primary key default nextval('source_file_id_seq'),
     path varchar not null,                -- absolute path when ingested
     content_sha256 varchar not null unique,
-    format varchar not null,              -- csv | parquet | ndjson
+    format varchar not null,              -- csv | parquet | ndjson | sacct | codecarbon | mapping:<name>
+    detected varchar not null,            -- what was detected and how the file was read, for people
     size_bytes bigint not null,
     records bigint not null,              -- data records seen (blank lines excluded)
     rows_loaded bigint not null,
     rows_rejected bigint not null,
+    folded_records bigint not null,       -- records merged into another record of the same run (job steps, ...)
     ignored_columns varchar[] not null,   -- columns present in the file but not in the contract
     ingested_at timestamptz not null default current_timestamp
 );
@@ -36,7 +38,12 @@ create table runs (
     hosts varchar,
     grid_intensity_kg_per_kwh double,     -- explicit override [kgCO2e/kWh]
     price_per_kwh double,                 -- explicit override [currency/kWh]
-    currency varchar                      -- ISO 4217, with price_per_kwh
+    currency varchar,                     -- ISO 4217, with price_per_kwh
+    source_format varchar not null,       -- canonical | sacct | codecarbon | mapping:<name> (docs/formats.md)
+    job_state varchar,                    -- scheduler's final state: COMPLETED, FAILED, CANCELLED, TIMEOUT, OUT_OF_MEMORY, ...
+    measured_it_energy_kwh double,        -- IT energy measured by a tracker for the whole run, before PUE [kWh]
+    measured_energy_source varchar,       -- which tracker or meter measured it, e.g. 'codecarbon 2.8.3 energy_consumed'
+    tracker_co2e_kg double                -- the tracker's own emissions figure [kgCO2e]; for comparison, never summed
 );
 
 -- grain: one row per problem found in a source record (a record may have several)
@@ -58,7 +65,7 @@ create table footprints (
     power_w double not null,              -- per device [W]
     power_low_w double not null,
     power_high_w double not null,
-    power_basis varchar not null,         -- measured | logged | tdp
+    power_basis varchar not null,         -- measured (tracker energy / GPU-hours) | logged | tdp
     power_source varchar not null,        -- e.g. the GPU table row used for tdp
     pue double not null,
     pue_low double not null,

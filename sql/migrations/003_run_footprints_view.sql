@@ -26,6 +26,8 @@ final as (
         runs.gpu_hours_basis,
         runs.region,
         runs.datacenter,
+        runs.source_format,
+        runs.job_state,
         footprints.power_w,
         footprints.power_basis,
         footprints.power_source,
@@ -63,6 +65,7 @@ final as (
         footprints.price_source,
         wl_household_years(footprints.energy_kwh) as household_years,
         wl_car_years(footprints.co2e_kg) as car_years,
+        runs.tracker_co2e_kg,
         footprints.factor_set,
         footprints.computed_at,
         runs.source_file_id

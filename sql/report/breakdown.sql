@@ -1,4 +1,5 @@
--- grain: one row per (dimension, key, currency), dimension in team | project | gpu_model | region.
+-- grain: one row per (dimension, key, currency), dimension in team | project | gpu_model | region
+-- | source_format.
 -- Energy and CO2e of a key are split across its currencies only when its runs were priced
 -- in several; the renderer adds them up per key.
 with
@@ -13,13 +14,15 @@ grouped as (
             when grouping(team) = 0 then 'team'
             when grouping(project) = 0 then 'project'
             when grouping(gpu_model) = 0 then 'gpu_model'
-            else 'region'
+            when grouping(grid_region) = 0 then 'region'
+            else 'source_format'
         end as dimension,
         case
             when grouping(team) = 0 then team
             when grouping(project) = 0 then project
             when grouping(gpu_model) = 0 then gpu_model
-            else grid_region
+            when grouping(grid_region) = 0 then grid_region
+            else source_format
         end as key,
         currency,
         count(*) as runs,
@@ -35,7 +38,9 @@ grouped as (
         sum(household_years) as household_years,
         sum(car_years) as car_years
     from (select *, coalesce(region, intensity_region) as grid_region from scoped)
-    group by grouping sets ((team, currency), (project, currency), (gpu_model, currency), (grid_region, currency))
+    group by grouping sets (
+        (team, currency), (project, currency), (gpu_model, currency), (grid_region, currency), (source_format, currency)
+    )
 ),
 
 final as (

@@ -23,6 +23,8 @@ class StoredFile:
     rejected: int
     already_ingested: bool
     ignored_columns: tuple[str, ...] = ()
+    detected: str = ""
+    folded: int = 0
 
 
 def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> StoredFile:
@@ -48,18 +50,21 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> Sto
         source_file_id = con.execute(
             """
             insert into source_files
-                (path, content_sha256, format, size_bytes, records, rows_loaded, rows_rejected, ignored_columns)
-            values (?, ?, ?, ?, ?, ?, ?, ?)
+                (path, content_sha256, format, detected, size_bytes, records, rows_loaded, rows_rejected,
+                 folded_records, ignored_columns)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             returning source_file_id
             """,
             [
                 str(parsed.path),
                 parsed.content_sha256,
                 parsed.format,
+                parsed.detected or parsed.format,
                 parsed.size_bytes,
                 parsed.records,
                 loaded,
                 rejected,
+                parsed.folded_records,
                 parsed.ignored_columns,
             ],
         ).fetchall()[0][0]
@@ -83,7 +88,8 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> Sto
         except Exception:
             pass
     return StoredFile(
-        str(parsed.path), source_file_id, parsed.format, loaded, rejected, False, tuple(parsed.ignored_columns)
+        str(parsed.path), source_file_id, parsed.format, loaded, rejected, False, tuple(parsed.ignored_columns),
+        parsed.detected or parsed.format, parsed.folded_records,
     )
 
 
