@@ -24,7 +24,7 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "grid_intensity_kg_per_kwh",
     "price_per_kwh",
     "currency",
-    # run-level columns added with the input adapters (sql/migrations/005_adapter_columns.sql)
+    # run-level columns of the input adapters (docs/formats.md)
     "job_state",  # scheduler's final state (COMPLETED, FAILED, CANCELLED, TIMEOUT, ...)
     "measured_it_energy_kwh",  # IT energy measured by a tracker for the whole run [kWh], before PUE
     "measured_energy_source",  # which tracker/meter measured it (required with the value)

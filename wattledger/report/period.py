@@ -69,6 +69,8 @@ class ReportData:
     constants: pl.DataFrame
     months: pl.DataFrame
     regions: pl.DataFrame
+    waste: pl.DataFrame
+    trackers: pl.DataFrame
     previous_totals: dict | None
 
 
@@ -87,6 +89,8 @@ def gather(con: duckdb.DuckDBPyConnection, scope: Scope) -> ReportData:
         constants=con.sql("select * from constants order by name").pl(),
         months=_query(con, "months", {"period_end": scope.end}),
         regions=_query(con, "regions", p),
+        waste=_query(con, "waste", p),
+        trackers=_query(con, "tracker_comparison", p),
         previous_totals=_query(con, "totals", prev.params).row(0, named=True) if (prev := scope.previous()) else None,
     )
 
@@ -229,6 +233,32 @@ def _basis_table(d: ReportData, factor: str, with_source: bool = False) -> str:
     return md.table(headers, body, "l" + ("ll" if with_source else "") + "rrr")
 
 
+def _waste(d: ReportData) -> str:
+    if d.waste.height == 0:
+        return "No run of the period ended FAILED, CANCELLED, TIMEOUT or OUT_OF_MEMORY (or none has a job state)."
+    body = [
+        [md.text(r["job_state"]), f"{r['runs']:,}", md.num(r["gpu_hours"], 0), md.sig(r["energy_mwh"]),
+         md.pct(r["energy_share"]), md.sig(r["co2e_t"]), md.sig(r["co2e_market_t"])]
+        for r in d.waste.iter_rows(named=True)
+    ]
+    return ("Jobs that did not complete, from the scheduler's final state (Slurm sacct):\n\n"
+            + md.table(["Final state", "Runs", "GPU-h", "MWh", "Share of energy", "tCO2e (location)", "tCO2e (market)"],
+                       body, "lrrrrrr"))
+
+
+def _trackers(d: ReportData) -> str:
+    if d.trackers.height == 0:
+        return ""
+    body = [
+        [md.text(r["source_format"]), f"{r['runs']:,}", md.sig(r["tracker_co2e_t"]), md.sig(r["co2e_t"]), md.sig(r["co2e_market_t"])]
+        for r in d.trackers.iter_rows(named=True)
+    ]
+    return ("Runs measured by a tracker carry its own emissions figure; wattledger recomputes CO2e from the "
+            "measured energy with its own factors:\n\n"
+            + md.table(["Source", "Runs", "tCO2e (tracker's own)", "tCO2e (wattledger, location)", "tCO2e (wattledger, market)"],
+                       body, "lrrrr"))
+
+
 def _data_quality(d: ReportData) -> str:
     if d.data_quality.height == 0:
         return "No rejected records, and every run has a footprint."
@@ -334,6 +364,10 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
         _breakdown_table(d, "gpu_model"),
         "## By grid region",
         _breakdown_table(d, "region"),
+        "## By source format",
+        _breakdown_table(d, "source_format"),
+        "## Waste: jobs that did not complete",
+        _waste(d),
         f"## Top {TOP_RUNS} runs by CO2e",
         _top_runs_table(d),
         "## Basis of the figures",
@@ -347,6 +381,7 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
         _basis_table(d, "price"),
         "Market-based CO2e (contractual instruments):",
         _basis_table(d, "market", with_source=True),
+        *([t] if (t := _trackers(d)) else []),
         "## Data quality",
         _data_quality(d),
         "## Methodology",
