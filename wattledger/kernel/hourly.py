@@ -1,0 +1,520 @@
+"""Exact integrals of piecewise-constant series over run intervals.
+
+The series are step functions of time: an hourly grid carbon intensity
+[kgCO2e/kWh] or an hourly (day-ahead, time-of-use) electricity price
+[currency/kWh; divide a USD/MWh price by ``wattledger.units.KWH_PER_MWH`` first].
+The functions are generic in the value unit: "[value]" below stands for it.
+
+Method (docs/time_resolved.md). For a series with step edges e_0 < e_1 < ... < e_n
+and values v_k on [e_k, e_k+1), the cumulative integral C(t) = ∫_{e_0}^{t} v dt is
+piecewise linear; C is tabulated at the edges once (``np.cumsum``), every run's
+start and end are located among the edges with ``np.searchsorted`` (on a regular
+grid, by the equivalent division u / step with an exactness correction, which gives
+the same index in O(1)) and the integral over [a, b) is
+
+    ∫_a^b v dt = v_ka (e_ka+1 − a) + (C(e_kb) − C(e_ka+1)) + v_kb (b − e_kb)   (ka < kb)
+               = v_k (b − a)                                                 (ka = kb = k)
+
+where ka is the step holding a and kb the step holding b. This is exact (no sampling
+of the series), costs O(runs · log steps + steps) (O(runs + steps) on a regular grid)
+and has no loop over runs or hours.
+Writing the partial steps apart from the table difference keeps short runs accurate:
+the difference of two large cumulative sums is taken only over whole steps.
+
+Times are plain numbers: seconds since the Unix epoch (UTC), int64 or float64. The
+kernel knows nothing of time zones or datetimes; the caller converts.
+
+Rules (the same in every function here):
+
+* Intervals are half-open, [start, end).
+* Coverage: the part of a run inside the series' span [e_0, e_n) where the value is
+  finite. A NaN value marks a missing step: it is not covered (never read as 0), so
+  series of different lengths can share a 2-D array padded with NaN.
+* The time-weighted mean is taken over the covered part only; the uncovered part is
+  for the caller's fallback (``fill_uncovered``: covered share × series mean +
+  uncovered share × fallback factor, e.g. the region's annual factor).
+* A zero-duration run (end = start) takes the value at that instant, the value of the
+  step holding ``start``; its coverage fraction is 1 when that value exists, else 0.
+  This is the limit of the mean as the duration shrinks to 0 from the right.
+* A run with end < start, or a NaN start or end, gives NaN.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from wattledger.units import J_PER_KWH, SECONDS_PER_HOUR
+
+
+class SeriesIntegral(NamedTuple):
+    """Integral of a series over each run's covered part."""
+
+    integral_h: np.ndarray  #: ∫ v dt over the covered part. [value × h]
+    covered_h: np.ndarray  #: duration of the covered part. [h]
+
+
+class SeriesMean(NamedTuple):
+    """Time-weighted mean of a series over each run, and how much of the run it covers."""
+
+    mean: np.ndarray  #: mean over the covered part (NaN when nothing is covered). [value]
+    covered_fraction: np.ndarray  #: covered duration / run duration, in [0, 1]. [-]
+
+
+class WeightedSum(NamedTuple):
+    """Energy-weighted sum of a series per parent (run)."""
+
+    total: np.ndarray  #: Σ energy × value, uncovered energy at the fallback. [value × kWh]
+    energy_kwh: np.ndarray  #: Σ energy of the parent's pieces. [kWh]
+    covered_fraction: np.ndarray  #: covered energy / energy (1 when energy is 0). [-]
+
+
+class Pieces(NamedTuple):
+    """Intervals cut at step edges: piece i is [start_s[i], end_s[i]) of interval parent[i]."""
+
+    parent: np.ndarray  #: index of the interval the piece comes from. [-]
+    start_s: np.ndarray  #: piece start, seconds since epoch. [s]
+    end_s: np.ndarray  #: piece end, seconds since epoch. [s]
+
+
+# --- the core ------------------------------------------------------------------------
+
+
+def _as_series(series_start_s, values, series_index, n_runs):
+    """2-D values (series × steps), one origin per series, and one series index per run."""
+    vals = np.asarray(values, dtype=np.float64)
+    if vals.ndim == 1:
+        vals = vals[np.newaxis, :]
+    if vals.ndim != 2 or vals.shape[1] == 0:
+        raise ValueError("values must be a 1-D series or a 2-D array (series × steps) with at least one step")
+    origin = np.broadcast_to(np.asarray(series_start_s, dtype=np.float64), (vals.shape[0],))
+    if series_index is None:
+        if vals.shape[0] != 1:
+            raise ValueError("several series given: pass series_index (one series per run)")
+        sid = np.zeros(n_runs, dtype=np.intp)
+    else:
+        sid = np.broadcast_to(np.asarray(series_index, dtype=np.intp), (n_runs,))
+        if sid.size and (sid.min() < 0 or sid.max() >= vals.shape[0]):
+            raise ValueError(f"series_index must be in [0, {vals.shape[0]})")
+    return origin, vals, sid
+
+
+def _locate(offsets_s, u, side, step_s):
+    """``np.searchsorted(offsets_s, u, side) - 1``, in O(1) per value on a regular grid.
+
+    With ``step_s`` the edges are k × step_s: the index is u / step_s rounded down (up,
+    minus one, for side="left"), then moved by one step where rounding of the division
+    put it on the wrong side of an edge; exact, like searchsorted, and ~20x faster on
+    unsorted queries.
+    """
+    if step_s is None:
+        return np.searchsorted(offsets_s, u, side=side) - 1
+    last = offsets_s.size - 1
+    with np.errstate(invalid="ignore"):  # NaN times: any index, the result is NaN anyway
+        q = u / step_s
+        k = (np.floor(q) if side == "right" else np.ceil(q) - 1.0)
+        k = np.clip(np.nan_to_num(k), -1, last).astype(np.intp)
+    lo = offsets_s[np.clip(k, 0, last)]
+    hi = offsets_s[np.clip(k + 1, 0, last)]
+    if side == "right":  # offsets[k] <= u < offsets[k+1]
+        k = k - ((k >= 0) & (lo > u)) + ((k + 1 <= last) & (hi <= u))
+    else:  # offsets[k] < u <= offsets[k+1]
+        k = k - ((k >= 0) & (lo >= u)) + ((k + 1 <= last) & (hi < u))
+    return k
+
+
+def _integrate(offsets_s, vals, sid, rel_start_s, rel_end_s, step_s=None):
+    """Integral of the values and of their coverage over [a, b), both [value × s] and [s].
+
+    ``offsets_s`` are the step edges relative to each series' origin (shared by all
+    series); ``rel_start_s``/``rel_end_s`` are relative to the run's series' origin;
+    ``step_s`` says the edges are k × step_s (a regular grid).
+    Also returns the step index holding each start (for zero-duration runs).
+    """
+    n = vals.shape[1]
+    finite = np.isfinite(vals)
+    width_s = np.diff(offsets_s)
+    v = np.where(finite, vals, 0.0)  # a missing step adds nothing; coverage says so
+    f = finite.astype(np.float64)
+    cum_v = np.zeros((vals.shape[0], n + 1))
+    cum_f = np.zeros((vals.shape[0], n + 1))
+    np.cumsum(v * width_s, axis=1, out=cum_v[:, 1:])
+    np.cumsum(f * width_s, axis=1, out=cum_f[:, 1:])
+
+    # clip to the series' span: outside it nothing is covered
+    a = np.clip(rel_start_s, offsets_s[0], offsets_s[-1])
+    b = np.clip(rel_end_s, offsets_s[0], offsets_s[-1])
+    b = np.maximum(a, b)  # end < start: empty here, NaN is set by the caller
+    # ka: step with e_k <= a < e_k+1; kb: step with e_k < b <= e_k+1 (clip: the span's ends)
+    ka = np.clip(_locate(offsets_s, a, "right", step_s), 0, n - 1)
+    kb = np.clip(_locate(offsets_s, b, "left", step_s), 0, n - 1)
+    kb = np.maximum(kb, ka)  # a = b on an edge: one step, empty interval
+    same = ka == kb
+    tail_s = offsets_s[ka + 1] - a
+    head_s = b - offsets_s[kb]
+
+    def _one(val, cum):
+        whole = cum[sid, kb] - cum[sid, ka + 1]
+        inner = val[sid, ka] * tail_s + whole + val[sid, kb] * head_s
+        return np.where(same, val[sid, ka] * (b - a), inner)
+
+    return _one(v, cum_v), _one(f, cum_f), ka
+
+
+def _run_arrays(run_start_s, run_end_s):
+    start = np.atleast_1d(np.asarray(run_start_s, dtype=np.float64))
+    end = np.atleast_1d(np.asarray(run_end_s, dtype=np.float64))
+    start, end = np.broadcast_arrays(start, end)
+    return start, end
+
+
+def _grid_offsets(n_steps: int, step_s: float) -> np.ndarray:
+    return np.arange(n_steps + 1, dtype=np.float64) * float(step_s)
+
+
+def _mean_from(integral, covered_s, duration_s, inst_value, inst_covered):
+    """Mean over the covered part and coverage, with the zero-duration and invalid rules."""
+    zero = duration_s == 0
+    mean = np.divide(integral, covered_s, out=np.full_like(integral, np.nan), where=covered_s > 0)
+    frac = np.divide(covered_s, duration_s, out=np.zeros_like(covered_s), where=duration_s > 0)
+    mean = np.where(zero, np.where(inst_covered, inst_value, np.nan), mean)
+    frac = np.where(zero, inst_covered.astype(np.float64), frac)
+    invalid = ~(duration_s >= 0)  # end < start, or a NaN time
+    mean = np.where(invalid, np.nan, mean)
+    frac = np.where(invalid, np.nan, frac)
+    # rounding can put a fully covered run a few ulp over 1: the share is at most 1
+    return SeriesMean(mean=mean, covered_fraction=np.minimum(frac, 1.0))
+
+
+def _step_mean(offsets_s, vals, sid, rel_start, rel_end, duration_s, step_s=None):
+    integral, covered_s, ka = _integrate(offsets_s, vals, sid, rel_start, rel_end, step_s)
+    inside = (rel_start >= offsets_s[0]) & (rel_start < offsets_s[-1])
+    inst_value = vals[sid, ka]
+    inst_covered = inside & np.isfinite(inst_value)
+    return _mean_from(integral, covered_s, duration_s, inst_value, inst_covered)
+
+
+# --- public functions ---------------------------------------------------------------
+
+
+def hourly_integral(series_start_s, values, run_start_s, run_end_s, *, series_index=None, step_s=SECONDS_PER_HOUR):
+    """Integral of an hourly series over each run's [start, end), and the covered time.
+
+    Parameters
+    ----------
+    series_start_s : float or array_like
+        Start of each series' first step, seconds since the Unix epoch (UTC); one per
+        series. [s]
+    values : array_like
+        Value of each step: 1-D (one series) or 2-D (series × steps, NaN-padded). A NaN
+        step is missing (not covered). E.g. grid intensity [kgCO2e/kWh] or price
+        [currency/kWh]. [value]
+    run_start_s, run_end_s : array_like
+        Run start and end, seconds since the Unix epoch (UTC). [s]
+    series_index : array_like of int, optional
+        The series (row of ``values``) of each run; required with several series. [-]
+    step_s : float
+        Step length, 3600 for hourly series. [s]
+
+    Returns
+    -------
+    SeriesIntegral
+        ``integral_h``: ∫ v dt over the covered part [value × h] (0 for a zero-duration
+        run); ``covered_h``: covered duration [h]. NaN for end < start or NaN times.
+    """
+    start, end = _run_arrays(run_start_s, run_end_s)
+    origin, vals, sid = _as_series(series_start_s, values, series_index, start.size)
+    offsets = _grid_offsets(vals.shape[1], step_s)
+    integral, covered_s, _ = _integrate(offsets, vals, sid, start - origin[sid], end - origin[sid], float(step_s))
+    invalid = ~(end - start >= 0)
+    return SeriesIntegral(
+        integral_h=np.where(invalid, np.nan, integral / SECONDS_PER_HOUR),
+        covered_h=np.where(invalid, np.nan, covered_s / SECONDS_PER_HOUR),
+    )
+
+
+def hourly_mean(series_start_s, values, run_start_s, run_end_s, *, series_index=None, step_s=SECONDS_PER_HOUR):
+    """Time-weighted mean of an hourly series over each run, and its coverage fraction.
+
+    mean = ∫ v dt / covered duration, over the part of [start, end) inside the series'
+    span with a finite value; covered_fraction = covered duration / (end − start).
+    Applies to grid intensity [kgCO2e/kWh] and to prices [currency/kWh] alike.
+    For a run at constant power, energy × mean is exactly Σ_h energy_in_hour × v_h.
+
+    Parameters
+    ----------
+    series_start_s : float or array_like
+        Start of each series' first step, seconds since the Unix epoch (UTC). [s]
+    values : array_like
+        Step values, 1-D or 2-D (series × steps, NaN-padded; NaN = missing). [value]
+    run_start_s, run_end_s : array_like
+        Run start and end, seconds since the Unix epoch (UTC). [s]
+    series_index : array_like of int, optional
+        The series of each run; required with several series. [-]
+    step_s : float
+        Step length, 3600 for hourly series. [s]
+
+    Returns
+    -------
+    SeriesMean
+        ``mean`` [value], NaN where nothing is covered; ``covered_fraction`` [-] in
+        [0, 1]. A zero-duration run takes the value of the step holding its start
+        (fraction 1), or NaN (fraction 0) outside the series. NaN for end < start.
+
+    References
+    ----------
+    .. [1] WRI/WBCSD, "GHG Protocol Scope 2 Guidance", 2015, ch. 6 (location-based
+       method: grid average emission factors for the time and place of consumption).
+    .. [2] Miller, G. J. et al., "Hourly accounting of carbon emissions from electricity
+       consumption", Environ. Res. Lett. 17 044073, 2022. doi:10.1088/1748-9326/ac6147
+    """
+    start, end = _run_arrays(run_start_s, run_end_s)
+    origin, vals, sid = _as_series(series_start_s, values, series_index, start.size)
+    offsets = _grid_offsets(vals.shape[1], step_s)
+    return _step_mean(offsets, vals, sid, start - origin[sid], end - origin[sid], end - start, float(step_s))
+
+
+def fill_uncovered(mean, covered_fraction, fallback):
+    """A run's value with its uncovered share at a fallback factor.
+
+    value = covered_fraction × mean + (1 − covered_fraction) × fallback. A fully
+    covered run ignores the fallback (it may be NaN); an uncovered run takes the
+    fallback (its mean is NaN); a run with no fallback and an uncovered part gets NaN,
+    never a silent default.
+
+    Parameters
+    ----------
+    mean : array_like
+        Mean of the series over the covered part (NaN where none). [value]
+    covered_fraction : array_like
+        Covered share of the run's duration, in [0, 1]. [-]
+    fallback : array_like
+        Factor for the uncovered share, e.g. the region's annual intensity for the
+        run's year [kgCO2e/kWh] or a flat tariff [currency/kWh]; NaN when none. [value]
+
+    Returns
+    -------
+    numpy.ndarray
+        The run's value. [value]
+    """
+    m = np.asarray(mean, dtype=np.float64)
+    f = np.asarray(covered_fraction, dtype=np.float64)
+    fb = np.asarray(fallback, dtype=np.float64)
+    covered_part = np.where(f > 0, f * m, 0.0)  # f = 0: the mean is NaN and unused
+    uncovered_part = np.where(f < 1, (1.0 - f) * fb, 0.0)  # f = 1: the fallback is unused
+    return np.where(np.isnan(f), np.nan, covered_part + uncovered_part)
+
+
+def hourly_mean_with_fallback(
+    series_start_s, values, run_start_s, run_end_s, fallback, *, series_index=None, step_s=SECONDS_PER_HOUR
+):
+    """Mean of an hourly series over each run, the uncovered part at a fallback factor.
+
+    ``hourly_mean`` then ``fill_uncovered``: value = covered part from the series +
+    uncovered part × fallback. Record ``covered_fraction`` as the basis (1: hourly,
+    0: the fallback, between: mixed).
+
+    Parameters
+    ----------
+    series_start_s, values, run_start_s, run_end_s, series_index, step_s
+        As in ``hourly_mean``. [s], [value]
+    fallback : array_like
+        Per-run factor for the uncovered share (e.g. annual intensity). [value]
+
+    Returns
+    -------
+    SeriesMean
+        ``mean``: the run's value [value]; ``covered_fraction`` [-].
+
+    References
+    ----------
+    .. [1] WRI/WBCSD, "GHG Protocol Scope 2 Guidance", 2015, ch. 6.
+    """
+    m = hourly_mean(series_start_s, values, run_start_s, run_end_s, series_index=series_index, step_s=step_s)
+    return SeriesMean(mean=fill_uncovered(m.mean, m.covered_fraction, fallback), covered_fraction=m.covered_fraction)
+
+
+def step_mean(edges_s, values, start_s, end_s):
+    """Time-weighted mean of a step function with irregular edges (e.g. time-of-use blocks).
+
+    Parameters
+    ----------
+    edges_s : array_like
+        Increasing step edges, seconds since the Unix epoch (UTC); step k is
+        [edges_s[k], edges_s[k+1]); n steps need n + 1 edges. [s]
+    values : array_like
+        Value of each step (NaN = missing). [value]
+    start_s, end_s : array_like
+        Interval start and end, seconds since the Unix epoch (UTC). [s]
+
+    Returns
+    -------
+    SeriesMean
+        As ``hourly_mean`` (same coverage and zero-duration rules). [value], [-]
+    """
+    edges = np.asarray(edges_s, dtype=np.float64)
+    vals = np.asarray(values, dtype=np.float64)[np.newaxis, :]
+    if edges.ndim != 1 or edges.size != vals.shape[1] + 1:
+        raise ValueError("edges_s needs one more element than values")
+    if np.any(np.diff(edges) <= 0):
+        raise ValueError("edges_s must be strictly increasing")
+    start, end = _run_arrays(start_s, end_s)
+    # relative to the first edge, so that the shared offsets stay small
+    origin = edges[0]
+    sid = np.zeros(start.size, dtype=np.intp)
+    return _step_mean(edges - origin, vals, sid, start - origin, end - origin, end - start)
+
+
+def split_at_steps(start_s, end_s, *, origin_s=0.0, step_s=SECONDS_PER_HOUR):
+    """Cut intervals at the step edges origin_s + k × step_s (hour boundaries by default).
+
+    Parameters
+    ----------
+    start_s, end_s : array_like
+        Interval start and end, seconds since the Unix epoch (UTC). [s]
+    origin_s : float
+        Any step edge; 0 (the epoch) gives UTC hour boundaries. [s]
+    step_s : float
+        Step length. [s]
+
+    Returns
+    -------
+    Pieces
+        One piece per step an interval overlaps, in order of interval then time.
+        Zero-duration intervals and intervals with end < start or NaN times give no
+        piece. [s]
+    """
+    start, end = _run_arrays(start_s, end_s)
+    ok = end > start  # NaN compares false
+    first = np.floor((np.where(ok, start, 0.0) - origin_s) / step_s)
+    last = np.ceil((np.where(ok, end, 0.0) - origin_s) / step_s)
+    counts = np.where(ok, np.maximum(last - first, 1), 0).astype(np.int64)
+    parent = np.repeat(np.arange(start.size), counts)
+    # position of each piece within its interval: 0, 1, ... (no loop)
+    first_piece = np.cumsum(counts) - counts
+    k = np.arange(parent.size) - np.repeat(first_piece, counts)
+    step_start = origin_s + (first[parent] + k) * step_s
+    piece_start = np.maximum(start[parent], step_start)
+    piece_end = np.minimum(end[parent], step_start + step_s)
+    keep = piece_end > piece_start  # float rounding at an edge can leave an empty piece
+    return Pieces(parent=parent[keep], start_s=piece_start[keep], end_s=piece_end[keep])
+
+
+def energy_weighted_sum(
+    series_start_s,
+    values,
+    piece_parent,
+    piece_start_s,
+    piece_end_s,
+    piece_energy_kwh,
+    n_parents,
+    *,
+    fallback=np.nan,
+    series_index=None,
+    step_s=SECONDS_PER_HOUR,
+):
+    """Σ energy_in_piece × series value per parent: CO2e or cost of a metered run.
+
+    Each piece is an interval with a known energy and constant power inside it (e.g. a
+    run's energy per UTC hour from telemetry, or one segment of a power profile). Its
+    value is the series' time-weighted mean over the piece, so a piece inside one step
+    gets that step's value exactly and a longer piece at constant power is exact too.
+    The energy of the uncovered share of a piece is charged at ``fallback``.
+
+    Parameters
+    ----------
+    series_start_s, values, step_s
+        The series, as in ``hourly_mean``. [s], [value per kWh: kgCO2e/kWh, currency/kWh]
+    piece_parent : array_like of int
+        The parent (run) of each piece, in [0, n_parents). [-]
+    piece_start_s, piece_end_s : array_like
+        Piece interval, seconds since the Unix epoch (UTC). [s]
+    piece_energy_kwh : array_like
+        Energy of each piece. [kWh]
+    n_parents : int
+        Number of parents (runs). [-]
+    fallback : array_like
+        Factor for uncovered energy, per parent (scalar or n_parents); NaN (default)
+        makes a parent with uncovered energy NaN. [value per kWh]
+    series_index : array_like of int, optional
+        The series of each parent; required with several series. [-]
+
+    Returns
+    -------
+    WeightedSum
+        ``total`` [kgCO2e or currency], ``energy_kwh`` [kWh], ``covered_fraction`` [-]
+        (covered energy / energy; 1 for a parent without energy).
+
+    References
+    ----------
+    .. [1] Miller, G. J. et al., "Hourly accounting of carbon emissions from electricity
+       consumption", Environ. Res. Lett. 17 044073, 2022. doi:10.1088/1748-9326/ac6147
+    """
+    parent = np.asarray(piece_parent, dtype=np.intp)
+    energy = np.asarray(piece_energy_kwh, dtype=np.float64)
+    sid = None if series_index is None else np.broadcast_to(np.asarray(series_index, dtype=np.intp), (n_parents,))[parent]
+    m = hourly_mean(series_start_s, values, piece_start_s, piece_end_s, series_index=sid, step_s=step_s)
+    covered_energy = energy * np.nan_to_num(m.covered_fraction, nan=0.0)
+    covered_sum = np.where(covered_energy > 0, covered_energy * m.mean, 0.0)
+    energy_total = np.bincount(parent, weights=energy, minlength=n_parents)
+    covered_total = np.bincount(parent, weights=covered_energy, minlength=n_parents)
+    sum_total = np.bincount(parent, weights=covered_sum, minlength=n_parents)
+    uncovered = energy_total - covered_total
+    fb = np.broadcast_to(np.asarray(fallback, dtype=np.float64), (n_parents,))
+    # relative threshold: rounding of the covered sum must not summon the fallback
+    needs_fallback = uncovered > 1e-12 * energy_total
+    total = sum_total + np.where(needs_fallback, uncovered * fb, 0.0)
+    frac = np.divide(covered_total, energy_total, out=np.ones(n_parents), where=energy_total > 0)
+    return WeightedSum(total=total, energy_kwh=energy_total, covered_fraction=np.minimum(frac, 1.0))
+
+
+def power_profile_weighted_sum(
+    series_start_s,
+    values,
+    segment_parent,
+    segment_start_s,
+    segment_end_s,
+    segment_power_w,
+    n_parents,
+    *,
+    fallback=np.nan,
+    series_index=None,
+    step_s=SECONDS_PER_HOUR,
+):
+    """Σ ∫ P(t) v(t) dt per run for a piecewise-constant power profile.
+
+    Segment energy = P × duration / 3.6e6 [kWh]; each segment then goes through
+    ``energy_weighted_sum`` (exact: power is constant inside a segment).
+
+    Parameters
+    ----------
+    series_start_s, values, step_s, fallback, series_index, n_parents
+        As in ``energy_weighted_sum``. [s], [value per kWh]
+    segment_parent : array_like of int
+        The run of each segment. [-]
+    segment_start_s, segment_end_s : array_like
+        Segment interval, seconds since the Unix epoch (UTC). [s]
+    segment_power_w : array_like
+        Constant power over the segment (e.g. devices × W per device, after PUE if the
+        facility energy is wanted). [W]
+
+    Returns
+    -------
+    WeightedSum
+        ``total`` [kgCO2e or currency], ``energy_kwh`` [kWh], ``covered_fraction`` [-].
+    """
+    start, end = _run_arrays(segment_start_s, segment_end_s)
+    energy_kwh = np.asarray(segment_power_w, dtype=np.float64) * (end - start) / J_PER_KWH  # W·s = J
+    return energy_weighted_sum(
+        series_start_s,
+        values,
+        segment_parent,
+        start,
+        end,
+        energy_kwh,
+        n_parents,
+        fallback=fallback,
+        series_index=series_index,
+        step_s=step_s,
+    )
