@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import flows  # noqa: F401  (sets Prefect's offline settings before prefect is imported)
@@ -55,6 +56,36 @@ def _open(db: Path | None, *, read_only: bool = False):
         raise typer.Exit(3) from None
 
 
+class _IngestProgress:
+    """Files and rows done: a progress bar on a terminal, plain lines on stderr otherwise."""
+
+    def __init__(self):
+        self.rows = 0
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=err) if err.is_terminal else None
+
+    def __enter__(self):
+        if self.bar:
+            self.bar.start()
+            self.task = self.bar.add_task("ingesting", total=None)
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.stop()
+
+    def update(self, done: int, total: int, outcome) -> None:
+        loaded = getattr(outcome, "loaded", 0)
+        self.rows += loaded
+        name = Path(getattr(outcome, "path", "")).name
+        if self.bar:
+            self.bar.update(self.task, completed=done, total=total,
+                            description=f"ingesting {name} ({self.rows:,} runs so far)")
+        else:
+            what = f"{loaded} loaded, {outcome.rejected} rejected" if hasattr(outcome, "loaded") else "refused"
+            typer.echo(f"[{done}/{total}] {name}: {what}; {self.rows:,} runs so far", err=True)
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Run-log files or folders")],
@@ -66,7 +97,8 @@ def ingest(
     --mapping); the format of each file is detected. Prints what was loaded and rejected."""
     con = _open(db)
     try:
-        summary = ingest_paths(con, paths, mapping, cluster=cluster)
+        with _IngestProgress() as progress:
+            summary = ingest_paths(con, paths, mapping, cluster=cluster, on_file=progress.update)
     finally:
         con.close()
     table = Table("file", "detected", "loaded", "rejected", "note")

@@ -40,6 +40,7 @@ def test_ingest_compute_sql_report(tmp_path):
     db = tmp_path / "w.duckdb"
     out = invoke("ingest", EXAMPLES / "cluster_logs", "--db", db)
     assert out.exit_code == 0 and "379 runs loaded, 10 records rejected" in out.output
+    assert "[3/3] team_runs_2024-10.csv: 287 loaded, 9 rejected; 379 runs so far" in out.output  # progress
     assert "379 footprints computed" in invoke("compute", "--db", db).output
     q = invoke("sql", "select run_id, energy_mwh, co2e_t, energy_cost, household_years, car_years "
                       "from run_footprints where run_id = 'oct24-0001'", "--db", db)

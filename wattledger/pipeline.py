@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,7 @@ def ingest_paths(
     mapping: Path | None = None,
     *,
     cluster: Path | None = None,
+    on_file: Callable[[int, int, StoredFile | FileRefused], None] | None = None,
 ) -> IngestSummary:
     """Ingest every run-log file under ``paths``, one transaction per file.
 
@@ -44,7 +46,8 @@ def ingest_paths(
 
     A file that cannot be read is refused (nothing of it stored) and the others go on;
     the summary lists both. An invalid mapping or cluster file refuses the whole call
-    before any file is read.
+    before any file is read. ``on_file(done, total, outcome)`` is called after each file
+    (progress for the caller to show).
     """
     summary = IngestSummary()
     for config, load in ((mapping, load_mapping), (cluster, load_cluster_file)):
@@ -59,13 +62,17 @@ def ingest_paths(
     except FileRefused as err:
         summary.refused.append(err)
         return summary
-    for f in files:
+    for i, f in enumerate(files, start=1):
         try:
             parsed = parse_run_log(f, mapping, cluster=cluster)
         except FileRefused as err:
             summary.refused.append(err)
-            continue
-        summary.stored.append(store_parsed_file(con, parsed))
+            outcome: StoredFile | FileRefused = err
+        else:
+            outcome = store_parsed_file(con, parsed)
+            summary.stored.append(outcome)
+        if on_file is not None:
+            on_file(i, len(files), outcome)
     return summary
 
 
