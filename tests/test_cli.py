@@ -25,15 +25,15 @@ def test_demo_builds_database_and_report(prefect_harness, tmp_path, monkeypatch)
     db, report = tmp_path / "wattledger.duckdb", tmp_path / "reports" / "wattledger-demo.md"
     assert str(db) in result.output and str(report) in result.output
     text = report.read_text()
-    assert "# GPU training footprint — all runs" in text and "| Runs | 481 |" in text
+    assert "# GPU training footprint — all runs" in text and "| Runs | 489 |" in text
     for fmt in ("| canonical |", "| sacct |", "| codecarbon |", "| mapping:vision-k8s |"):  # every format
         assert fmt in text.split("## By source format")[1].split("##")[0]
     assert "| TIMEOUT |" in text.split("## Waste")[1].split("##")[0]
     q = invoke("sql", "select count(*) as n, round(sum(energy_mwh), 3) as mwh from run_footprints")
-    assert "481" in q.output
+    assert "489" in q.output
     again = invoke("demo")  # idempotent: the same files add nothing
     assert again.exit_code == 0
-    assert "481" in invoke("sql", "select count(*) from runs").output
+    assert "489" in invoke("sql", "select count(*) from runs").output
 
 
 def test_ingest_compute_sql_report(tmp_path):

@@ -1,5 +1,6 @@
 """Compute through the store: factor resolution and its basis, invariants of run_footprints."""
 
+import polars as pl
 import pytest
 
 from conftest import EXAMPLES, HEADER
@@ -99,3 +100,35 @@ def test_tracker_energy_is_a_measured_basis(con):
         assert it == pytest.approx(measured, rel=1e-12)  # the tracker's energy, not a TDP estimate
         assert facility == pytest.approx(measured * pue, rel=1e-12)  # PUE applied once, by wattledger
         assert low == pytest.approx(0.9 * measured) and high == pytest.approx(1.1 * measured)
+
+
+def test_hourly_series_replace_the_annual_factor_over_the_run(con):
+    from datetime import datetime, timezone
+
+    ingest_paths(con, [EXAMPLES / "grid_hourly"])
+    compute_footprints(con)
+    got = {r[0]: r[1:] for r in con.sql(
+        "select run_id, intensity_kg_per_kwh, intensity_basis, intensity_hourly_coverage, co2e_kg, energy_kwh "
+        "from run_footprints").fetchall()}
+    lib = FactorLibrary()
+    ciso = lib.hourly_series("US-CAL-CISO")
+    hours = ciso.filter((pl.col("hour_start_utc") >= datetime(2022, 7, 12, 17, tzinfo=timezone.utc))
+                        & (pl.col("hour_start_utc") < datetime(2022, 7, 12, 23, tzinfo=timezone.utc)))
+    assert hours.height == 6
+    value, basis, coverage, co2e, energy = got["h22-ciso-solar-noon"]
+    assert (basis, coverage) == ("hourly", 1.0)
+    assert value == pytest.approx(hours["intensity_kg_per_kwh"].mean(), rel=1e-9)  # constant power: the plain mean
+    assert co2e == pytest.approx(energy * value, rel=1e-12)
+    # across the end of the series: 11 of 24 hours covered, the rest at the annual factor
+    value, basis, coverage, *_ = got["h22-miso-newyear"]
+    miso = lib.hourly_series("US-MIDW-MISO")
+    tail = miso.filter(pl.col("hour_start_utc") >= datetime(2022, 12, 31, 12, tzinfo=timezone.utc))["intensity_kg_per_kwh"]
+    annual = miso["intensity_kg_per_kwh"].mean()
+    assert (basis, coverage) == ("hourly_partial", pytest.approx(11 / 24))
+    assert value == pytest.approx(11 / 24 * tail.mean() + 13 / 24 * annual, rel=1e-9)
+    # daytime solar in California is cleaner than night: the hourly figure sees it
+    assert got["h22-ciso-solar-noon"][0] < annual_ciso(lib) < got["h22-ciso-night"][0]
+
+
+def annual_ciso(lib):
+    return lib.hourly_series("US-CAL-CISO")["intensity_kg_per_kwh"].mean()

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+import numpy as np
+
 from wattledger.factors import FactorLibrary
 from wattledger.kernel import FootprintInputs, footprints
+from wattledger.kernel.hourly import fill_uncovered, hourly_mean
 from wattledger.resources import sql_text
 from wattledger.store import replace_footprints
 
@@ -24,6 +27,66 @@ def _column(frame: pl.DataFrame, name: str):
     return frame[name].cast(pl.Float64).to_numpy()
 
 
+#: Intensity bases an hourly series may refine: the run's annual grid factor came from its region.
+HOURLY_REFINABLE = ("region", "region_earlier_year")
+
+
+def apply_hourly_intensity(ok: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
+    """Replace the annual grid factor by the hourly series' mean over the run, where the run's
+    region has an hourly series and the run has start and end.
+
+    The part of the run outside the series (or on a missing hour) keeps the annual factor:
+    value = covered share x hourly mean + uncovered share x annual factor. A run with any
+    covered time gets basis ``hourly`` (all of it covered) or ``hourly_partial``, and its
+    covered share in ``intensity_hourly_coverage``. The run is taken to draw constant power
+    over its interval, so the time-weighted mean is the energy-weighted one.
+    """
+    grid = lib.hourly_grid
+    row = {r: i for i, r in enumerate(grid.regions)}
+    candidate = (
+        pl.col("intensity_basis").is_in(HOURLY_REFINABLE)
+        & pl.col("intensity_region").is_in(grid.regions)
+        & pl.col("started_at").is_not_null()
+        & pl.col("ended_at").is_not_null()
+    )
+    ok = ok.with_columns(pl.lit(None, pl.Float64).alias("intensity_hourly_coverage"))
+    mask = ok.select(candidate.fill_null(False)).to_series().to_numpy()
+    if not mask.any():
+        return ok
+    sub = ok.filter(pl.Series(mask))
+    sid = np.array([row[r] for r in sub["intensity_region"].to_list()], dtype=np.intp)
+    start_s = sub["started_at"].dt.epoch("us").to_numpy() / 1e6
+    end_s = sub["ended_at"].dt.epoch("us").to_numpy() / 1e6
+    mean = hourly_mean(grid.start_s, grid.values, start_s, end_s, series_index=sid)
+    covered = np.nan_to_num(mean.covered_fraction, nan=0.0)
+    annual = _column(sub, "intensity_kg_per_kwh")
+    value = fill_uncovered(mean.mean, covered, annual)
+    low = fill_uncovered(mean.mean, covered, _column(sub, "intensity_low_kg_per_kwh"))
+    high = fill_uncovered(mean.mean, covered, _column(sub, "intensity_high_kg_per_kwh"))
+    series_meta = {r[0]: r for r in grid.series.iter_rows()}
+    used = covered > 0
+    sources = [
+        f"hourly series {reg} {series_meta[reg][1]} ({series_meta[reg][2]}), {c:.0%} of the run"
+        + ("" if c >= 1 else f"; the rest at the annual factor: {src}")
+        for reg, c, src in zip(sub["intensity_region"].to_list(), covered, sub["intensity_source"].to_list(), strict=True)
+    ]
+    refined = sub.with_columns(
+        pl.Series("intensity_kg_per_kwh", np.where(used, value, annual)),
+        pl.Series("intensity_low_kg_per_kwh", np.where(used, low, _column(sub, "intensity_low_kg_per_kwh"))),
+        pl.Series("intensity_high_kg_per_kwh", np.where(used, high, _column(sub, "intensity_high_kg_per_kwh"))),
+        pl.Series("intensity_basis", np.where(used, np.where(covered >= 1, "hourly", "hourly_partial"), sub["intensity_basis"].to_numpy())),
+        pl.Series("intensity_source", np.where(used, np.array(sources, dtype=object), sub["intensity_source"].to_numpy())).cast(pl.String),
+        pl.Series("intensity_year", np.where(used, [series_meta[r][1] for r in sub["intensity_region"].to_list()], sub["intensity_year"].to_numpy())).cast(pl.Int32),
+        pl.Series("intensity_hourly_coverage", np.where(used, covered, np.nan)).fill_nan(None),
+    )
+    # market-based falls back to the location factor when no instruments: keep them in step
+    refined = refined.with_columns(
+        pl.when(pl.col("market_basis") == "no_instruments:grid_average").then(pl.col("intensity_kg_per_kwh"))
+        .otherwise(pl.col("market_factor_kg_per_kwh")).alias("market_factor_kg_per_kwh")
+    )
+    return pl.concat([ok.filter(~pl.Series(mask)), refined], how="vertical").sort("run_id")
+
+
 def compute_footprints(
     con: duckdb.DuckDBPyConnection, *, recompute_all: bool = False, library: FactorLibrary | None = None
 ) -> ComputeResult:
@@ -37,7 +100,7 @@ def compute_footprints(
     if runs.height == 0:
         return ComputeResult(0, 0, lib.version)
     resolved = lib.resolve(runs)
-    ok = resolved.filter(pl.col("unresolved_reason").is_null()).rechunk()
+    ok = apply_hourly_intensity(resolved.filter(pl.col("unresolved_reason").is_null()), lib).rechunk()
     bad = resolved.filter(pl.col("unresolved_reason").is_not_null())
 
     inputs = FootprintInputs(
@@ -77,6 +140,7 @@ def compute_footprints(
         "intensity_source",
         "intensity_year",
         "intensity_region",
+        "intensity_hourly_coverage",
         "market_covered_share",
         "market_factor_kg_per_kwh",
         "market_basis",

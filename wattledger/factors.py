@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 
 from wattledger.resources import resource_dir
@@ -100,6 +101,17 @@ def normalise_region(expr: pl.Expr) -> pl.Expr:
     return pl.when(s.str.contains(":") & ~s.str.to_uppercase().str.starts_with("OWID:")).then(s.str.to_lowercase()).otherwise(
         s.str.to_uppercase()
     )
+
+
+@dataclass(frozen=True)
+class HourlyGrid:
+    """Hourly intensity series: region names, each series' first hour [s since epoch, UTC],
+    values (series × hours, NaN-padded) [kgCO2e/kWh], and one row of metadata per series."""
+
+    regions: list[str]
+    start_s: np.ndarray
+    values: np.ndarray
+    series: pl.DataFrame
 
 
 @dataclass(frozen=True)
@@ -284,6 +296,25 @@ class FactorLibrary:
             .with_columns(pl.col("hour_start_utc").str.to_datetime("%Y-%m-%dT%H:%M:%SZ", time_zone="UTC"))
             .sort("hour_start_utc")
         )
+
+    @cached_property
+    def hourly_grid(self) -> HourlyGrid:
+        """Every hourly intensity series as one NaN-padded 2-D array, for the kernel."""
+        hourly = pl.read_csv(self._path("grid_intensity", "hourly_us_ba_2022.csv"), schema_overrides={"hour_start_utc": pl.String})
+        hourly = hourly.with_columns(
+            pl.col("hour_start_utc").str.to_datetime("%Y-%m-%dT%H:%M:%SZ", time_zone="UTC").dt.epoch("s").alias("t_s")
+        ).sort("region", "t_s")
+        regions = hourly["region"].unique().sort().to_list()
+        starts = hourly.group_by("region").agg(pl.col("t_s").min()).sort("region")["t_s"].to_numpy().astype(np.float64)
+        width = int(hourly.group_by("region").agg(((pl.col("t_s").max() - pl.col("t_s").min()) // 3600 + 1).alias("n"))["n"].max())
+        values = np.full((len(regions), width), np.nan)
+        row = {r: i for i, r in enumerate(regions)}
+        idx = hourly.with_columns(pl.col("region").replace_strict(row, return_dtype=pl.Int64).alias("row"))
+        first = dict(zip(regions, starts, strict=True))
+        col = ((idx["t_s"].to_numpy() - np.array([first[r] for r in idx["region"].to_list()])) // 3600).astype(np.int64)
+        values[idx["row"].to_numpy(), col] = idx["intensity_kg_per_kwh"].to_numpy()
+        series = self.hourly_series_index.select("region", "year", "source", "filled_hours")
+        return HourlyGrid(regions=regions, start_s=starts, values=values, series=series)
 
     @cached_property
     def eia_aliases(self) -> dict[str, str]:

@@ -14,6 +14,7 @@ final as (
     select
         runs.run_id,
         runs.started_at,
+        runs.ended_at,
         runs.region,
         runs.datacenter,
         runs.gpu_model,

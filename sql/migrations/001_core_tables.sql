@@ -79,6 +79,7 @@ create table footprints (
     intensity_source varchar not null,
     intensity_year integer,               -- vintage year of the factor row used
     intensity_region varchar,             -- key of the factor row used (region, country or WORLD)
+    intensity_hourly_coverage double,     -- share of the run covered by an hourly series (bases hourly, hourly_partial)
     price_per_kwh double not null,
     currency varchar not null,
     price_basis varchar not null,         -- logged | datacenter | datacenter_tariff | region | country | default:<tariff>

@@ -39,6 +39,7 @@ final as (
         footprints.intensity_source,
         footprints.intensity_year,
         footprints.intensity_region,
+        footprints.intensity_hourly_coverage,
         footprints.energy_it_kwh,
         footprints.energy_kwh,
         wl_kwh_to_mwh(footprints.energy_kwh) as energy_mwh,
