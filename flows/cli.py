@@ -328,7 +328,7 @@ def demo(db: DbOption = None, out_path: OutOption = None) -> None:
     examples = resource_dir("examples")
     _run_flow(
         [str(examples / "public_runs.csv"), str(examples / "cluster_logs"), str(examples / "slurm"),
-         str(examples / "codecarbon"), str(examples / "grid_hourly")],
+         str(examples / "codecarbon"), str(examples / "grid_hourly"), str(examples / "telemetry")],
         _db(db), None, out_path or Path("reports") / "wattledger-demo.md", examples / "datacenters.yaml",
         mapped={str(examples / "mappings" / "vision_k8s_jobs_2024-10.csv"): str(examples / "mappings" / "vision_k8s.yaml")},
     )

@@ -23,9 +23,10 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from wattledger.compute import ComputeResult, compute_footprints
 from wattledger.ingest import FileRefused, ParsedFile, discover, parse_run_log
+from wattledger.ingest.telemetry_files import ParsedTelemetry, is_telemetry, parse_telemetry
 from wattledger.pipeline import default_report_path, load_site_file
 from wattledger.report import top_runs, write_period_report
-from wattledger.store import StoredFile, connect, store_parsed_file
+from wattledger.store import StoredFile, connect, store_parsed_file, store_parsed_telemetry
 
 
 class FilesRefused(Exception):
@@ -46,17 +47,21 @@ def find_files(paths: list[str]) -> list[Path]:
 
 
 @task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE, task_run_name="parse {path.name}")
-def parse_file(path: Path, mapping: Path | None = None, cluster: Path | None = None) -> ParsedFile | FileRefused:
+def parse_file(path: Path, mapping: Path | None = None, cluster: Path | None = None) -> ParsedFile | ParsedTelemetry | FileRefused:
     try:
+        if mapping is None and is_telemetry(path):
+            return parse_telemetry(path)
         return parse_run_log(path, mapping, cluster=cluster)
     except FileRefused as err:  # a refusal is an answer, not a failure to retry
         return err
 
 
 @task(cache_policy=NO_CACHE, task_run_name="store {parsed.path.name}")
-def store_file(db: str, parsed: ParsedFile) -> StoredFile:
+def store_file(db: str, parsed: ParsedFile | ParsedTelemetry) -> StoredFile:
     con = connect(db)
     try:
+        if isinstance(parsed, ParsedTelemetry):
+            return store_parsed_telemetry(con, parsed)
         return store_parsed_file(con, parsed)
     finally:
         con.close()

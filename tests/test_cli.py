@@ -29,6 +29,7 @@ def test_demo_builds_database_and_report(prefect_harness, tmp_path, monkeypatch)
     for fmt in ("| canonical |", "| sacct |", "| codecarbon |", "| mapping:vision-k8s |"):  # every format
         assert fmt in text.split("## By source format")[1].split("##")[0]
     assert "| TIMEOUT |" in text.split("## Waste")[1].split("##")[0]
+    assert "| measured |" in text and "| hourly |" in text  # telemetry and hourly grids in the demo
     q = invoke("sql", "select count(*) as n, round(sum(energy_mwh), 3) as mwh from run_footprints")
     assert "489" in q.output
     again = invoke("demo")  # idempotent: the same files add nothing

@@ -9,7 +9,8 @@ import polars as pl
 
 import numpy as np
 
-from wattledger.factors import FactorLibrary
+from wattledger.attribution import measured_telemetry
+from wattledger.factors import FactorLibrary, normalise_model
 from wattledger.kernel import FootprintInputs, footprints
 from wattledger.kernel.hourly import fill_uncovered, hourly_mean
 from wattledger.resources import sql_text
@@ -95,10 +96,14 @@ def compute_footprints(
     Runs whose factors cannot be resolved are recorded in ``unresolved_runs`` with
     the reason, and get no footprint (never a guessed one).
     """
-    lib = library or FactorLibrary(sites=con.sql(sql_text("compute/datacenters.sql")).pl())
+    telemetry = con.sql("select count(*), max(source_file_id) from power_samples").fetchall()[0]
+    lib = library or FactorLibrary(sites=con.sql(sql_text("compute/datacenters.sql")).pl(), data_version=f"samples:{telemetry}")
     runs = con.sql(sql_text("compute/runs_to_compute.sql"), params={"factor_set": lib.version, "recompute_all": recompute_all}).pl()
     if runs.height == 0:
         return ComputeResult(0, 0, lib.version)
+    tdp = runs.select("run_id", normalise_model(pl.col("gpu_model")).alias("model_key")).join(
+        lib.gpu_aliases.select("model_key", "tdp_w"), on="model_key", how="left").select("run_id", "tdp_w")
+    runs = runs.join(measured_telemetry(con, runs, tdp), on="run_id", how="left", maintain_order="left")
     resolved = lib.resolve(runs)
     ok = apply_hourly_intensity(resolved.filter(pl.col("unresolved_reason").is_null()), lib).rechunk()
     bad = resolved.filter(pl.col("unresolved_reason").is_not_null())

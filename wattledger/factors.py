@@ -5,8 +5,9 @@ this module reads it and applies the resolution rules column by column (joins, n
 a loop per run). Every resolved value carries its basis and source: no number is
 untraceable, and no fallback is silent. The rules (docs/factors.md):
 
-power      measured energy (a tracker's ``measured_it_energy_kwh``, as the average power
-           it implies over the GPU-hours) > logged ``avg_power_w`` > TDP of the GPU model
+power      measured energy (power telemetry attributed to the run, wattledger.attribution;
+           else a tracker's ``measured_it_energy_kwh``), as the average power it implies
+           over the GPU-hours > logged ``avg_power_w`` > TDP of the GPU model
            (hardware/gpu_power.csv); none: no footprint, the run is listed with the reason.
 PUE        logged ``pue`` > datacenter (site file: ``pue`` or ``monthly_pue``) > the cloud
            provider's fleet PUE for a cloud region > documented default (``unknown``).
@@ -65,6 +66,15 @@ EARLIER_YEAR_SPAN = 3
 #: Bounds of the world default: these quantiles of the countries' factors of that year.
 WORLD_QUANTILES = (0.1, 0.9)
 NO_YEAR = 9999  # a run without started_at takes the latest year available
+
+#: Columns of measured telemetry energy per run (wattledger.attribution), null when none.
+TELEMETRY_COLUMNS = {
+    "telemetry_it_energy_kwh": pl.Float64,
+    "telemetry_low_kwh": pl.Float64,
+    "telemetry_high_kwh": pl.Float64,
+    "telemetry_source": pl.String,
+    "telemetry_note": pl.String,
+}
 
 #: Columns a datacenter row brings (the ``datacenters`` table, or none).
 SITE_SCHEMA = {
@@ -138,9 +148,10 @@ def _best_before(keys: pl.DataFrame, table: pl.DataFrame, key: str) -> pl.DataFr
 class FactorLibrary:
     """The shipped reference tables (loaded lazily, once) and the user's datacenters."""
 
-    def __init__(self, sites: pl.DataFrame | None = None, *, dirs: dict[str, Path] | None = None):
+    def __init__(self, sites: pl.DataFrame | None = None, *, dirs: dict[str, Path] | None = None, data_version: str = ""):
         self._dirs = dirs or {d: resource_dir(d) for d, _ in FACTOR_FILES}
         self.sites = (sites if sites is not None else pl.DataFrame(schema=SITE_SCHEMA)).select(list(SITE_SCHEMA))
+        self.data_version = data_version  # e.g. which power samples exist: new telemetry means recompute
 
     def _path(self, folder: str, name: str) -> Path:
         p = self._dirs[folder] / name
@@ -160,6 +171,7 @@ class FactorLibrary:
             h.update(name.encode())
             h.update(self._path(folder, name).read_bytes())
         h.update(repr(self.sites.sort("datacenter").to_dicts()).encode())
+        h.update(self.data_version.encode())
         return h.hexdigest()[:16]
 
     # --- tables -------------------------------------------------------------------
@@ -439,23 +451,34 @@ class FactorLibrary:
             self.gpu_aliases.rename({"gpu_model": "gpu_table_model", "source": "gpu_source"}),
             on="model_key", how="left", maintain_order="left",
         )
+        for name, dtype in TELEMETRY_COLUMNS.items():  # runs without telemetry attribution
+            if name not in df.columns:
+                df = df.with_columns(pl.lit(None, dtype).alias(name))
+        hours = pl.col("gpu_hours")
+        tele = pl.col("telemetry_it_energy_kwh").is_not_null() & (hours > 0)
         energy = pl.col("measured_it_energy_kwh")
-        measured = energy.is_not_null() & (pl.col("gpu_hours") > 0)
-        implied_w = energy * W_PER_KW / pl.col("gpu_hours")  # gpu_hours x implied_w / 1000 = energy
+        tracker = ~tele & energy.is_not_null() & (hours > 0)
+        measured = tele | tracker
+        # power implied by a measured energy: gpu_hours x power / 1000 = energy
+        implied_w = pl.when(tele).then(pl.col("telemetry_it_energy_kwh")).otherwise(energy) * W_PER_KW / hours
         logged = ~measured & pl.col("avg_power_w").is_not_null()
         tdp = pl.col("tdp_w")
         return df.with_columns(
             pl.when(measured).then(implied_w).when(logged).then(pl.col("avg_power_w")).otherwise(tdp).alias("power_w"),
-            pl.when(measured).then(implied_w * (1 - MEASURED_ENERGY_REL_UNCERTAINTY))
+            pl.when(tele).then(pl.col("telemetry_low_kwh") * W_PER_KW / hours)
+            .when(measured).then(implied_w * (1 - MEASURED_ENERGY_REL_UNCERTAINTY))
             .when(logged).then(pl.col("avg_power_w") * (1 - LOGGED_POWER_REL_UNCERTAINTY))
             .otherwise(tdp * TDP_LOWER_FRACTION).alias("power_low_w"),
-            pl.when(measured).then(implied_w * (1 + MEASURED_ENERGY_REL_UNCERTAINTY))
+            pl.when(tele).then(pl.col("telemetry_high_kwh") * W_PER_KW / hours)
+            .when(measured).then(implied_w * (1 + MEASURED_ENERGY_REL_UNCERTAINTY))
             .when(logged).then(pl.col("avg_power_w") * (1 + LOGGED_POWER_REL_UNCERTAINTY)).otherwise(tdp).alias("power_high_w"),
             pl.when(measured).then(lit("measured")).when(logged).then(lit("logged"))
             .when(tdp.is_not_null()).then(lit("tdp")).alias("power_basis"),
-            pl.when(measured).then(pl.col("measured_energy_source"))
-            .when(logged).then(lit("avg_power_w in the run log"))
-            .otherwise(lit("TDP of ") + pl.col("gpu_table_model") + lit(" (hardware/gpu_power.csv: ") + pl.col("gpu_source") + lit(")"))
+            pl.when(tele).then(pl.col("telemetry_source"))
+            .when(measured).then(pl.col("measured_energy_source"))
+            .when(logged).then(lit("avg_power_w in the run log") + pl.coalesce(lit("; ") + pl.col("telemetry_note"), lit("")))
+            .otherwise(lit("TDP of ") + pl.col("gpu_table_model") + lit(" (hardware/gpu_power.csv: ") + pl.col("gpu_source") + lit(")")
+                       + pl.coalesce(lit("; ") + pl.col("telemetry_note"), lit("")))
             .alias("power_source"),
             pl.when(energy.is_not_null() & (pl.col("gpu_hours") <= 0))
             .then(lit("measured energy over zero GPU-hours: the run's duration or gpu_hours is wrong"))

@@ -12,7 +12,8 @@ from wattledger.factors import FactorLibrary
 from wattledger.ingest import ConfigFileError, FileRefused, discover, file_sha256, load_mapping, parse_run_log
 from wattledger.ingest.adapters.cluster import load_cluster_file
 from wattledger.sites import load_sites, sites_frame
-from wattledger.store import StoredFile, replace_datacenters, store_parsed_file
+from wattledger.ingest.telemetry_files import is_telemetry, parse_telemetry
+from wattledger.store import StoredFile, replace_datacenters, store_parsed_file, store_parsed_telemetry
 
 
 @dataclass
@@ -63,13 +64,14 @@ def ingest_paths(
         summary.refused.append(err)
         return summary
     for i, f in enumerate(files, start=1):
+        telemetry = mapping is None and is_telemetry(f)
         try:
-            parsed = parse_run_log(f, mapping, cluster=cluster)
+            parsed = parse_telemetry(f) if telemetry else parse_run_log(f, mapping, cluster=cluster)
         except FileRefused as err:
             summary.refused.append(err)
             outcome: StoredFile | FileRefused = err
         else:
-            outcome = store_parsed_file(con, parsed)
+            outcome = (store_parsed_telemetry if telemetry else store_parsed_file)(con, parsed)
             summary.stored.append(outcome)
         if on_file is not None:
             on_file(i, len(files), outcome)

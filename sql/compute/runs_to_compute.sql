@@ -18,6 +18,8 @@ final as (
         runs.region,
         runs.datacenter,
         runs.gpu_model,
+        runs.gpu_count,
+        runs.hosts,
         runs.gpu_hours,
         runs.avg_power_w,
         runs.pue,

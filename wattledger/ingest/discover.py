@@ -11,6 +11,8 @@ from wattledger.ingest.errors import FileRefused
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".ndjson": "ndjson", ".jsonl": "ndjson"}
 #: Suffixes people give saved sacct output: read from folders only when the content is sacct's.
 SACCT_SUFFIXES = (".txt", ".log", ".out", ".psv", ".sacct")
+#: Suffix of saved DCGM exporter scrapes (Prometheus text): read from folders.
+TELEMETRY_SUFFIXES = (".prom",)
 
 
 def format_of(path: Path) -> str | None:
@@ -28,7 +30,7 @@ def _is_sacct(path: Path) -> bool:
 
 def _in_folder(path: Path) -> bool:
     suffix = path.suffix.lower()
-    if suffix in FORMATS:
+    if suffix in FORMATS or suffix in TELEMETRY_SUFFIXES:
         return True
     return suffix in SACCT_SUFFIXES and _is_sacct(path)
 

@@ -3,7 +3,13 @@
 from wattledger.store.connection import DatabaseLocked, connect, default_db_path
 from wattledger.store.constants import list_constants, reset_constant, set_constant
 from wattledger.store.migrations import MigrationError, migrate
-from wattledger.store.writes import StoredFile, replace_datacenters, replace_footprints, store_parsed_file
+from wattledger.store.writes import (
+    StoredFile,
+    replace_datacenters,
+    replace_footprints,
+    store_parsed_file,
+    store_parsed_telemetry,
+)
 
 __all__ = [
     "DatabaseLocked",
@@ -18,4 +24,5 @@ __all__ = [
     "reset_constant",
     "set_constant",
     "store_parsed_file",
+    "store_parsed_telemetry",
 ]

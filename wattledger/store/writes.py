@@ -9,6 +9,7 @@ import polars as pl
 import pyarrow as pa
 
 from wattledger.ingest import ParsedFile
+from wattledger.ingest.telemetry_files import ParsedTelemetry
 from wattledger.resources import sql_text
 
 
@@ -27,6 +28,44 @@ class StoredFile:
     folded: int = 0
 
 
+def _already_stored(con: duckdb.DuckDBPyConnection, parsed) -> StoredFile | None:
+    existing = con.execute(
+        "select source_file_id from source_files where content_sha256 = ?", [parsed.content_sha256]
+    ).fetchall()
+    if existing:
+        return StoredFile(str(parsed.path), existing[0][0], parsed.format, 0, 0, True, detected=parsed.detected)
+    return None
+
+
+def _record_file(con, parsed, problems: pl.DataFrame, loaded: int, folded: int, ignored: list[str]) -> tuple[int, int]:
+    """Insert the source_files row and the rejects of a file (inside the caller's transaction);
+    return (source_file_id, rejected records)."""
+    rejected = problems["line"].n_unique()
+    source_file_id = con.execute(
+        """
+        insert into source_files
+            (path, content_sha256, format, detected, size_bytes, records, rows_loaded, rows_rejected,
+             folded_records, ignored_columns)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        returning source_file_id
+        """,
+        [str(parsed.path), parsed.content_sha256, parsed.format, parsed.detected or parsed.format,
+         parsed.size_bytes, parsed.records, loaded, rejected, folded, ignored],
+    ).fetchall()[0][0]
+    con.register("incoming_rejects", problems.to_arrow())
+    try:
+        con.execute(
+            """
+            insert into rejects (source_file_id, line, column_name, value, reason, detail)
+            select ?, line, column_name, value, reason, detail from incoming_rejects
+            """,
+            [source_file_id],
+        )
+    finally:
+        con.unregister("incoming_rejects")
+    return source_file_id, rejected
+
+
 def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> StoredFile:
     """Record the file, its valid runs and its rejects, all or nothing.
 
@@ -34,46 +73,42 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> Sto
     the database (from another file) is rejected with the file and line it came from:
     a run is never counted twice.
     """
-    existing = con.execute(
-        "select source_file_id, path from source_files where content_sha256 = ?", [parsed.content_sha256]
-    ).fetchall()
-    if existing:
-        return StoredFile(str(parsed.path), existing[0][0], parsed.format, 0, 0, True)
-
+    if stored := _already_stored(con, parsed):
+        return stored
     con.execute("begin transaction")
     try:
         con.register("incoming_runs", parsed.runs)
         dup = con.sql(sql_text("ingest/cross_file_duplicates.sql")).pl()
         problems = pl.concat([parsed.problems, dup.cast(parsed.problems.schema)]).sort("line", nulls_last=True)
-        rejected = problems["line"].n_unique()
         loaded = parsed.runs.num_rows - dup.height
-        source_file_id = con.execute(
-            """
-            insert into source_files
-                (path, content_sha256, format, detected, size_bytes, records, rows_loaded, rows_rejected,
-                 folded_records, ignored_columns)
-            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            returning source_file_id
-            """,
-            [
-                str(parsed.path),
-                parsed.content_sha256,
-                parsed.format,
-                parsed.detected or parsed.format,
-                parsed.size_bytes,
-                parsed.records,
-                loaded,
-                rejected,
-                parsed.folded_records,
-                parsed.ignored_columns,
-            ],
-        ).fetchall()[0][0]
+        source_file_id, rejected = _record_file(con, parsed, problems, loaded, parsed.folded_records, parsed.ignored_columns)
         con.execute(sql_text("ingest/insert_runs.sql"), [source_file_id])
-        con.register("incoming_rejects", problems.to_arrow())
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    finally:
+        con.unregister("incoming_runs")
+    return StoredFile(
+        str(parsed.path), source_file_id, parsed.format, loaded, rejected, False, tuple(parsed.ignored_columns),
+        parsed.detected or parsed.format, parsed.folded_records,
+    )
+
+
+def store_parsed_telemetry(con: duckdb.DuckDBPyConnection, parsed: ParsedTelemetry) -> StoredFile:
+    """Record a telemetry file, its power samples and its rejects, all or nothing
+    (``loaded`` counts samples)."""
+    if stored := _already_stored(con, parsed):
+        return stored
+    con.execute("begin transaction")
+    try:
+        problems = parsed.problems.select("line", "column_name", "value", "reason", "detail")
+        source_file_id, rejected = _record_file(con, parsed, problems, parsed.samples.height, 0, [])
+        con.register("incoming_samples", parsed.samples.to_arrow())
         con.execute(
             """
-            insert into rejects (source_file_id, line, column_name, value, reason, detail)
-            select ?, line, column_name, value, reason, detail from incoming_rejects
+            insert into power_samples (source_file_id, line, host, gpu_index, gpu_uuid, sampled_at, power_w, energy_mj)
+            select ?, _line, host, gpu_index, gpu_uuid, sampled_at, power_w, energy_mj from incoming_samples
             """,
             [source_file_id],
         )
@@ -82,15 +117,12 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> Sto
         con.execute("rollback")
         raise
     finally:
-        con.unregister("incoming_runs")
         try:
-            con.unregister("incoming_rejects")
+            con.unregister("incoming_samples")
         except Exception:
             pass
-    return StoredFile(
-        str(parsed.path), source_file_id, parsed.format, loaded, rejected, False, tuple(parsed.ignored_columns),
-        parsed.detected or parsed.format, parsed.folded_records,
-    )
+    return StoredFile(str(parsed.path), source_file_id, parsed.format, parsed.samples.height, rejected, False,
+                      detected=parsed.detected)
 
 
 def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table, *, in_transaction: bool = False) -> int:

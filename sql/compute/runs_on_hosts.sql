@@ -1,0 +1,5 @@
+-- grain: one row per stored run with hosts and times: the candidates for sharing a host with a
+-- run whose power telemetry is being attributed.
+select run_id, hosts, started_at, ended_at
+from runs
+where hosts is not null and started_at is not null and ended_at is not null

@@ -1,0 +1,126 @@
+"""Attribute stored power samples to runs and integrate them into measured IT energy.
+
+Rules (docs/time_resolved.md, "Attribution"):
+
+- A run's devices are every GPU (host, gpu_index) that reported samples on the hosts of
+  its ``hosts`` column (a Slurm nodelist or a comma list); its window is
+  [started_at, ended_at).
+- Telemetry is used only when it is unambiguous: the number of devices seen equals the
+  run's ``gpu_count``, and no other run shares one of its hosts at an overlapping time
+  (the samples could belong to either). Otherwise the run keeps its other power basis and
+  ``telemetry_note`` says why.
+- Energy: the trapezoid of the power samples per device (gaps over 60 s not bridged,
+  wattledger.kernel.telemetry), summed over the run's devices. Coverage = covered
+  device-time / (devices x duration); below MIN_COVERAGE the telemetry is not used.
+  Central value = measured energy / coverage (the uncovered time at the run's measured
+  mean power); low = measured energy x (1 - SENSOR); high = (measured energy + uncovered
+  device-time x max(mean power, TDP)) x (1 + SENSOR).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from wattledger.hostlist import HostlistError, expand_hostlist
+from wattledger.ingest.telemetry import sample_arrays
+from wattledger.kernel.telemetry import power_curve, window_energy
+from wattledger.resources import sql_text
+from wattledger.units import J_PER_KWH
+
+#: Least share of a run's device-time the samples must cover for a measured basis. [-]
+MIN_COVERAGE = 0.5
+#: Relative accuracy of board power sensors (NVML/DCGM): a wattledger assumption. [-]
+SENSOR_REL_UNCERTAINTY = 0.05
+
+TELEMETRY_SCHEMA = {
+    "run_id": pl.String,
+    "telemetry_it_energy_kwh": pl.Float64,
+    "telemetry_low_kwh": pl.Float64,
+    "telemetry_high_kwh": pl.Float64,
+    "telemetry_source": pl.String,
+    "telemetry_note": pl.String,
+}
+
+
+def _run_hosts(runs: pl.DataFrame) -> pl.DataFrame:
+    """(run_id, host) for runs with a parsable host list (one expansion per distinct list)."""
+    lists = runs["hosts"].drop_nulls().unique().to_list()
+    expanded = {}
+    for text in lists:  # distinct host lists, not runs
+        try:
+            expanded[text] = expand_hostlist(text)
+        except HostlistError:
+            expanded[text] = []
+    table = pl.DataFrame({"hosts": list(expanded), "host": list(expanded.values())},
+                         schema={"hosts": pl.String, "host": pl.List(pl.String)})
+    return runs.select("run_id", "hosts").join(table, on="hosts").explode("host").drop_nulls("host").select("run_id", "host")
+
+
+def measured_telemetry(con: duckdb.DuckDBPyConnection, runs: pl.DataFrame, tdp_w: pl.DataFrame) -> pl.DataFrame:
+    """Measured IT energy per run from power samples (TELEMETRY_SCHEMA; runs without
+    samples on their hosts are absent). ``tdp_w``: run_id, tdp_w (may be null)."""
+    empty = pl.DataFrame(schema=TELEMETRY_SCHEMA)
+    n_samples = con.sql("select count(*) from power_samples").fetchall()[0][0]
+    if n_samples == 0:
+        return empty
+    timed = runs.filter(pl.col("hosts").is_not_null() & pl.col("started_at").is_not_null() & pl.col("ended_at").is_not_null())
+    mine = _run_hosts(timed)
+    if mine.height == 0:
+        return empty
+    sampled_hosts = con.sql("select distinct host from power_samples").pl()
+    mine = mine.join(sampled_hosts, on="host")
+    if mine.height == 0:
+        return empty
+    # every stored run on those hosts, to find runs that share a host at the same time
+    others = con.sql(sql_text("compute/runs_on_hosts.sql")).pl()
+    all_hosts = _run_hosts(others).join(mine.select("host").unique(), on="host").join(others.drop("hosts"), on="run_id")
+    window = mine.join(timed.select("run_id", "started_at", "ended_at"), on="run_id")
+    clash = (
+        window.join(all_hosts, on="host", suffix="_other")
+        .filter((pl.col("run_id") != pl.col("run_id_other"))
+                & (pl.col("started_at") < pl.col("ended_at_other")) & (pl.col("started_at_other") < pl.col("ended_at")))
+        .group_by("run_id").agg(pl.col("run_id_other").unique().sort().first().alias("other"))
+    )
+    samples = con.sql(sql_text("compute/power_samples_on_hosts.sql"), params={"hosts": mine["host"].unique().to_list()}).pl()
+    arrays = sample_arrays(samples)
+    curve = power_curve(arrays.device, arrays.t_s, arrays.power_w)
+    devices = window.join(arrays.devices, on="host").with_columns(pl.col("device").cast(pl.Int64))
+    start = devices["started_at"].dt.epoch("us").to_numpy() / 1e6
+    end = devices["ended_at"].dt.epoch("us").to_numpy() / 1e6
+    e = window_energy(curve, devices["device"].to_numpy(), start, end)
+    per_device = devices.select("run_id").with_columns(
+        pl.Series("energy_kwh", e.energy_kwh), pl.Series("covered_s", e.covered_s), pl.Series("window_s", end - start),
+    )
+    per_run = (
+        per_device.group_by("run_id")
+        .agg(pl.len().alias("devices"), pl.col("energy_kwh").sum(), pl.col("covered_s").sum(), pl.col("window_s").sum())
+        .join(timed.select("run_id", "gpu_count"), on="run_id")
+        .join(tdp_w, on="run_id", how="left")
+        .join(clash, on="run_id", how="left")
+        .join(devices.group_by("run_id").agg(pl.col("host").unique().sort().str.join(",").alias("on_hosts")), on="run_id")
+    )
+    coverage = pl.col("covered_s") / pl.col("window_s")
+    mean_w = pl.col("energy_kwh") * J_PER_KWH / pl.col("covered_s")
+    uncovered_kwh = (pl.col("window_s") - pl.col("covered_s")) * pl.max_horizontal(mean_w, pl.col("tdp_w").fill_null(0.0)) / J_PER_KWH
+    note = (
+        pl.when(pl.col("other").is_not_null())
+        .then(pl.lit("telemetry not used: host shared with run ") + pl.col("other") + pl.lit(" at the same time"))
+        .when(pl.col("gpu_count").is_not_null() & (pl.col("devices") != pl.col("gpu_count")))
+        .then(pl.lit("telemetry not used: ") + pl.col("devices").cast(pl.String) + pl.lit(" GPUs reported on the run's hosts, gpu_count is ")
+              + pl.col("gpu_count").cast(pl.String))
+        .when(~(coverage >= MIN_COVERAGE))
+        .then(pl.lit("telemetry not used: samples cover ") + (coverage * 100).round(0).cast(pl.Int64).cast(pl.String)
+              + pl.lit(f"% of the run's GPU-time (needs {MIN_COVERAGE:.0%})"))
+    )
+    out = per_run.with_columns(note.alias("telemetry_note")).with_columns(
+        pl.when(pl.col("telemetry_note").is_null()).then(pl.col("energy_kwh") / coverage).alias("telemetry_it_energy_kwh"),
+        pl.when(pl.col("telemetry_note").is_null()).then(pl.col("energy_kwh") * (1 - SENSOR_REL_UNCERTAINTY)).alias("telemetry_low_kwh"),
+        pl.when(pl.col("telemetry_note").is_null())
+        .then((pl.col("energy_kwh") + uncovered_kwh) * (1 + SENSOR_REL_UNCERTAINTY)).alias("telemetry_high_kwh"),
+        (pl.lit("telemetry: power samples of ") + pl.col("devices").cast(pl.String) + pl.lit(" GPU(s) on ") + pl.col("on_hosts")
+         + pl.lit(", ") + (coverage * 100).round(1).cast(pl.String) + pl.lit("% of the GPU-time covered (trapezoid, gaps over 60 s not bridged)"))
+        .alias("telemetry_source"),
+    )
+    return out.select(list(TELEMETRY_SCHEMA))
+

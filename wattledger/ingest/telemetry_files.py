@@ -1,0 +1,99 @@
+"""Power telemetry files (nvidia-smi CSV logs, DCGM exporter scrapes) as power samples.
+
+The parsers are in :mod:`wattledger.ingest.telemetry`; this module reads a file, finds
+what the parsers need that the file does not say, and returns what the store writes in
+one transaction. nvidia-smi writes host-local times without an offset and no host name,
+so a sidecar ``telemetry.yaml`` in the file's folder must give the ``timezone`` (an IANA
+name); the host is the file name's part before the first ``_`` unless the sidecar names
+it. DCGM scrapes carry the host (``Hostname`` label) and UTC times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import polars as pl
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from wattledger.ingest.detect import HEAD_BYTES, TELEMETRY_FORMATS, detect
+from wattledger.ingest.errors import FileRefused
+from wattledger.ingest.telemetry import host_from_filename, read_dcgm, read_nvidia_smi
+
+SIDECAR = "telemetry.yaml"
+
+
+class TelemetrySidecar(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    timezone: str
+    host: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {value!r} (e.g. Europe/Berlin, America/Chicago)") from None
+        return value
+
+
+@dataclass
+class ParsedTelemetry:
+    path: Path
+    content_sha256: str
+    format: str  # nvidia-smi | dcgm
+    detected: str
+    size_bytes: int
+    records: int
+    samples: pl.DataFrame  # SAMPLE_SCHEMA of wattledger.ingest.telemetry
+    problems: pl.DataFrame  # line, column_name, value, reason, detail
+
+
+def is_telemetry(path: Path) -> bool:
+    """Whether the file's header is nvidia-smi's or DCGM's."""
+    try:
+        with open(path, "rb") as f:
+            return detect(Path(path), f.read(HEAD_BYTES)).format in TELEMETRY_FORMATS
+    except (FileRefused, OSError):
+        return False
+
+
+def _sidecar(path: Path) -> TelemetrySidecar | None:
+    file = path.parent / SIDECAR
+    if not file.is_file():
+        return None
+    try:
+        return TelemetrySidecar.model_validate(yaml.safe_load(file.read_text(encoding="utf-8")))
+    except (yaml.YAMLError, ValidationError) as err:
+        raise FileRefused(path, f"invalid {file}: {err}") from None
+
+
+def parse_telemetry(path: Path) -> ParsedTelemetry:
+    """Read one nvidia-smi or DCGM file; :class:`FileRefused` when it cannot be read at all."""
+    from wattledger.ingest import file_sha256  # noqa: PLC0415  (the package imports this module)
+
+    path = Path(path).resolve()
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise FileRefused(path, f"cannot read: {err.strerror}") from None
+    found = detect(path, data[:HEAD_BYTES])
+    side = _sidecar(path)
+    if found.format == "nvidia-smi":
+        if side is None:
+            raise FileRefused(path, f"nvidia-smi logs local times without an offset: put a {SIDECAR} with "
+                                    f"'timezone: <IANA name>' (e.g. Europe/Berlin) in {path.parent}")
+        host = side.host or host_from_filename(path)
+        table = read_nvidia_smi(data, host=host, timezone_name=side.timezone, path=path)
+        detected = f"nvidia-smi power log, host {host}, times in {side.timezone}"
+    elif found.format == "dcgm":
+        table = read_dcgm(data, host=side.host if side else None, path=path)
+        detected = "DCGM exporter scrapes (Prometheus text)"
+    else:
+        raise FileRefused(path, f"not a telemetry file ({found.reason})")
+    return ParsedTelemetry(path, file_sha256(data), found.format, detected, len(data), table.records,
+                           table.samples, table.problems)
