@@ -126,3 +126,39 @@ def test_bounds_follow_the_basis(lib):
     assert (world["pue_low"], world["pue_value"], world["pue_high"]) == (1.12, 1.56, 1.56)
     aws = explain(lib, region="aws:us-east-1", year=2024)
     assert (aws["pue_low"], aws["pue_value"], aws["pue_high"]) == (1.14, 1.15, 1.15)
+
+
+def test_time_of_use_tariff_is_integrated_over_the_run_in_local_time(con, write):
+    from datetime import datetime, timedelta, timezone
+    from zoneinfo import ZoneInfo
+
+    from wattledger.compute import compute_footprints
+    from wattledger.pipeline import ingest_paths
+
+    sites = write("dc.yaml", "datacenters:\n  la:\n    region: US-CAL-CISO\n    tariff: sce-tou-8-option-d-under-2kv\n"
+                             "    timezone: America/Los_Angeles\n")
+    load_site_file(con, sites)
+    runs = write("runs.csv", "run_id,started_at,ended_at,gpu_model,gpu_count,datacenter\n"
+                             "peak,2024-07-16T22:30:00Z,2024-07-17T05:00:00Z,H100-SXM,8,la\n")
+    write("runs2.csv", "run_id,gpu_hours,gpu_model,gpu_count,datacenter\nundated,80,H100-SXM,8,la\n")
+    ingest_paths(con, [runs, runs.with_name("runs2.csv")])
+    compute_footprints(con)
+    got = {r[0]: r[1:] for r in con.sql("select run_id, price_per_kwh, price_basis, tariff_id from footprints").fetchall()}
+    tou = FactorLibrary().tou_tariffs["sce-tou-8-option-d-under-2kv"]
+    # brute force: price each minute by its local month, hour and day type
+    t, end, total, n = datetime(2024, 7, 16, 22, 30, tzinfo=timezone.utc), datetime(2024, 7, 17, 5, tzinfo=timezone.utc), 0.0, 0
+    while t < end:
+        local = t.astimezone(ZoneInfo("America/Los_Angeles"))
+        table = tou.weekend if local.weekday() >= 5 else tou.weekday
+        total += table[local.month - 1, local.hour]
+        n += 1
+        t += timedelta(minutes=1)
+    assert got["peak"][1:] == ("datacenter_tou", "sce-tou-8-option-d-under-2kv")
+    assert got["peak"][0] == pytest.approx(total / n, rel=1e-9)
+    assert got["undated"][1] == "datacenter_tou_mean" and got["undated"][0] == pytest.approx(tou.mean_price)
+
+
+def test_time_of_use_tariff_needs_the_site_time_zone(con, write):
+    p = write("dc.yaml", "datacenters: {la: {tariff: sce-tou-8-option-d-under-2kv}}")
+    with pytest.raises(FactorError, match=r"datacenters\.la\.tariff: .* needs 'timezone'"):
+        load_site_file(con, p)

@@ -88,6 +88,50 @@ def apply_hourly_intensity(ok: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame
     return pl.concat([ok.filter(~pl.Series(mask)), refined], how="vertical").sort("run_id")
 
 
+def _tou_series(tariff, timezone: str, first_s: float, last_s: float) -> tuple[float, np.ndarray]:
+    """The tariff's price in every UTC hour from first_s to last_s: (first hour [s], prices).
+
+    The schedule is in the site's local time: each UTC hour is converted, then priced by
+    its local month, hour and weekday/weekend (holidays are not known: priced as their
+    weekday). [currency/kWh]
+    """
+    first = int(first_s // 3600 * 3600)
+    hours = pl.DataFrame({"t_s": np.arange(first, last_s + 3600, 3600, dtype=np.int64)})
+    local = hours.with_columns(pl.from_epoch("t_s", time_unit="s").dt.replace_time_zone("UTC").dt.convert_time_zone(timezone).alias("t"))
+    month = local["t"].dt.month().to_numpy() - 1
+    hour = local["t"].dt.hour().to_numpy()
+    weekend = local["t"].dt.weekday().to_numpy() >= 6  # ISO: Saturday 6, Sunday 7
+    return float(first), np.where(weekend, tariff.weekend[month, hour], tariff.weekday[month, hour])
+
+
+def apply_tou_prices(ok: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
+    """Price runs on a time-of-use tariff at the exact time-weighted mean of its schedule over
+    [started_at, ended_at) (basis ``datacenter_tou``); runs without times keep the schedule's
+    average (``datacenter_tou_mean``)."""
+    mask = ok.select((pl.col("price_basis") == "datacenter_tou_mean") & pl.col("started_at").is_not_null()
+                     & pl.col("ended_at").is_not_null()).to_series().fill_null(False).to_numpy()
+    if not mask.any():
+        return ok
+    sub = ok.filter(pl.Series(mask))
+    start_s = sub["started_at"].dt.epoch("us").to_numpy() / 1e6
+    end_s = sub["ended_at"].dt.epoch("us").to_numpy() / 1e6
+    keys = list(zip(sub["tariff_id"].to_list(), sub["site_timezone"].to_list(), strict=True))
+    distinct = sorted(set(keys))
+    series = [_tou_series(lib.tou_tariffs[t], tz, start_s.min(), end_s.max()) for t, tz in distinct]
+    width = max(len(v) for _, v in series)
+    values = np.full((len(series), width), np.nan)
+    for i, (_, v) in enumerate(series):  # one row per (tariff, time zone): a handful
+        values[i, : len(v)] = v
+    sid = np.array([distinct.index(k) for k in keys], dtype=np.intp)
+    mean = hourly_mean(np.array([s for s, _ in series]), values, start_s, end_s, series_index=sid)
+    refined = sub.with_columns(
+        pl.Series("price_value", np.where(np.isfinite(mean.mean), mean.mean, _column(sub, "price_value"))),
+        pl.lit("datacenter_tou").alias("price_basis"),
+        (pl.col("price_source") + pl.lit(", schedule integrated over the run in ") + pl.col("site_timezone")).alias("price_source"),
+    )
+    return pl.concat([ok.filter(~pl.Series(mask)), refined], how="vertical").sort("run_id")
+
+
 def compute_footprints(
     con: duckdb.DuckDBPyConnection, *, recompute_all: bool = False, library: FactorLibrary | None = None
 ) -> ComputeResult:
@@ -105,7 +149,7 @@ def compute_footprints(
         lib.gpu_aliases.select("model_key", "tdp_w"), on="model_key", how="left").select("run_id", "tdp_w")
     runs = runs.join(measured_telemetry(con, runs, tdp), on="run_id", how="left", maintain_order="left")
     resolved = lib.resolve(runs)
-    ok = apply_hourly_intensity(resolved.filter(pl.col("unresolved_reason").is_null()), lib).rechunk()
+    ok = apply_tou_prices(apply_hourly_intensity(resolved.filter(pl.col("unresolved_reason").is_null()), lib), lib).rechunk()
     bad = resolved.filter(pl.col("unresolved_reason").is_not_null())
 
     inputs = FootprintInputs(

@@ -84,6 +84,7 @@ SITE_SCHEMA = {
     "monthly_pue": pl.List(pl.Float64),
     "pue_source": pl.String,
     "tariff_id": pl.String,
+    "timezone": pl.String,
     "price_per_kwh": pl.Float64,
     "currency": pl.String,
     "price_source": pl.String,
@@ -122,6 +123,22 @@ class HourlyGrid:
     start_s: np.ndarray
     values: np.ndarray
     series: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class TouTariff:
+    """A time-of-use tariff: energy price [currency/kWh] by month x local hour, weekdays and weekends."""
+
+    tariff_id: str
+    currency: str
+    source: str
+    weekday: np.ndarray  # 12 x 24
+    weekend: np.ndarray  # 12 x 24
+
+    @property
+    def mean_price(self) -> float:
+        """The schedule's time average (5 weekdays, 2 weekend days a week; months equal)."""
+        return float((5 * self.weekday.mean() + 2 * self.weekend.mean()) / 7)
 
 
 @dataclass(frozen=True)
@@ -382,15 +399,41 @@ class FactorLibrary:
         r = rows.sort("vintage_year").row(-1, named=True)
         return Default(float(r["price_per_kwh"]), r["source"], int(r["vintage_year"]), f"default:{r['tariff_id']}"), r["currency"], r["tariff_id"]
 
-    def check_sites(self, sites: pl.DataFrame, path: str) -> None:
-        """Every tariff a datacenter names must exist in tariffs/flat_prices.csv."""
-        unknown = sites.filter(pl.col("tariff_id").is_not_null() & ~pl.col("tariff_id").is_in(self.tariffs_by_id["tariff_id"].implode()))
-        if unknown.height:
-            r = unknown.row(0, named=True)
-            raise FactorError(
-                f"{path}: datacenters.{r['datacenter']}.tariff: unknown tariff {r['tariff_id']!r} "
-                "(use a tariff_id of tariffs/flat_prices.csv, e.g. eia861:US-CA:industrial:2024)"
+    @cached_property
+    def tou_tariffs(self) -> dict[str, TouTariff]:
+        """Time-of-use tariffs of tariffs/tou/ (OpenEI URDB form), by tariff id."""
+        import json  # noqa: PLC0415
+
+        out = {}
+        for f in sorted((self._dirs["tariffs"] / "tou").glob("*.json")):
+            d = json.loads(f.read_text(encoding="utf-8"))
+            # the energy price of a period is its first tier's rate + adjustment (tiers by monthly
+            # consumption are not applied: a GPU cluster is past the first tier's limits anyway)
+            prices = {p["period"]: p["tiers"][0]["rate"] + (p["tiers"][0].get("adj") or 0.0) for p in d["energyratestructure"]}
+            period_price = np.array([prices[i] for i in range(len(prices))])
+            out[d["tariff_id"]] = TouTariff(
+                tariff_id=d["tariff_id"], currency=d["currency"],
+                source=f"{d['utility']}, {d['name']} ({d['source']})",
+                weekday=period_price[np.array(d["energyweekdayschedule"])],
+                weekend=period_price[np.array(d["energyweekendschedule"])],
             )
+        return out
+
+    def check_sites(self, sites: pl.DataFrame, path: str) -> None:
+        """Every tariff a datacenter names must exist (flat or time-of-use); a time-of-use
+        tariff needs the site's time zone."""
+        flat = set(self.tariffs_by_id["tariff_id"].to_list())
+        for r in sites.filter(pl.col("tariff_id").is_not_null()).iter_rows(named=True):
+            key = f"{path}: datacenters.{r['datacenter']}.tariff"
+            if r["tariff_id"] in self.tou_tariffs:
+                if not r["timezone"]:
+                    raise FactorError(f"{key}: {r['tariff_id']!r} is a time-of-use tariff: its schedule is in local "
+                                      f"time, so the datacenter needs 'timezone' (e.g. America/Los_Angeles)")
+            elif r["tariff_id"] not in flat:
+                raise FactorError(
+                    f"{key}: unknown tariff {r['tariff_id']!r} (use a tariff_id of tariffs/flat_prices.csv, e.g. "
+                    f"eia861:US-CA:industrial:2024, or of tariffs/tou/: {', '.join(sorted(self.tou_tariffs))})"
+                )
 
     # --- resolution ---------------------------------------------------------------
 
@@ -612,7 +655,13 @@ class FactorLibrary:
         site_tariff = self.tariffs_by_id.rename(
             {"tariff_id": "site_tariff_id", "price_per_kwh": "tariff_price", "currency": "tariff_currency", "source": "tariff_source"}
         )
-        df = df.join(site_tariff, on="site_tariff_id", how="left", maintain_order="left")
+        tou = pl.DataFrame(
+            [{"site_tariff_id": t.tariff_id, "tou_price": t.mean_price, "tou_currency": t.currency, "tou_source": t.source}
+             for t in self.tou_tariffs.values()],
+            schema={"site_tariff_id": pl.String, "tou_price": pl.Float64, "tou_currency": pl.String, "tou_source": pl.String},
+        )
+        df = df.join(site_tariff, on="site_tariff_id", how="left", maintain_order="left").join(
+            tou, on="site_tariff_id", how="left", maintain_order="left")
         d, d_currency, d_tariff = self.default_price
         logged = pl.col("price_per_kwh").is_not_null()
         site_price = pl.col("site_price_per_kwh").is_not_null()
@@ -622,6 +671,9 @@ class FactorLibrary:
             (site_price, "site_price_per_kwh", "site_currency", lit("datacenter"), lit(None, pl.String),
              lit("datacenter ") + pl.col("datacenter") + lit(": ") + pl.col("site_price_source")),
             (site_tariff_hit, "tariff_price", "tariff_currency", lit("datacenter_tariff"), pl.col("site_tariff_id"), pl.col("tariff_source")),
+            # time-of-use: the schedule's average here; compute integrates the schedule over each run
+            (pl.col("tou_price").is_not_null(), "tou_price", "tou_currency", lit("datacenter_tou_mean"), pl.col("site_tariff_id"),
+             pl.col("tou_source")),
             (hits["region"], "region_price", "region_currency", lit("region"), pl.col("region_tariff"), pl.col("region_price_source")),
             (hits["country"], "country_price", "country_currency", lit("country"), pl.col("country_tariff"), pl.col("country_price_source")),
         ]

@@ -8,7 +8,8 @@ Example::
         region: US-CAL-CISO
         pue: 1.35
         pue_source: "colo provider's 2024 PUE report"
-        tariff: eia861:US-CA:industrial:2024
+        tariff: sce-tou-8-option-d-under-2kv     # time-of-use (tariffs/tou/): needs timezone
+        timezone: America/Los_Angeles
         market:                                  # GHG Protocol Scope 2, market-based
           renewable_coverage_share: 0.4          # REC/PPA-covered share of consumption
           supplier_factor_kg_per_kwh: 0.21       # supplier-specific emission factor
@@ -27,7 +28,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 
 class SiteFileError(Exception):
@@ -60,13 +63,24 @@ class Datacenter(_Strict):
     pue: float | None = Field(None, ge=1.0, le=3.0)
     monthly_pue: list[float] | None = None
     pue_source: str | None = None
-    tariff: str | None = Field(None, min_length=1, description="a tariff_id of tariffs/flat_prices.csv")
+    tariff: str | None = Field(None, min_length=1, description="a tariff_id of tariffs/flat_prices.csv or tariffs/tou/")
+    timezone: str | None = Field(None, description="IANA time zone of the site: a time-of-use tariff's schedule is local")
     price_per_kwh: float | None = Field(None, ge=0.0, le=10.0)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     price_source: str | None = None
     grid_intensity_kg_per_kwh: float | None = Field(None, ge=0.0, le=2.0)
     grid_intensity_source: str | None = None
     market: MarketInstruments | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown IANA time zone {value!r} (e.g. America/Los_Angeles)") from None
+        return value
 
     @model_validator(mode="after")
     def _consistent(self):
@@ -129,6 +143,7 @@ def sites_frame(sites: SiteFile):
                 "monthly_pue": dc.monthly_pue,
                 "pue_source": dc.pue_source,
                 "tariff_id": dc.tariff,
+                "timezone": dc.timezone,
                 "price_per_kwh": dc.price_per_kwh,
                 "currency": dc.currency,
                 "price_source": dc.price_source,
@@ -142,7 +157,7 @@ def sites_frame(sites: SiteFile):
         )
     schema = {
         "datacenter": pl.String, "region": pl.String, "pue": pl.Float64, "monthly_pue": pl.List(pl.Float64),
-        "pue_source": pl.String, "tariff_id": pl.String, "price_per_kwh": pl.Float64, "currency": pl.String,
+        "pue_source": pl.String, "tariff_id": pl.String, "timezone": pl.String, "price_per_kwh": pl.Float64, "currency": pl.String,
         "price_source": pl.String, "grid_intensity_kg_per_kwh": pl.Float64, "grid_intensity_source": pl.String,
         "renewable_coverage_share": pl.Float64, "supplier_factor_kg_per_kwh": pl.Float64,
         "residual_mix_kg_per_kwh": pl.Float64, "market_source": pl.String,

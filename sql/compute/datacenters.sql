@@ -6,6 +6,7 @@ select
     monthly_pue,
     pue_source,
     tariff_id,
+    timezone,
     price_per_kwh,
     currency,
     price_source,

@@ -6,7 +6,8 @@ create table datacenters (
     pue double,                            -- [-]
     monthly_pue double[],                  -- 12 values, January..December [-]
     pue_source varchar,
-    tariff_id varchar,                     -- a tariff_id of tariffs/flat_prices.csv
+    tariff_id varchar,                     -- a tariff_id of tariffs/flat_prices.csv or tariffs/tou/
+    timezone varchar,                      -- IANA time zone of the site (time-of-use schedules are local)
     price_per_kwh double,                  -- [currency/kWh]
     currency varchar,
     price_source varchar,
