@@ -42,3 +42,20 @@ def test_published_case_within_one_percent(footprints, run_id):
 def test_gpt3_equivalence_in_household_years(footprints):
     # ~1,289 MWh from the paper's inputs: about 119 US household-years of electricity.
     assert footprints["patterson2021-gpt3"][2] == pytest.approx(119.5, rel=0.01)
+
+
+def test_bloom_with_idle_and_embodied_terms(con, write):
+    """Luccioni et al. 2022: dynamic 24.69 t + idle 256,646 kWh at 0.057 + embodied 11.2 t = ~50.5 t."""
+    idle = write("bloom_idle.csv", "run_id,gpu_model,gpu_hours,measured_it_energy_kwh,measured_energy_source,pue,"
+                                   "grid_intensity_kg_per_kwh\n"
+                                   "bloom-idle,A100-SXM4-80GB,1082990,256646,BLOOM paper idle consumption,1.0,0.057\n")
+    ingest_paths(con, [EXAMPLES / "public_runs.csv", idle])
+    compute_footprints(con)
+    (dynamic, embodied), (idle_t,) = (
+        con.sql("select co2e_t, embodied_co2e_t from run_footprints where run_id = 'bloom-176b'").fetchall()[0],
+        con.sql("select co2e_t from run_footprints where run_id = 'bloom-idle'").fetchall()[0],
+    )
+    assert dynamic == pytest.approx(24.69, rel=0.01)
+    assert idle_t == pytest.approx(256_646 * 0.057 / 1000, rel=1e-9)  # 14.63 t
+    assert embodied == pytest.approx(11.2, rel=0.01)  # 150 kg GPU + 2.5 t/8 server, 6 y, 85 %
+    assert dynamic + idle_t + embodied == pytest.approx(50.5, rel=0.01)

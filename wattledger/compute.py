@@ -199,6 +199,8 @@ def compute_footprints(
         "price_basis",
         "tariff_id",
         "price_source",
+        (pl.col("gpu_hours") * pl.col("embodied_kg_per_gpu_hour")).alias("embodied_co2e_kg"),
+        "embodied_source",
     ).with_columns(pl.Series(name, values) for name, values in out.items())
 
     con.execute("begin transaction")

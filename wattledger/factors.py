@@ -45,6 +45,7 @@ from wattledger.units import LOGGED_POWER_REL_UNCERTAINTY, MEASURED_ENERGY_REL_U
 FACTOR_FILES = (
     ("hardware", "gpu_power.csv"),
     ("hardware", "pue.csv"),
+    ("hardware", "embodied.csv"),
     ("grid_intensity", "annual_intensity.csv"),
     ("grid_intensity", "cloud_regions.csv"),
     ("grid_intensity", "hourly_us_ba_2022.csv"),
@@ -66,6 +67,7 @@ EARLIER_YEAR_SPAN = 3
 #: Bounds of the world default: these quantiles of the countries' factors of that year.
 WORLD_QUANTILES = (0.1, 0.9)
 NO_YEAR = 9999  # a run without started_at takes the latest year available
+HOURS_PER_YEAR = 8760.0  # amortisation of embodied emissions (a 365-day year)
 
 #: Columns of measured telemetry energy per run (wattledger.attribution), null when none.
 TELEMETRY_COLUMNS = {
@@ -464,7 +466,7 @@ class FactorLibrary:
                 ).alias("country_key")
             )
         )
-        df = self._resolve_power(df)
+        df = self._resolve_embodied(self._resolve_power(df))
         df = self._resolve_pue(df)
         df = self._resolve_intensity(df)
         df = self._resolve_market(df)
@@ -487,6 +489,20 @@ class FactorLibrary:
             .otherwise(lit("no contractual instruments recorded: location-based grid average "
                            "(GHG Protocol Scope 2 Guidance, Table 6.3, last level)")).alias("market_source"),
         )
+
+    @cached_property
+    def embodied(self) -> pl.DataFrame:
+        """gpu_model -> embodied kgCO2e per GPU-hour (manufacture amortised) and its source."""
+        rows = self._read("hardware", "embodied.csv")
+        return rows.select(
+            pl.col("gpu_model").alias("gpu_table_model"),
+            (pl.col("embodied_kg_per_gpu") / (pl.col("lifetime_years") * HOURS_PER_YEAR * pl.col("utilisation")))
+            .alias("embodied_kg_per_gpu_hour"),
+            (pl.col("source") + pl.lit(f"; amortised over life x {HOURS_PER_YEAR:.0f} h x utilisation")).alias("embodied_source"),
+        )
+
+    def _resolve_embodied(self, df: pl.DataFrame) -> pl.DataFrame:
+        return df.join(self.embodied, on="gpu_table_model", how="left", maintain_order="left")
 
     def _resolve_power(self, df: pl.DataFrame) -> pl.DataFrame:
         lit = pl.lit

@@ -101,6 +101,8 @@ create table footprints (
     market_covered_share double not null, -- share of energy covered by RECs/PPAs [-]
     market_basis varchar not null,        -- instruments:supplier | instruments:residual_mix | instruments:full_coverage | no_instruments:grid_average
     market_source varchar not null,
+    embodied_co2e_kg double,              -- manufacture amortised over GPU-hours; a separate line, never in co2e_kg
+    embodied_source varchar,
     energy_cost double not null,          -- electricity, in currency
     energy_cost_low double not null,
     energy_cost_high double not null

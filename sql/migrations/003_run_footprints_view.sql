@@ -56,6 +56,8 @@ final as (
         footprints.market_factor_kg_per_kwh,
         footprints.market_basis,
         footprints.market_source,
+        wl_kg_to_t(footprints.embodied_co2e_kg) as embodied_co2e_t,
+        footprints.embodied_source,
         footprints.energy_cost,
         footprints.energy_cost_low,
         footprints.energy_cost_high,

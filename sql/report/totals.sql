@@ -22,6 +22,8 @@ final as (
         coalesce(sum(co2e_market_t), 0) as co2e_market_t,
         coalesce(sum(co2e_market_t_low), 0) as co2e_market_t_low,
         coalesce(sum(co2e_market_t_high), 0) as co2e_market_t_high,
+        coalesce(sum(embodied_co2e_t), 0) as embodied_co2e_t,
+        count(embodied_co2e_t) as embodied_runs,
         coalesce(sum(household_years), 0) as household_years,
         coalesce(sum(car_years), 0) as car_years
     from scoped

@@ -150,6 +150,8 @@ def _totals_table(d: ReportData) -> str:
         ["CO2e, location-based", md.sig(t["co2e_t"], 4), f"t (bounds {md.bounds(t['co2e_t_low'], t['co2e_t_high'])})"],
         ["CO2e, market-based", md.sig(t["co2e_market_t"], 4),
          f"t (bounds {md.bounds(t['co2e_market_t_low'], t['co2e_market_t_high'])})"],
+        ["Embodied CO2e of the GPUs (separate line, not in the CO2e above)", md.sig(t["embodied_co2e_t"], 4),
+         f"t ({t['embodied_runs']:,} of {t['runs']:,} runs have a published per-GPU figure)"],
         ["Electricity cost", _money(d.costs), ""],
         ["US household-years of electricity", md.sig(t["household_years"]), "household-years"],
         ["Passenger-car-years of CO2e", md.sig(t["car_years"]), "car-years"],
@@ -304,6 +306,9 @@ def _methodology(d: ReportData) -> str:
   supplier-specific factor, else the residual mix, else — with no instruments on record —
   the location-based grid average (GHG Protocol Scope 2 Guidance, Table 6.3). It is reported
   beside the location-based figure, never added to it.
+- Embodied CO2e [kg] = GPU-hours × (GPU + server share, kgCO2e) / (life [years] × 8760 h ×
+  utilisation), from `hardware/embodied.csv` (only GPUs with a published figure); a separate
+  line, never added to the operational CO2e.
 - Electricity cost = facility energy [kWh] × price [currency/kWh].
 - US household-years = facility energy [kWh] / `us_household_kwh_per_year`;
   passenger-car-years = CO2e [kg] / `passenger_vehicle_kg_co2e_per_year`. These are
