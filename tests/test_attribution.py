@@ -1,5 +1,6 @@
 """Power telemetry attributed to runs: measured basis, its rules and its refusals."""
 
+import polars as pl
 import pytest
 
 from conftest import EXAMPLES
@@ -69,3 +70,27 @@ def test_example_telemetry_gives_the_demo_runs_a_measured_basis(con):
     for run_id in ("oct24-0351", "oct24-0363"):
         basis, energy, low, high, _ = _footprint(con, run_id)
         assert basis == "measured" and low < energy < high
+
+
+def test_measured_energy_per_hour_weights_the_hourly_intensity(con, write):
+    from datetime import datetime, timedelta, timezone
+
+    from wattledger.factors import FactorLibrary
+
+    t0 = datetime(2022, 7, 8, 13)  # 13:00 to 15:00 UTC, the solar ramp: the two hours differ by ~0.07
+    lines = ["timestamp, index, uuid, power.draw [W]"]
+    for k in range(0, 7201, 10):  # 600 W in the first hour, 100 W in the second
+        lines.append(f"{t0 + timedelta(seconds=k):%Y/%m/%d %H:%M:%S}.000, 0, GPU-n2-0, {600.0 if k < 3600 else 100.0:.2f} W")
+    write("t2/telemetry.yaml", "timezone: UTC\n")
+    tele = write("t2/n2_nvidia-smi.csv", "\n".join(lines) + "\n")
+    runs = write("runs.csv", HEADER + "r,2022-07-08T13:00:00Z,2022-07-08T15:00:00Z,H100-SXM,1,,1.0,US-CAL-CISO,n2\n")
+    ingest_paths(con, [tele.parent, runs])
+    compute_footprints(con)
+    basis, intensity, source = con.sql(
+        "select intensity_basis, intensity_kg_per_kwh, power_source from footprints where run_id = 'r'").fetchall()[0]
+    ciso = FactorLibrary().hourly_series("US-CAL-CISO")
+    v = {h: ciso.filter(pl.col("hour_start_utc") == datetime(2022, 7, 8, h, tzinfo=timezone.utc))["intensity_kg_per_kwh"][0]
+         for h in (13, 14)}
+    assert basis == "hourly" and source.startswith("telemetry:")
+    assert intensity == pytest.approx((0.6 * v[13] + 0.1 * v[14]) / 0.7, rel=2e-3)  # energy-weighted
+    assert abs(intensity - (v[13] + v[14]) / 2) > 0.01  # not the time-weighted mean

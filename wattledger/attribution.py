@@ -24,7 +24,7 @@ import polars as pl
 
 from wattledger.hostlist import HostlistError, expand_hostlist
 from wattledger.ingest.telemetry import sample_arrays
-from wattledger.kernel.telemetry import power_curve, window_energy
+from wattledger.kernel.telemetry import hourly_energy, power_curve, window_energy
 from wattledger.resources import sql_text
 from wattledger.units import J_PER_KWH
 
@@ -57,10 +57,17 @@ def _run_hosts(runs: pl.DataFrame) -> pl.DataFrame:
     return runs.select("run_id", "hosts").join(table, on="hosts").explode("host").drop_nulls("host").select("run_id", "host")
 
 
-def measured_telemetry(con: duckdb.DuckDBPyConnection, runs: pl.DataFrame, tdp_w: pl.DataFrame) -> pl.DataFrame:
+PIECES_SCHEMA = {"run_id": pl.String, "start_s": pl.Float64, "end_s": pl.Float64, "energy_kwh": pl.Float64}
+
+
+def measured_telemetry(
+    con: duckdb.DuckDBPyConnection, runs: pl.DataFrame, tdp_w: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Measured IT energy per run from power samples (TELEMETRY_SCHEMA; runs without
-    samples on their hosts are absent). ``tdp_w``: run_id, tdp_w (may be null)."""
-    empty = pl.DataFrame(schema=TELEMETRY_SCHEMA)
+    samples on their hosts are absent), and the measured energy of each used run in each
+    UTC hour (PIECES_SCHEMA), which weights hourly intensity and prices.
+    ``tdp_w``: run_id, tdp_w (may be null)."""
+    empty = (pl.DataFrame(schema=TELEMETRY_SCHEMA), pl.DataFrame(schema=PIECES_SCHEMA))
     n_samples = con.sql("select count(*) from power_samples").fetchall()[0][0]
     if n_samples == 0:
         return empty
@@ -122,5 +129,15 @@ def measured_telemetry(con: duckdb.DuckDBPyConnection, runs: pl.DataFrame, tdp_w
          + pl.lit(", ") + (coverage * 100).round(1).cast(pl.String) + pl.lit("% of the GPU-time covered (trapezoid, gaps over 60 s not bridged)"))
         .alias("telemetry_source"),
     )
-    return out.select(list(TELEMETRY_SCHEMA))
+    used = out.filter(pl.col("telemetry_note").is_null()).select("run_id")
+    hourly = hourly_energy(curve, devices["device"].to_numpy(), start, end)
+    pieces = (
+        pl.DataFrame({"run_id": devices["run_id"].gather(hourly.window), "start_s": hourly.start_s, "end_s": hourly.end_s,
+                      "energy_kwh": hourly.energy_kwh})
+        .join(used, on="run_id")
+        .group_by("run_id", "start_s", "end_s").agg(pl.col("energy_kwh").sum())  # all devices of the run
+        .filter(pl.col("energy_kwh") > 0)
+        .sort("run_id", "start_s")
+    )
+    return out.select(list(TELEMETRY_SCHEMA)), pieces.select(list(PIECES_SCHEMA))
 

@@ -9,7 +9,7 @@ import polars as pl
 
 import numpy as np
 
-from wattledger.attribution import measured_telemetry
+from wattledger.attribution import PIECES_SCHEMA, measured_telemetry
 from wattledger.factors import FactorLibrary, normalise_model
 from wattledger.kernel import FootprintInputs, footprints
 from wattledger.kernel.hourly import fill_uncovered, hourly_mean
@@ -32,7 +32,32 @@ def _column(frame: pl.DataFrame, name: str):
 HOURLY_REFINABLE = ("region", "region_earlier_year")
 
 
-def apply_hourly_intensity(ok: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
+def series_mean(start_series_s, values, sid, run_ids: list[str], start_s, end_s, pieces: pl.DataFrame):
+    """Mean of each run's series over [start, end) and the covered share: time-weighted, or
+    energy-weighted for runs with measured energy per hour (``pieces``: run_id, start_s,
+    end_s, energy_kwh), whose covered share is then the share of measured energy covered."""
+    mean = hourly_mean(start_series_s, values, start_s, end_s, series_index=sid)
+    value, covered = mean.mean.copy(), np.nan_to_num(mean.covered_fraction, nan=0.0)
+    if pieces.height:
+        index = {r: i for i, r in enumerate(run_ids)}
+        mine = pieces.filter(pl.col("run_id").is_in(run_ids))
+        if mine.height:
+            parent = np.array([index[r] for r in mine["run_id"].to_list()], dtype=np.intp)
+            e = mine["energy_kwh"].to_numpy()
+            piece = hourly_mean(start_series_s, values, mine["start_s"].to_numpy(), mine["end_s"].to_numpy(),
+                                series_index=sid[parent])
+            ok = np.isfinite(piece.mean) & (piece.covered_fraction > 0)
+            weighted = np.bincount(parent, weights=np.where(ok, e * piece.covered_fraction * np.nan_to_num(piece.mean), 0.0),
+                                   minlength=len(run_ids))
+            covered_e = np.bincount(parent, weights=np.where(ok, e * piece.covered_fraction, 0.0), minlength=len(run_ids))
+            total_e = np.bincount(parent, weights=e, minlength=len(run_ids))
+            has = total_e > 0
+            value = np.where(has, np.divide(weighted, covered_e, out=np.full(len(run_ids), np.nan), where=covered_e > 0), value)
+            covered = np.where(has, covered_e / np.where(has, total_e, 1.0), covered)
+    return value, covered
+
+
+def apply_hourly_intensity(ok: pl.DataFrame, lib: FactorLibrary, pieces: pl.DataFrame | None = None) -> pl.DataFrame:
     """Replace the annual grid factor by the hourly series' mean over the run, where the run's
     region has an hourly series and the run has start and end.
 
@@ -58,12 +83,12 @@ def apply_hourly_intensity(ok: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame
     sid = np.array([row[r] for r in sub["intensity_region"].to_list()], dtype=np.intp)
     start_s = sub["started_at"].dt.epoch("us").to_numpy() / 1e6
     end_s = sub["ended_at"].dt.epoch("us").to_numpy() / 1e6
-    mean = hourly_mean(grid.start_s, grid.values, start_s, end_s, series_index=sid)
-    covered = np.nan_to_num(mean.covered_fraction, nan=0.0)
+    hourly, covered = series_mean(grid.start_s, grid.values, sid, sub["run_id"].to_list(), start_s, end_s,
+                                  pieces if pieces is not None else pl.DataFrame(schema=PIECES_SCHEMA))
     annual = _column(sub, "intensity_kg_per_kwh")
-    value = fill_uncovered(mean.mean, covered, annual)
-    low = fill_uncovered(mean.mean, covered, _column(sub, "intensity_low_kg_per_kwh"))
-    high = fill_uncovered(mean.mean, covered, _column(sub, "intensity_high_kg_per_kwh"))
+    value = fill_uncovered(hourly, covered, annual)
+    low = fill_uncovered(hourly, covered, _column(sub, "intensity_low_kg_per_kwh"))
+    high = fill_uncovered(hourly, covered, _column(sub, "intensity_high_kg_per_kwh"))
     series_meta = {r[0]: r for r in grid.series.iter_rows()}
     used = covered > 0
     sources = [
@@ -104,7 +129,7 @@ def _tou_series(tariff, timezone: str, first_s: float, last_s: float) -> tuple[f
     return float(first), np.where(weekend, tariff.weekend[month, hour], tariff.weekday[month, hour])
 
 
-def apply_tou_prices(ok: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
+def apply_tou_prices(ok: pl.DataFrame, lib: FactorLibrary, pieces: pl.DataFrame | None = None) -> pl.DataFrame:
     """Price runs on a time-of-use tariff at the exact time-weighted mean of its schedule over
     [started_at, ended_at) (basis ``datacenter_tou``); runs without times keep the schedule's
     average (``datacenter_tou_mean``)."""
@@ -123,9 +148,10 @@ def apply_tou_prices(ok: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
     for i, (_, v) in enumerate(series):  # one row per (tariff, time zone): a handful
         values[i, : len(v)] = v
     sid = np.array([distinct.index(k) for k in keys], dtype=np.intp)
-    mean = hourly_mean(np.array([s for s, _ in series]), values, start_s, end_s, series_index=sid)
+    price, _ = series_mean(np.array([s for s, _ in series]), values, sid, sub["run_id"].to_list(), start_s, end_s,
+                           pieces if pieces is not None else pl.DataFrame(schema=PIECES_SCHEMA))
     refined = sub.with_columns(
-        pl.Series("price_value", np.where(np.isfinite(mean.mean), mean.mean, _column(sub, "price_value"))),
+        pl.Series("price_value", np.where(np.isfinite(price), price, _column(sub, "price_value"))),
         pl.lit("datacenter_tou").alias("price_basis"),
         (pl.col("price_source") + pl.lit(", schedule integrated over the run in ") + pl.col("site_timezone")).alias("price_source"),
     )
@@ -147,9 +173,13 @@ def compute_footprints(
         return ComputeResult(0, 0, lib.version)
     tdp = runs.select("run_id", normalise_model(pl.col("gpu_model")).alias("model_key")).join(
         lib.gpu_aliases.select("model_key", "tdp_w"), on="model_key", how="left").select("run_id", "tdp_w")
-    runs = runs.join(measured_telemetry(con, runs, tdp), on="run_id", how="left", maintain_order="left")
+    telemetry, pieces = measured_telemetry(con, runs, tdp)
+    runs = runs.join(telemetry, on="run_id", how="left", maintain_order="left")
     resolved = lib.resolve(runs)
-    ok = apply_tou_prices(apply_hourly_intensity(resolved.filter(pl.col("unresolved_reason").is_null()), lib), lib).rechunk()
+    ok = resolved.filter(pl.col("unresolved_reason").is_null())
+    # telemetry pieces weight the series only for runs whose energy is that telemetry
+    pieces = pieces.join(ok.filter(pl.col("power_source").str.starts_with("telemetry:")).select("run_id"), on="run_id")
+    ok = apply_tou_prices(apply_hourly_intensity(ok, lib, pieces), lib, pieces).rechunk()
     bad = resolved.filter(pl.col("unresolved_reason").is_not_null())
 
     inputs = FootprintInputs(
