@@ -118,25 +118,26 @@ final as (
 
 select * from final;
 
--- grain: one row per (factor, basis, source, year): how often each factor row was used.
+-- grain: one row per (factor, basis, source, year) among the runs started in [period_start,
+-- period_end) (all runs when both are null): how often each factor row was used.
 -- factor in power | pue | intensity | price | market.
-create or replace view factor_usage as
+create or replace macro wl_factor_usage(period_start, period_end) as table
 with
 
-run_footprints as (
-    select * from run_footprints
+scoped as (
+    select * from wl_period_footprints(period_start, period_end)
 ),
 
 uses as (
-    select 'power' as factor, power_basis as basis, power_source as source, null::integer as year, energy_kwh from run_footprints
+    select 'power' as factor, power_basis as basis, power_source as source, null::integer as year, energy_kwh from scoped
     union all
-    select 'pue', pue_basis, pue_source, null, energy_kwh from run_footprints
+    select 'pue', pue_basis, pue_source, null, energy_kwh from scoped
     union all
-    select 'intensity', intensity_basis, intensity_source, intensity_year, energy_kwh from run_footprints
+    select 'intensity', intensity_basis, intensity_source, intensity_year, energy_kwh from scoped
     union all
-    select 'price', price_basis, coalesce(tariff_id, price_source), null, energy_kwh from run_footprints
+    select 'price', price_basis, price_source || coalesce(' [' || tariff_id || ']', ''), null, energy_kwh from scoped
     union all
-    select 'market', market_basis, market_source, null, energy_kwh from run_footprints
+    select 'market', market_basis, market_source, null, energy_kwh from scoped
 ),
 
 final as (
@@ -153,3 +154,7 @@ final as (
 )
 
 select * from final;
+
+-- grain: one row per (factor, basis, source, year) over all runs.
+create or replace view factor_usage as
+select * from wl_factor_usage(null, null);
