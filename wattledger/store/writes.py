@@ -135,8 +135,7 @@ def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table, *, 
     try:
         con.register("new_footprints", footprints)
         con.execute("delete from footprints where run_id in (select run_id from new_footprints)")
-        columns = ", ".join(footprints.column_names)  # names come from our own kernel output, not users
-        con.execute(f"insert into footprints ({columns}) select {columns} from new_footprints")
+        con.execute("insert into footprints by name select * from new_footprints")
         if not in_transaction:
             con.execute("commit")
     except BaseException:
@@ -154,10 +153,9 @@ def replace_datacenters(con: duckdb.DuckDBPyConnection, datacenters: pa.Table, p
     try:
         con.register("new_datacenters", datacenters)
         con.execute("delete from datacenters")
-        columns = ", ".join(datacenters.column_names)  # names from wattledger.sites, not users
         con.execute(
-            f"insert into datacenters ({columns}, site_file_path, site_file_sha256) "
-            f"select {columns}, ?, ? from new_datacenters",
+            "insert into datacenters by name "
+            "select *, ? as site_file_path, ? as site_file_sha256 from new_datacenters",
             [path, sha256],
         )
         con.execute("commit")
