@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 
 from wattledger.factors import FactorLibrary
-from wattledger.ingest import ConfigFileError, FileRefused, discover, file_sha256, load_mapping, parse_run_log
+from wattledger.ingest import ConfigFileError, FileRefused, discover, file_sha256, load_mapping, parse_run_log_pieces
 from wattledger.ingest.adapters.cluster import load_cluster_file
 from wattledger.sites import load_sites, sites_frame
 from wattledger.ingest.telemetry_files import is_telemetry, parse_telemetry
@@ -66,12 +66,14 @@ def ingest_paths(
     for i, f in enumerate(files, start=1):
         telemetry = mapping is None and is_telemetry(f)
         try:
-            parsed = parse_telemetry(f) if telemetry else parse_run_log(f, mapping, cluster=cluster)
+            if telemetry:
+                outcome: StoredFile | FileRefused = store_parsed_telemetry(con, parse_telemetry(f))
+            else:  # a large file is parsed piece by piece while its transaction is open
+                outcome = store_parsed_file(con, parse_run_log_pieces(f, mapping, cluster=cluster))
         except FileRefused as err:
             summary.refused.append(err)
-            outcome: StoredFile | FileRefused = err
+            outcome = err
         else:
-            outcome = (store_parsed_telemetry if telemetry else store_parsed_file)(con, parsed)
             summary.stored.append(outcome)
         if on_file is not None:
             on_file(i, len(files), outcome)

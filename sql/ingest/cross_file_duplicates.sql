@@ -1,4 +1,5 @@
--- grain: one row per incoming run whose run_id is already stored (from an earlier file).
+-- grain: one row per incoming run whose run_id is already stored: from an earlier file, or
+-- (a large file read in pieces) from an earlier piece of this file ($source_file_id).
 -- Shaped as a reject: line, column_name, value, reason, detail.
 with
 
@@ -7,7 +8,7 @@ incoming_runs as (
 ),
 
 stored as (
-    select runs.run_id, runs.source_line, source_files.path
+    select runs.run_id, runs.source_line, runs.source_file_id, source_files.path
     from runs
     inner join source_files on source_files.source_file_id = runs.source_file_id
 ),
@@ -17,8 +18,14 @@ final as (
         incoming_runs.source_line as line,
         'run_id' as column_name,
         incoming_runs.run_id as value,
-        'run_id already loaded from another file' as reason,
-        stored.path || ' line ' || stored.source_line as detail
+        case when stored.source_file_id = $source_file_id
+            then 'run_id repeated within this file'
+            else 'run_id already loaded from another file'
+        end as reason,
+        case when stored.source_file_id = $source_file_id
+            then 'also at line ' || stored.source_line || '; all are rejected'
+            else stored.path || ' line ' || stored.source_line
+        end as detail
     from incoming_runs
     inner join stored on stored.run_id = incoming_runs.run_id
 )

@@ -11,6 +11,7 @@ file's header (:mod:`wattledger.ingest.detect`) unless a mapping is given.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,8 @@ from wattledger.ingest.contract import SET_BY_INGEST, USER_COLUMNS, missing_requ
 from wattledger.ingest.detect import EXPECTED, HEAD_BYTES, TELEMETRY_FORMATS, Detection, detect, detect_format
 from wattledger.ingest.discover import discover, format_of
 from wattledger.ingest.errors import FileRefused
-from wattledger.ingest.readers import READERS, RawTable, read_delimited
+from wattledger.ingest.pieces import PIECE_BYTES, PIECE_ROWS, parquet_batches, sha256_of_file, text_pieces
+from wattledger.ingest.readers import READERS, RawTable, parquet_frame, read_delimited, read_ndjson
 from wattledger.ingest.validate import validate_runs
 
 __all__ = [
@@ -42,6 +44,7 @@ __all__ = [
     "file_sha256",
     "load_mapping",
     "parse_run_log",
+    "parse_run_log_pieces",
 ]
 
 
@@ -60,6 +63,7 @@ class ParsedFile:
     source_format: str = "canonical"  # canonical | sacct | codecarbon | mapping:<name>
     detected: str = ""  # what was detected and how it was read, for people
     folded_records: int = 0  # records merged into another of the same run (job steps, flushes)
+    piece: int = 0  # 0 for a whole file; 1, 2, ... for the pieces of a large one (parse_run_log_pieces)
 
     @property
     def rejected_rows(self) -> int:
@@ -217,3 +221,66 @@ def _validate(raw: RawTable, adapted: Adapted) -> tuple[pa.Table, pl.DataFrame]:
     problems = pl.concat([raw.problems, adapted.problems.cast(raw.problems.schema), value_problems.cast(raw.problems.schema)])
     return validated.runs, problems.sort("line", "column_name", nulls_last=True)
 
+
+
+def parse_run_log_pieces(
+    path: Path,
+    mapping: Path | None = None,
+    *,
+    cluster: Path | None = None,
+    piece_bytes: int = PIECE_BYTES,
+    piece_rows: int = PIECE_ROWS,
+) -> Iterator[ParsedFile]:
+    """Parse a run log as :func:`parse_run_log` does, in pieces when it is large.
+
+    A canonical run log (CSV, NDJSON, Parquet) larger than ``piece_bytes`` is read a
+    piece at a time (memory bounded by the piece, not the file); every piece is a
+    ParsedFile with the file's path, hash, format and size, its own records, runs and
+    problems (with the file's line numbers), and ``piece`` = 1, 2, ... A run_id repeated
+    in two pieces is found when they are stored. Any other file is one ParsedFile
+    (``piece`` 0). The pieces are lazy: the caller stores each before the next is read.
+    """
+    path = Path(path).resolve()
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(HEAD_BYTES)
+    except OSError as err:
+        raise FileRefused(path, f"cannot read: {err.strerror}") from None
+    found = detect(path, head) if mapping is None and size > piece_bytes else None
+    if found is None or found.format != "canonical":
+        yield parse_run_log(path, mapping, cluster=cluster)
+        return
+    sha = sha256_of_file(path)
+    container = found.container
+    if container == "parquet":
+        raws = (parquet_frame(path, frame, first) for frame, first in parquet_batches(path, piece_rows))
+    else:
+        raws = (_shifted(_read_piece(path, data, container), offset)
+                for data, offset in text_pieces(path, header=container == "csv", quoting=container == "csv",
+                                                piece_bytes=piece_bytes))
+    for i, raw in enumerate(raws, start=1):
+        adapted = _adapt_canonical(path, raw, container)
+        runs, problems = _validate(raw, adapted)
+        columns = [c for c in raw.frame.columns if c != "_line"]
+        yield ParsedFile(
+            path=path, content_sha256=sha, format=container, size_bytes=size, records=raw.records,
+            runs=runs, problems=problems,
+            ignored_columns=sorted((set(columns) - adapted.used_columns) | (set(columns) & set(SET_BY_INGEST))),
+            source_format=adapted.source_format, detected=f"{adapted.description}, read in pieces", piece=i,
+        )
+
+
+def _read_piece(path: Path, data: bytes, container: str) -> RawTable:
+    return read_ndjson(path, data) if container == "ndjson" else read_delimited(path, data)
+
+
+def _shifted(raw: RawTable, offset: int) -> RawTable:
+    """Line numbers of a piece moved to the file's own numbering."""
+    if offset == 0:
+        return raw
+    return RawTable(
+        frame=raw.frame.with_columns(pl.col("_line") + offset),
+        records=raw.records,
+        problems=raw.problems.with_columns(pl.col("line") + offset),
+    )

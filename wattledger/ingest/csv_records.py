@@ -2,7 +2,8 @@
 
 RFC 4180 quoting: a newline inside double quotes belongs to the field; an escaped
 quote is written twice, so the parity of the quote count before a byte tells
-whether the byte is inside quotes. With that parity we find, for every record, its
+whether the byte is inside quotes (counted by a binary search of each newline and
+delimiter among the quotes' offsets). With that parity we find, for every record, its
 byte range, its physical line number (1-based, as an editor shows it) and its field
 count, all with numpy over the whole buffer.
 """
@@ -31,14 +32,20 @@ class CsvRecords:
     blank_lines: int  # blank lines removed
 
 
+def _outside_quotes(positions: np.ndarray, quotes: np.ndarray) -> np.ndarray:
+    """Which of ``positions`` (sorted byte offsets, not quotes) have an even number of
+    quotes before them, i.e. lie outside quoted fields."""
+    if quotes.size == 0:
+        return np.ones(positions.size, dtype=bool)
+    return (np.searchsorted(quotes, positions) & 1) == 0
+
+
 def split_records(buf: np.ndarray, delimiter: int = ord(",")) -> CsvRecords:
     """Find record boundaries, lines and field counts in ``buf`` (uint8 array)."""
     n = buf.size
-    is_quote = buf == _QUOTE
-    # Parity of quotes up to and including each byte; uint8 wraps but keeps parity.
-    inside = (np.cumsum(is_quote, dtype=np.uint8) & 1).astype(bool)
-    is_nl = buf == _NL
-    record_nl = np.flatnonzero(is_nl & ~inside)
+    quotes = np.flatnonzero(buf == _QUOTE)
+    all_nl = np.flatnonzero(buf == _NL)
+    record_nl = all_nl[_outside_quotes(all_nl, quotes)]
 
     starts = np.concatenate(([0], record_nl + 1))
     next_starts = np.concatenate((record_nl + 1, [n]))
@@ -50,14 +57,14 @@ def split_records(buf: np.ndarray, delimiter: int = ord(",")) -> CsvRecords:
     has_cr = (ends > starts) & (buf[np.maximum(ends - 1, 0)] == _CR)
     ends = ends - has_cr
 
-    all_nl = np.flatnonzero(is_nl)
     lines = np.searchsorted(all_nl, starts) + 1
 
-    delim = np.flatnonzero((buf == delimiter) & ~inside)
+    delim = np.flatnonzero(buf == delimiter)
+    delim = delim[_outside_quotes(delim, quotes)]
     record_of_delim = np.searchsorted(starts, delim, side="right") - 1
     field_counts = np.bincount(record_of_delim, minlength=starts.size) + 1
 
-    unterminated = bool(n and inside[-1])
+    unterminated = bool(quotes.size & 1)
     keep = ends > starts  # blank lines are not records
     return CsvRecords(
         starts=starts[keep],

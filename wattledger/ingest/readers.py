@@ -248,12 +248,18 @@ def read_parquet(path: Path, data: bytes) -> RawTable:
         frame = pl.read_parquet(io.BytesIO(data))
     except Exception as err:
         raise FileRefused(path, f"cannot read as Parquet: {err}") from None
+    return parquet_frame(path, frame)
+
+
+def parquet_frame(path: Path, frame: pl.DataFrame, first_row: int = 1) -> RawTable:
+    """Rows of a Parquet file (or a batch of them starting at ``first_row``) as text."""
     names = _header_names(path, frame.columns)
     frame.columns = names
     unsupported = [n for n, t in frame.schema.items() if t == pl.Boolean or isinstance(t, (pl.List, pl.Struct, pl.Array))]
     if unsupported:
         raise FileRefused(path, f"column(s) {unsupported} have a nested or boolean type; the run log needs scalars")
-    text = _as_text(frame).with_columns(pl.int_range(1, frame.height + 1, dtype=pl.Int64).alias("_line"))
+    text = _as_text(frame).with_columns(
+        pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias("_line"))
     return RawTable(frame=text, records=frame.height)
 
 

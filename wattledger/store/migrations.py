@@ -55,5 +55,11 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
             con.execute("rollback")
             raise
         done.append(version)
+    if done and not _in_memory(con):
+        con.execute("checkpoint")  # new schema into the file itself, not only the WAL
     sync_default_constants(con)
     return done
+
+
+def _in_memory(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute("select path is null or path = '' from duckdb_databases() where database_name = current_database()").fetchall()[0][0]

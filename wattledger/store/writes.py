@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import duckdb
@@ -52,6 +54,11 @@ def _record_file(con, parsed, problems: pl.DataFrame, loaded: int, folded: int, 
         [str(parsed.path), parsed.content_sha256, parsed.format, parsed.detected or parsed.format,
          parsed.size_bytes, parsed.records, loaded, rejected, folded, ignored],
     ).fetchall()[0][0]
+    _insert_rejects(con, source_file_id, problems)
+    return source_file_id, rejected
+
+
+def _insert_rejects(con, source_file_id: int, problems: pl.DataFrame) -> None:
     con.register("incoming_rejects", problems.to_arrow())
     try:
         con.execute(
@@ -63,35 +70,69 @@ def _record_file(con, parsed, problems: pl.DataFrame, loaded: int, folded: int, 
         )
     finally:
         con.unregister("incoming_rejects")
-    return source_file_id, rejected
 
 
-def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile) -> StoredFile:
+def _store_runs(con, parsed: ParsedFile, source_file_id: int) -> tuple[int, pl.DataFrame]:
+    """Insert one file's (or piece's) valid runs; return (loaded, problems incl. duplicates)."""
+    con.register("incoming_runs", parsed.runs)
+    try:
+        dup = con.sql(sql_text("ingest/cross_file_duplicates.sql"), params={"source_file_id": source_file_id}).pl()
+        problems = pl.concat([parsed.problems, dup.cast(parsed.problems.schema)]).sort("line", nulls_last=True)
+        con.execute(sql_text("ingest/insert_runs.sql"), [source_file_id])
+    finally:
+        con.unregister("incoming_runs")
+    return parsed.runs.num_rows - dup.height, problems
+
+
+def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile | Iterable[ParsedFile]) -> StoredFile:
     """Record the file, its valid runs and its rejects, all or nothing.
+
+    ``parsed`` is a whole file or the pieces of a large one (parse_run_log_pieces): the
+    pieces are parsed and stored one at a time inside the file's single transaction, so
+    memory holds one piece; a piece that cannot be read rolls the whole file back.
 
     A file whose content hash is already recorded adds nothing. A run_id already in
     the database (from another file) is rejected with the file and line it came from:
-    a run is never counted twice.
+    a run is never counted twice. A run_id repeated within the file rejects every copy,
+    also across pieces.
     """
-    if stored := _already_stored(con, parsed):
+    pieces = iter([parsed] if isinstance(parsed, ParsedFile) else parsed)
+    first = next(pieces)
+    if stored := _already_stored(con, first):
         return stored
     con.execute("begin transaction")
     try:
-        con.register("incoming_runs", parsed.runs)
-        dup = con.sql(sql_text("ingest/cross_file_duplicates.sql")).pl()
-        problems = pl.concat([parsed.problems, dup.cast(parsed.problems.schema)]).sort("line", nulls_last=True)
-        loaded = parsed.runs.num_rows - dup.height
-        source_file_id, rejected = _record_file(con, parsed, problems, loaded, parsed.folded_records, parsed.ignored_columns)
-        con.execute(sql_text("ingest/insert_runs.sql"), [source_file_id])
+        source_file_id, _ = _record_file(con, first, first.problems.clear(), 0, first.folded_records,
+                                         first.ignored_columns)
+        records = loaded = rejected = 0
+        ignored = set(first.ignored_columns)
+        for piece in itertools.chain([first], pieces):
+            piece_loaded, problems = _store_runs(con, piece, source_file_id)
+            _insert_rejects(con, source_file_id, problems)
+            records += piece.records
+            loaded += piece_loaded
+            rejected += problems["line"].n_unique()  # pieces hold disjoint lines
+            ignored |= set(piece.ignored_columns)
+        if first.piece:
+            repeated = con.sql(sql_text("ingest/repeated_across_pieces.sql"), params=[source_file_id]).pl()
+            if repeated.height:
+                _insert_rejects(con, source_file_id, repeated)
+                con.execute("delete from runs where source_file_id = ? and run_id in (select unnest(?))",
+                            [source_file_id, repeated["value"].to_list()])
+                loaded -= repeated.height
+                rejected += repeated.height
+        con.execute(
+            "update source_files set records = ?, rows_loaded = ?, rows_rejected = ?, ignored_columns = ? "
+            "where source_file_id = ?",
+            [records, loaded, rejected, sorted(ignored), source_file_id],
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    finally:
-        con.unregister("incoming_runs")
     return StoredFile(
-        str(parsed.path), source_file_id, parsed.format, loaded, rejected, False, tuple(parsed.ignored_columns),
-        parsed.detected or parsed.format, parsed.folded_records,
+        str(first.path), source_file_id, first.format, loaded, rejected, False, tuple(sorted(ignored)),
+        first.detected or first.format, first.folded_records,
     )
 
 
@@ -103,7 +144,7 @@ def store_parsed_telemetry(con: duckdb.DuckDBPyConnection, parsed: ParsedTelemet
     con.execute("begin transaction")
     try:
         problems = parsed.problems.select("line", "column_name", "value", "reason", "detail")
-        source_file_id, rejected = _record_file(con, parsed, problems, parsed.samples.height, 0, [])
+        source_file_id, rejected = _record_file(con, parsed, problems, parsed.samples.height, parsed.folded_records, [])
         con.register("incoming_samples", parsed.samples.to_arrow())
         con.execute(
             """
@@ -122,7 +163,7 @@ def store_parsed_telemetry(con: duckdb.DuckDBPyConnection, parsed: ParsedTelemet
         except Exception:
             pass
     return StoredFile(str(parsed.path), source_file_id, parsed.format, parsed.samples.height, rejected, False,
-                      detected=parsed.detected)
+                      detected=parsed.detected, folded=parsed.folded_records)
 
 
 def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table, *, in_transaction: bool = False) -> int:
