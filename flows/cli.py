@@ -107,6 +107,8 @@ def ingest(
     for s in summary.stored:
         notes = ["already ingested (same content)"] if s.already_ingested else []
         notes += [f"{s.folded} records folded into their run"] if s.folded else []
+        notes += [f"replaces the earlier version of this file ({s.replaced_rows} rows removed)"] \
+            if s.replaced_source_file_id is not None else []
         notes += [f"ignored columns: {', '.join(s.ignored_columns)}"] if s.ignored_columns else []
         table.add_row(s.path, s.detected or s.format, str(s.loaded), str(s.rejected), "; ".join(notes))
     out.print(table)
@@ -126,7 +128,11 @@ def compute(db: DbOption = None, all_runs: Annotated[bool, typer.Option("--all",
         result = compute_footprints(con, recompute_all=all_runs)
     finally:
         con.close()
-    out.print(f"{result.computed} footprints computed (factor set {result.factor_set})")
+    if result.nothing_to_do:
+        out.print(f"footprints up to date: nothing to compute (factor set {result.factor_set})")
+    else:
+        out.print(f"{result.computed} footprints computed, {result.unchanged} re-checked with unchanged inputs "
+                  f"(factor set {result.factor_set}, {result.batches} batch(es))")
     if result.unresolved:
         err.print(f"[yellow]{result.unresolved} runs have no footprint:[/yellow] "
                   "wattledger sql \"select * from unresolved_runs\"")

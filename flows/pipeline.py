@@ -138,12 +138,21 @@ def pipeline(
             result.refused.append(str(parsed))
             continue
         stored = store_file(db, parsed)
+        note = " (already ingested)" if stored.already_ingested else ""
+        if stored.replaced_source_file_id is not None:
+            note = f" (replaces the earlier version of this file: {stored.replaced_rows} rows removed)"
         logger.info("%s (%s): %d loaded, %d rejected%s", stored.path, stored.detected or stored.format, stored.loaded,
-                    stored.rejected, " (already ingested)" if stored.already_ingested else "")
+                    stored.rejected, note)
         result.stored.append(stored)
     if sites:
         load_sites(db, sites)
     result.computed = compute(db)
+    if result.computed.nothing_to_do:
+        logger.info("footprints up to date: no kernel work (factor set %s)", result.computed.factor_set)
+    else:
+        logger.info("%d footprints computed, %d re-checked unchanged, %d unresolved (factor set %s)",
+                    result.computed.computed, result.computed.unchanged, result.computed.unresolved,
+                    result.computed.factor_set)
     result.report_path = write_report(db, period, str(report_out or default_report_path(period)))
     publish_artifacts(db, period, result.report_path)
     if result.refused:

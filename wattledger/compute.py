@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -17,30 +20,86 @@ from wattledger.resources import sql_text
 from wattledger.store import replace_footprints
 
 
+#: Runs computed per batch (one transaction each): memory is bounded by the batch.
+BATCH_RUNS = 500_000
+
+
 @dataclass(frozen=True)
 class ComputeResult:
-    computed: int
-    unresolved: int
+    computed: int  # footprints the kernel computed
+    unresolved: int  # runs left without a footprint, with the reason in unresolved_runs
     factor_set: str
+    unchanged: int = 0  # runs re-checked under a new factor set whose inputs had not changed: no kernel work
+    batches: int = 0
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return self.computed == 0 and self.unresolved == 0 and self.unchanged == 0
 
 
 def _column(frame: pl.DataFrame, name: str):
     return frame[name].cast(pl.Float64).to_numpy()
 
 
-def compute_footprints(
-    con: duckdb.DuckDBPyConnection, *, recompute_all: bool = False, library: FactorLibrary | None = None
-) -> ComputeResult:
-    """Fill footprints for every run that needs one, in one transaction.
+def _code_version() -> str:
+    """Hash of the code that turns inputs into footprints (and of polars, whose row hash we
+    use): a change to the method recomputes every footprint, an unchanged one none."""
+    h = hashlib.sha256(pl.__version__.encode())
+    for module in ("wattledger.kernel", "wattledger.compute", "wattledger.time_resolved",
+                   "wattledger.attribution", "wattledger.factors", "wattledger.units"):
+        spec = importlib.util.find_spec(module)
+        paths = sorted(Path(spec.origin).parent.glob("*.py")) if spec.submodule_search_locations else [Path(spec.origin)]
+        for path in paths:
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
 
-    Runs whose factors cannot be resolved are recorded in ``unresolved_runs`` with
-    the reason, and get no footprint (never a guessed one).
+
+CODE_VERSION = _code_version()
+
+
+def _inputs_sha(frame: pl.DataFrame) -> pl.Series:
+    """One hash per run of everything its footprint is computed from (resolved factors, their
+    sources, hourly refinement, prices) and the code version."""
+    inputs = frame.drop("run_id", "factor_set")
+    first, second = inputs.hash_rows(seed=1).cast(pl.String), inputs.hash_rows(seed=2).cast(pl.String)
+    return (CODE_VERSION + ":" + first + ":" + second).alias("inputs_sha")
+
+
+def compute_footprints(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    recompute_all: bool = False,
+    library: FactorLibrary | None = None,
+    batch_runs: int = BATCH_RUNS,
+) -> ComputeResult:
+    """Bring footprints up to date, doing only the work that changed.
+
+    A run needs work when it has no footprint (nor unresolved record) for the current
+    factor set. Its factors are then resolved; if its resolved inputs (``inputs_sha``) are
+    those its footprint was computed from, only the footprint's factor set is updated (no
+    kernel work); otherwise the kernel computes it. Runs go in batches of ``batch_runs``,
+    one transaction each. Runs whose factors cannot be resolved are recorded in
+    ``unresolved_runs`` with the reason, and get no footprint (never a guessed one).
     """
     telemetry = con.sql("select count(*), max(source_file_id) from power_samples").fetchall()[0]
     lib = library or FactorLibrary(sites=con.sql(sql_text("compute/datacenters.sql")).pl(), data_version=f"samples:{telemetry}")
-    runs = con.sql(sql_text("compute/runs_to_compute.sql"), params={"factor_set": lib.version, "recompute_all": recompute_all}).pl()
-    if runs.height == 0:
-        return ComputeResult(0, 0, lib.version)
+    con.execute(
+        "create or replace temp table compute_queue as " + sql_text("compute/compute_queue.sql"),
+        {"factor_set": lib.version, "recompute_all": recompute_all, "batch_runs": batch_runs},
+    )
+    batches = con.execute("select coalesce(max(batch) + 1, 0) from compute_queue").fetchall()[0][0]
+    totals = [0, 0, 0]
+    for batch in range(batches):
+        for i, n in enumerate(_compute_batch(con, lib, batch, recompute_all)):
+            totals[i] += n
+    con.execute("drop table compute_queue")
+    return ComputeResult(computed=totals[0], unresolved=totals[1], factor_set=lib.version, unchanged=totals[2],
+                         batches=batches)
+
+
+def _compute_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: int, recompute_all: bool) -> tuple[int, int, int]:
+    """One batch of the queue, in one transaction: (computed, unresolved, unchanged)."""
+    runs = con.sql(sql_text("compute/runs_to_compute.sql"), params={"batch": batch}).pl()
     tdp = runs.select("run_id", normalise_model(pl.col("gpu_model")).alias("model_key")).join(
         lib.gpu_aliases.select("model_key", "tdp_w"), on="model_key", how="left").select("run_id", "tdp_w")
     telemetry, pieces = measured_telemetry(con, runs, tdp)
@@ -52,23 +111,7 @@ def compute_footprints(
     ok = apply_tou_prices(apply_hourly_intensity(ok, lib, pieces), lib, pieces).rechunk()
     bad = resolved.filter(pl.col("unresolved_reason").is_not_null())
 
-    inputs = FootprintInputs(
-        gpu_hours=_column(ok, "gpu_hours"),
-        power_w=_column(ok, "power_w"),
-        power_low_w=_column(ok, "power_low_w"),
-        power_high_w=_column(ok, "power_high_w"),
-        pue=_column(ok, "pue_value"),
-        pue_low=_column(ok, "pue_low"),
-        pue_high=_column(ok, "pue_high"),
-        intensity_kg_per_kwh=_column(ok, "intensity_kg_per_kwh"),
-        intensity_low_kg_per_kwh=_column(ok, "intensity_low_kg_per_kwh"),
-        intensity_high_kg_per_kwh=_column(ok, "intensity_high_kg_per_kwh"),
-        price_per_kwh=_column(ok, "price_value"),
-        market_covered_share=_column(ok, "market_covered_share"),
-        market_factor_kg_per_kwh=_column(ok, "market_factor_kg_per_kwh"),
-    )
-    out = footprints(inputs)
-    table = ok.select(
+    pre = ok.select(
         "run_id",
         pl.lit(lib.version).alias("factor_set"),
         "gpu_hours",
@@ -101,11 +144,43 @@ def compute_footprints(
         "price_source",
         (pl.col("gpu_hours") * pl.col("embodied_kg_per_gpu_hour")).alias("embodied_co2e_kg"),
         "embodied_source",
-    ).with_columns(pl.Series(name, values) for name, values in out.items())
+    )
+    pre = pre.with_columns(_inputs_sha(pre))
+    unchanged = pl.DataFrame(schema={"run_id": pl.String})
+    if not recompute_all and pre.height:
+        con.register("batch_inputs", pre.select("run_id", "inputs_sha").to_arrow())
+        try:
+            unchanged = con.sql(
+                "select run_id from footprints inner join batch_inputs using (run_id, inputs_sha)").pl()
+        finally:
+            con.unregister("batch_inputs")
+    if unchanged.height:
+        keep = ~ok["run_id"].is_in(unchanged["run_id"].implode())
+        ok, pre = ok.filter(keep), pre.filter(keep)
+    inputs = FootprintInputs(
+        gpu_hours=_column(ok, "gpu_hours"),
+        power_w=_column(ok, "power_w"),
+        power_low_w=_column(ok, "power_low_w"),
+        power_high_w=_column(ok, "power_high_w"),
+        pue=_column(ok, "pue_value"),
+        pue_low=_column(ok, "pue_low"),
+        pue_high=_column(ok, "pue_high"),
+        intensity_kg_per_kwh=_column(ok, "intensity_kg_per_kwh"),
+        intensity_low_kg_per_kwh=_column(ok, "intensity_low_kg_per_kwh"),
+        intensity_high_kg_per_kwh=_column(ok, "intensity_high_kg_per_kwh"),
+        price_per_kwh=_column(ok, "price_value"),
+        market_covered_share=_column(ok, "market_covered_share"),
+        market_factor_kg_per_kwh=_column(ok, "market_factor_kg_per_kwh"),
+    )
+    out = footprints(inputs)
+    table = pre.with_columns(pl.Series(name, values) for name, values in out.items())
 
     con.execute("begin transaction")
     try:
         replace_footprints(con, table.to_arrow(), in_transaction=True)
+        if unchanged.height:
+            con.execute("update footprints set factor_set = ? where run_id in (select unnest(?))",
+                        [lib.version, unchanged["run_id"].to_list()])
         con.execute(
             "delete from unresolved_runs where run_id in (select unnest(?))", [runs["run_id"].to_list()]
         )
@@ -114,8 +189,9 @@ def compute_footprints(
                 "insert into unresolved_runs (run_id, factor_set, reason) values (?, ?, ?)",
                 [[r, lib.version, why] for r, why in bad.select("run_id", "unresolved_reason").iter_rows()],
             )
+            con.execute("delete from footprints where run_id in (select unnest(?))", [bad["run_id"].to_list()])
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
-    return ComputeResult(computed=table.height, unresolved=bad.height, factor_set=lib.version)
+    return table.height, bad.height, unchanged.height

@@ -1,13 +1,12 @@
--- grain: one row per run that needs a footprint: none yet, or one computed with another
--- factor set ($factor_set), or every run when $recompute_all.
+-- grain: one row per run of batch $batch of the compute queue (compute_queue.sql).
 with
 
 runs as (
     select * from runs
 ),
 
-footprints as (
-    select run_id, factor_set from footprints
+queue as (
+    select run_id from compute_queue where batch = $batch
 ),
 
 final as (
@@ -29,10 +28,7 @@ final as (
         runs.measured_it_energy_kwh,
         runs.measured_energy_source
     from runs
-    left join footprints on footprints.run_id = runs.run_id
-    where $recompute_all
-        or footprints.run_id is null
-        or footprints.factor_set <> $factor_set
+    inner join queue on queue.run_id = runs.run_id
 )
 
 select * from final order by run_id

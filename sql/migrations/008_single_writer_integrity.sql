@@ -19,7 +19,7 @@ create table unresolved_runs_next as select * from unresolved_runs;
 create table runs_next as select * from runs;
 create table rejects_next as select * from rejects;
 create table power_samples_next as select * from power_samples;
--- referencing tables first
+-- referencing tables first (source_files, referenced, is re-created below)
 drop table footprints;
 drop table unresolved_runs;
 drop table runs;
@@ -100,9 +100,27 @@ alter table footprints alter column computed_at set default current_timestamp;
 -- when they change (wattledger/compute.py)
 alter table footprints add column inputs_sha varchar;
 
+-- source_files: a file at a path already ingested, with new content, replaces the old
+-- version's runs (wattledger/store/writes.py). The old row stays, marked replaced; the same
+-- content may come back later (a revert), so content_sha256 is unique only among the
+-- current versions (checked by the writer), no longer across the table.
+create table source_files_next as select * from source_files;
+drop table source_files;
+alter table source_files_next rename to source_files;
+alter table source_files add primary key (source_file_id);
+alter table source_files alter column source_file_id set default nextval('source_file_id_seq');
+alter table source_files alter column path set not null;
+alter table source_files alter column content_sha256 set not null;
+alter table source_files alter column format set not null;
+alter table source_files alter column detected set not null;
+alter table source_files alter column size_bytes set not null;
+alter table source_files alter column records set not null;
+alter table source_files alter column rows_loaded set not null;
+alter table source_files alter column rows_rejected set not null;
+alter table source_files alter column folded_records set not null;
+alter table source_files alter column ignored_columns set not null;
+alter table source_files alter column ingested_at set not null;
 alter table source_files alter column ingested_at set default current_timestamp;
-
--- a file at a path already ingested, with new content, replaces the old version's runs
-alter table source_files add column replaces_source_file_id bigint;   -- the version it replaced
+alter table source_files add column replaces_source_file_id bigint;    -- the version it replaced
 alter table source_files add column replaced_by_source_file_id bigint; -- set when a newer version arrives
 alter table source_files add column replaced_at timestamptz;

@@ -14,6 +14,9 @@ from wattledger.ingest import ParsedFile
 from wattledger.ingest.telemetry_files import ParsedTelemetry
 from wattledger.resources import sql_text
 
+#: factor_set of a footprint whose run's file was replaced: compute re-checks it.
+REPLACED_FACTOR_SET = "replaced:"
+
 
 @dataclass(frozen=True)
 class StoredFile:
@@ -28,15 +31,59 @@ class StoredFile:
     ignored_columns: tuple[str, ...] = ()
     detected: str = ""
     folded: int = 0
+    replaced_source_file_id: int | None = None  # the earlier version of this path it replaced
+    replaced_rows: int = 0  # runs (or samples) of that version removed
 
 
 def _already_stored(con: duckdb.DuckDBPyConnection, parsed) -> StoredFile | None:
+    """The current (not replaced) source file with this content, if any."""
     existing = con.execute(
-        "select source_file_id from source_files where content_sha256 = ?", [parsed.content_sha256]
+        "select source_file_id from source_files where content_sha256 = ? and replaced_by_source_file_id is null",
+        [parsed.content_sha256],
     ).fetchall()
     if existing:
         return StoredFile(str(parsed.path), existing[0][0], parsed.format, 0, 0, True, detected=parsed.detected)
     return None
+
+
+def _previous_version(con: duckdb.DuckDBPyConnection, path) -> int | None:
+    """The current source file recorded at ``path`` (a file that has changed since)."""
+    rows = con.execute(
+        "select source_file_id from source_files where path = ? and replaced_by_source_file_id is null",
+        [str(path)],
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _retire(con: duckdb.DuckDBPyConnection, old_id: int | None, new_id: int) -> int:
+    """Inside the caller's transaction: remove what version ``old_id`` of a file stored (its
+    runs with their footprints, its samples, its rejects), mark it replaced by ``new_id``;
+    return the runs and samples removed."""
+    if old_id is None:
+        return 0
+    # their footprints are marked stale, not deleted: a run the new version repeats unchanged
+    # keeps it (compute sees the same inputs, no kernel work); _drop_orphans removes the rest
+    con.execute(
+        "update footprints set factor_set = ? where run_id in (select run_id from runs where source_file_id = ?)",
+        [f"{REPLACED_FACTOR_SET}{old_id}", old_id],
+    )
+    con.execute("delete from unresolved_runs where run_id in (select run_id from runs where source_file_id = ?)", [old_id])
+    removed = con.execute("delete from runs where source_file_id = ? returning 1", [old_id]).fetchall()
+    samples = con.execute("delete from power_samples where source_file_id = ? returning 1", [old_id]).fetchall()
+    con.execute("delete from rejects where source_file_id = ?", [old_id])
+    con.execute(
+        "update source_files set replaced_by_source_file_id = ?, replaced_at = current_timestamp where source_file_id = ?",
+        [new_id, old_id],
+    )
+    con.execute("update source_files set replaces_source_file_id = ? where source_file_id = ?", [old_id, new_id])
+    return len(removed) + len(samples)
+
+
+def _drop_orphans(con: duckdb.DuckDBPyConnection, old_id: int | None) -> None:
+    """After a new version's runs are stored: footprints of runs it no longer has go."""
+    if old_id is not None:
+        con.execute("delete from footprints where factor_set = ? and run_id not in (select run_id from runs)",
+                    [f"{REPLACED_FACTOR_SET}{old_id}"])
 
 
 def _record_file(con, parsed, problems: pl.DataFrame, loaded: int, folded: int, ignored: list[str]) -> tuple[int, int]:
@@ -102,8 +149,10 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile | Itera
         return stored
     con.execute("begin transaction")
     try:
+        previous = _previous_version(con, first.path)
         source_file_id, _ = _record_file(con, first, first.problems.clear(), 0, first.folded_records,
                                          first.ignored_columns)
+        replaced = _retire(con, previous, source_file_id)
         records = loaded = rejected = 0
         ignored = set(first.ignored_columns)
         for piece in itertools.chain([first], pieces):
@@ -121,6 +170,7 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile | Itera
                             [source_file_id, repeated["value"].to_list()])
                 loaded -= repeated.height
                 rejected += repeated.height
+        _drop_orphans(con, previous)
         con.execute(
             "update source_files set records = ?, rows_loaded = ?, rows_rejected = ?, ignored_columns = ? "
             "where source_file_id = ?",
@@ -132,7 +182,7 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile | Itera
         raise
     return StoredFile(
         str(first.path), source_file_id, first.format, loaded, rejected, False, tuple(sorted(ignored)),
-        first.detected or first.format, first.folded_records,
+        first.detected or first.format, first.folded_records, previous, replaced,
     )
 
 
@@ -144,7 +194,9 @@ def store_parsed_telemetry(con: duckdb.DuckDBPyConnection, parsed: ParsedTelemet
     con.execute("begin transaction")
     try:
         problems = parsed.problems.select("line", "column_name", "value", "reason", "detail")
+        previous = _previous_version(con, parsed.path)
         source_file_id, rejected = _record_file(con, parsed, problems, parsed.samples.height, parsed.folded_records, [])
+        replaced = _retire(con, previous, source_file_id)
         con.register("incoming_samples", parsed.samples.to_arrow())
         con.execute(
             """
@@ -163,7 +215,8 @@ def store_parsed_telemetry(con: duckdb.DuckDBPyConnection, parsed: ParsedTelemet
         except Exception:
             pass
     return StoredFile(str(parsed.path), source_file_id, parsed.format, parsed.samples.height, rejected, False,
-                      detected=parsed.detected, folded=parsed.folded_records)
+                      detected=parsed.detected, folded=parsed.folded_records,
+                      replaced_source_file_id=previous, replaced_rows=replaced)
 
 
 def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table, *, in_transaction: bool = False) -> int:

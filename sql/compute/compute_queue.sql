@@ -1,0 +1,30 @@
+-- grain: one row per run that needs work under the current factor set ($factor_set): no
+-- footprint and no unresolved record for it (every run when $recompute_all), numbered into
+-- batches of $batch_runs runs (by run_id).
+with
+
+runs as (
+    select run_id from runs
+),
+
+current_footprints as (
+    select run_id from footprints where factor_set = $factor_set
+),
+
+current_unresolved as (
+    select run_id from unresolved_runs where factor_set = $factor_set
+),
+
+pending as (
+    select run_id from runs
+    where $recompute_all
+        or (run_id not in (select run_id from current_footprints)
+            and run_id not in (select run_id from current_unresolved))
+),
+
+final as (
+    select run_id, (row_number() over (order by run_id) - 1) // $batch_runs as batch
+    from pending
+)
+
+select * from final
