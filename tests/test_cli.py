@@ -25,16 +25,21 @@ def test_demo_builds_database_and_report(prefect_harness, tmp_path, monkeypatch)
     db, report = tmp_path / "wattledger.duckdb", tmp_path / "reports" / "wattledger-demo.md"
     assert str(db) in result.output and str(report) in result.output
     text = report.read_text()
-    assert "# GPU training footprint — all runs" in text and "| Runs | 489 |" in text
+    # 489 example runs + DeepSeek-V3 (a published training cost, examples/public_runs.csv)
+    assert "# GPU training footprint — all runs" in text and "| Runs | 490 |" in text
     for fmt in ("| canonical |", "| sacct |", "| codecarbon |", "| mapping:vision-k8s |"):  # every format
         assert fmt in text.split("## By source format")[1].split("##")[0]
     assert "| TIMEOUT |" in text.split("## Waste")[1].split("##")[0]
     assert "| measured |" in text and "| hourly |" in text  # telemetry and hourly grids in the demo
+    cost = text.split("## Cost: compute and electricity")[1].split("\n## ")[0]
+    for basis in ("| explicit |", "| amortised |", "| cloud\\_list |", "| unpriced |"):  # owned, cloud and explicit runs
+        assert basis in cost
+    assert "of the total cost" in cost and "kgCO2e per 1,000 USD" in cost and "### Cost by team" in cost
     q = invoke("sql", "select count(*) as n, round(sum(energy_mwh), 3) as mwh from run_footprints")
-    assert "489" in q.output
+    assert "490" in q.output
     again = invoke("demo")  # idempotent: the same files add nothing
     assert again.exit_code == 0
-    assert "489" in invoke("sql", "select count(*) from runs").output
+    assert "490" in invoke("sql", "select count(*) from runs").output
 
 
 def test_ingest_compute_sql_report(tmp_path):
@@ -65,7 +70,7 @@ def test_sql_is_read_only(tmp_path):
     invoke("ingest", EXAMPLES / "public_runs.csv", "--db", db)
     r = invoke("sql", "delete from runs", "--db", db)
     assert r.exit_code == 2
-    assert "8" in invoke("sql", "select count(*) from runs", "--db", db).output
+    assert "9" in invoke("sql", "select count(*) from runs", "--db", db).output  # the 9 published runs, untouched
 
 
 def test_constants_override(tmp_path):

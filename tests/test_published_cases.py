@@ -59,3 +59,15 @@ def test_bloom_with_idle_and_embodied_terms(con, write):
     assert idle_t == pytest.approx(256_646 * 0.057 / 1000, rel=1e-9)  # 14.63 t
     assert embodied == pytest.approx(11.2, rel=0.01)  # 150 kg GPU + 2.5 t/8 server, 6 y, 85 %
     assert dynamic + idle_t + embodied == pytest.approx(50.5, rel=0.01)
+
+
+def test_deepseek_v3_training_cost(con):
+    """DeepSeek-AI 2024 (arXiv:2412.19437), Table 1: 2.788 M H800 GPU-hours x 2 USD = 5.576 M USD."""
+    ingest_paths(con, [EXAMPLES / "public_runs.csv"])
+    compute_footprints(con)
+    row = con.sql("""
+        select gpu_hours, compute_price_per_gpu_hour, compute_currency, compute_cost_basis, compute_cost, total_cost,
+               is_energy_in_compute_price
+        from run_footprints where run_id = 'deepseek-v3'
+    """).fetchall()[0]
+    assert row == (2_788_000.0, 2.0, "USD", "explicit", 5_576_000.0, 5_576_000.0, True)  # exactly

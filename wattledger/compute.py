@@ -13,6 +13,7 @@ import polars as pl
 import numpy as np
 
 from wattledger.attribution import measured_telemetry
+from wattledger.compute_cost import COST_INPUT_COLUMNS, cost_columns, with_compute_prices
 from wattledger.factors import FactorLibrary, normalise_model
 from wattledger.kernel import FootprintInputs, footprints
 from wattledger.time_resolved import apply_hourly_intensity, apply_tou_prices
@@ -45,7 +46,7 @@ def _code_version() -> str:
     """Hash of the code that turns inputs into footprints (and of polars, whose row hash we
     use): a change to the method recomputes every footprint, an unchanged one none."""
     h = hashlib.sha256(pl.__version__.encode())
-    for module in ("wattledger.kernel", "wattledger.compute", "wattledger.time_resolved",
+    for module in ("wattledger.kernel", "wattledger.compute", "wattledger.compute_cost", "wattledger.time_resolved",
                    "wattledger.attribution", "wattledger.factors", "wattledger.units"):
         spec = importlib.util.find_spec(module)
         paths = sorted(Path(spec.origin).parent.glob("*.py")) if spec.submodule_search_locations else [Path(spec.origin)]
@@ -108,7 +109,7 @@ def _compute_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: in
     ok = resolved.filter(pl.col("unresolved_reason").is_null())
     # telemetry pieces weight the series only for runs whose energy is that telemetry
     pieces = pieces.join(ok.filter(pl.col("power_source").str.starts_with("telemetry:")).select("run_id"), on="run_id")
-    ok = apply_tou_prices(apply_hourly_intensity(ok, lib, pieces), lib, pieces).rechunk()
+    ok = with_compute_prices(apply_tou_prices(apply_hourly_intensity(ok, lib, pieces), lib, pieces), lib).rechunk()
     bad = resolved.filter(pl.col("unresolved_reason").is_not_null())
 
     pre = ok.select(
@@ -144,6 +145,7 @@ def _compute_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: in
         "price_source",
         (pl.col("gpu_hours") * pl.col("embodied_kg_per_gpu_hour")).alias("embodied_co2e_kg"),
         "embodied_source",
+        *COST_INPUT_COLUMNS,
     )
     pre = pre.with_columns(_inputs_sha(pre))
     unchanged = pl.DataFrame(schema={"run_id": pl.String})
@@ -173,7 +175,7 @@ def _compute_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: in
         market_factor_kg_per_kwh=_column(ok, "market_factor_kg_per_kwh"),
     )
     out = footprints(inputs)
-    table = pre.with_columns(pl.Series(name, values) for name, values in out.items())
+    table = pre.with_columns(pl.Series(name, values) for name, values in out.items()).with_columns(cost_columns(ok, out))
 
     con.execute("begin transaction")
     try:

@@ -39,6 +39,7 @@ import numpy as np
 import polars as pl
 
 from wattledger.resources import resource_dir
+from wattledger.sites import COMPUTE_RATES_DTYPE, OWNED_HARDWARE_DTYPE
 from wattledger.units import LOGGED_POWER_REL_UNCERTAINTY, MEASURED_ENERGY_REL_UNCERTAINTY, TDP_LOWER_FRACTION, W_PER_KW
 
 #: Files whose content defines the factor set (its version is their joint hash, with the sites).
@@ -51,6 +52,7 @@ FACTOR_FILES = (
     ("grid_intensity", "hourly_us_ba_2022.csv"),
     ("grid_intensity", "hourly_series.csv"),
     ("tariffs", "flat_prices.csv"),
+    ("tariffs", "compute_prices.csv"),  # GPU-hour list prices (wattledger.compute_cost)
 )
 
 DEFAULT_PUE_SCOPE = "unknown"  # hardware/pue.csv row provider=default, scope=unknown
@@ -96,6 +98,10 @@ SITE_SCHEMA = {
     "supplier_factor_kg_per_kwh": pl.Float64,
     "residual_mix_kg_per_kwh": pl.Float64,
     "market_source": pl.String,
+    # who runs the GPUs (wattledger.compute_cost): rented from a provider, or owned hardware
+    "compute_provider": pl.String,
+    "owned_hardware": OWNED_HARDWARE_DTYPE,
+    "compute_rates": COMPUTE_RATES_DTYPE,
 }
 
 
@@ -178,6 +184,10 @@ class FactorLibrary:
             raise FactorError(f"reference table {folder}/{name} is missing ({p})")
         return p
 
+    def reference_path(self, folder: str, name: str) -> Path:
+        """The path of a reference table of FACTOR_FILES (FactorError when it is missing)."""
+        return self._path(folder, name)
+
     def _read(self, folder: str, name: str) -> pl.DataFrame:
         return pl.read_csv(self._path(folder, name), infer_schema_length=None)
 
@@ -257,7 +267,13 @@ class FactorLibrary:
         """The annual mean of each hourly grid series, as an annual factor of its region."""
         hourly = pl.read_csv(self._path("grid_intensity", "hourly_us_ba_2022.csv"), schema_overrides={"hour_start_utc": pl.String})
         series = self._read("grid_intensity", "hourly_series.csv")
-        means = hourly.group_by("region").agg(pl.col("intensity_kg_per_kwh").mean())
+        # numpy over each region's hours in file order: the same float every time (a
+        # multi-threaded group_by mean may sum in another order and differ in the last bit)
+        means = pl.DataFrame(
+            [(region, float(np.mean(part["intensity_kg_per_kwh"].to_numpy())))
+             for (region,), part in hourly.partition_by("region", as_dict=True, maintain_order=True).items()],
+            schema={"region": pl.String, "intensity_kg_per_kwh": pl.Float64}, orient="row",
+        )
         return means.join(series, on="region").select(
             pl.col("region").alias("lookup_key"),
             pl.col("year").alias("vintage_year"),
@@ -436,6 +452,20 @@ class FactorLibrary:
                     f"{key}: unknown tariff {r['tariff_id']!r} (use a tariff_id of tariffs/flat_prices.csv, e.g. "
                     f"eia861:US-CA:industrial:2024, or of tariffs/tou/: {', '.join(sorted(self.tou_tariffs))})"
                 )
+        # GPU models of owned hardware and negotiated rates must be in hardware/gpu_power.csv
+        canonical = dict(self.gpu_aliases.select("model_key", "gpu_model").iter_rows())
+        for r in sites.select("datacenter", "owned_hardware", "compute_rates").iter_rows(named=True):
+            named = [(f"owned_hardware.{h['gpu_model']}", h["gpu_model"]) for h in r["owned_hardware"] or []]
+            named += [(f"compute_rates.{i}.gpu_model", c["gpu_model"]) for i, c in enumerate(r["compute_rates"] or [])]
+            owned: dict[str, str] = {}
+            for where, model in named:
+                table_model = canonical.get(pl.select(normalise_model(pl.lit(model))).item())
+                if table_model is None:
+                    raise FactorError(f"{path}: datacenters.{r['datacenter']}.{where}: GPU model {model!r} is not in "
+                                      "hardware/gpu_power.csv (use a gpu_model or alias of that table, e.g. H100-SXM)")
+                if where.startswith("owned_hardware.") and owned.setdefault(table_model, model) != model:
+                    raise FactorError(f"{path}: datacenters.{r['datacenter']}.{where}: {model!r} and {owned[table_model]!r} "
+                                      f"are both {table_model}: give each GPU model once")
 
     # --- resolution ---------------------------------------------------------------
 

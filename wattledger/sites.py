@@ -21,10 +21,31 @@ Example::
         price_per_kwh: 0.121
         currency: EUR
         price_source: "2024 supply contract"
+        owned_hardware:                          # the servers are yours: compute cost is amortised
+          H100-SXM:                              # a GPU model (any spelling of hardware/gpu_power.csv)
+            purchase_price_per_server: 280000    # or purchase_price_per_gpu
+            gpus_per_server: 8
+            currency: EUR
+            life_years: 4                        # straight-line depreciation
+            utilisation: 0.8                     # expected busy share of the hours
+            operations_cost_per_server_year: 15000   # optional; support, space, staff; NOT electricity
+            source: "2024 purchase order PO-1234"
+      aws-use1:
+        region: aws:us-east-1                    # rented: the list price of tariffs/compute_prices.csv
+        compute_rates:                           # optional negotiated rates, before list prices
+          - gpu_model: H100-SXM
+            price_per_gpu_hour: 4.10
+            currency: USD
+            effective_date: 2026-01-01
+            source: "2026 enterprise agreement, schedule B"
+
+A datacenter is rented (``compute_provider``, a cloud region such as ``aws:us-east-1``, or
+``compute_rates``) or owned (``owned_hardware``), never both (docs/method.md, compute cost).
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import yaml
@@ -58,6 +79,57 @@ class MarketInstruments(_Strict):
         return self
 
 
+class OwnedHardware(_Strict):
+    """Servers the company owns, for one GPU model: amortised straight-line into a price per GPU-hour."""
+
+    purchase_price_per_server: float | None = Field(None, gt=0.0, description="[currency]")
+    purchase_price_per_gpu: float | None = Field(None, gt=0.0, description="[currency], with its share of the server")
+    gpus_per_server: int | None = Field(None, ge=1, le=64)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    life_years: float = Field(gt=0.0, le=15.0, description="depreciation life [year]")
+    utilisation: float = Field(gt=0.0, le=1.0, description="expected busy share of the hours [-]")
+    operations_cost_per_server_year: float | None = Field(None, ge=0.0, description="excluding electricity [currency/year]")
+    operations_cost_per_gpu_year: float | None = Field(None, ge=0.0, description="excluding electricity [currency/year]")
+    source: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_form_each(self):
+        if (self.purchase_price_per_server is None) == (self.purchase_price_per_gpu is None):
+            raise ValueError("give purchase_price_per_server (with gpus_per_server) or purchase_price_per_gpu, one of them")
+        if self.operations_cost_per_server_year is not None and self.operations_cost_per_gpu_year is not None:
+            raise ValueError("give operations_cost_per_server_year or operations_cost_per_gpu_year, not both")
+        per_server = self.purchase_price_per_server is not None or self.operations_cost_per_server_year is not None
+        if per_server and self.gpus_per_server is None:
+            raise ValueError("a per-server price or cost needs gpus_per_server")
+        return self
+
+    @property
+    def price_per_gpu(self) -> float:
+        """Purchase price of one GPU with its share of the server. [currency]"""
+        if self.purchase_price_per_gpu is not None:
+            return self.purchase_price_per_gpu
+        return self.purchase_price_per_server / self.gpus_per_server
+
+    @property
+    def operations_per_gpu_year(self) -> float:
+        """Yearly operations cost of one GPU's share, 0 when none is given. [currency/year]"""
+        if self.operations_cost_per_gpu_year is not None:
+            return self.operations_cost_per_gpu_year
+        if self.operations_cost_per_server_year is not None:
+            return self.operations_cost_per_server_year / self.gpus_per_server
+        return 0.0
+
+
+class ComputeRate(_Strict):
+    """A negotiated price per GPU-hour of a rented datacenter, from ``effective_date`` on."""
+
+    gpu_model: str = Field(min_length=1)
+    price_per_gpu_hour: float = Field(gt=0.0, le=100.0, description="[currency/GPU-hour], electricity included")
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    effective_date: date
+    source: str = Field(min_length=1)
+
+
 class Datacenter(_Strict):
     region: str | None = Field(None, min_length=1)
     pue: float | None = Field(None, ge=1.0, le=3.0)
@@ -71,6 +143,12 @@ class Datacenter(_Strict):
     grid_intensity_kg_per_kwh: float | None = Field(None, ge=0.0, le=2.0)
     grid_intensity_source: str | None = None
     market: MarketInstruments | None = None
+    compute_provider: str | None = Field(
+        None, pattern=r"^[a-z0-9][a-z0-9-]*$",
+        description="the cloud the GPUs are rented from (a provider of tariffs/compute_prices.csv); default: the region's prefix",
+    )
+    owned_hardware: dict[str, OwnedHardware] | None = Field(None, description="by GPU model")
+    compute_rates: list[ComputeRate] | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -99,6 +177,11 @@ class Datacenter(_Strict):
             raise ValueError("give tariff or price_per_kwh, not both")
         if self.grid_intensity_kg_per_kwh is not None and not self.grid_intensity_source:
             raise ValueError("grid_intensity_kg_per_kwh needs grid_intensity_source")
+        if self.owned_hardware is not None:
+            if self.compute_provider is not None or self.compute_rates is not None:
+                raise ValueError("a datacenter is owned (owned_hardware) or rented (compute_provider, compute_rates), not both")
+            if self.region is not None and ":" in self.region and not self.region.lower().startswith("eia:"):
+                raise ValueError(f"owned_hardware in the cloud region {self.region!r}: a cloud region is rented")
         return self
 
 
@@ -128,6 +211,25 @@ def load_sites(path: Path) -> SiteFile:
         raise SiteFileError(f"{path}: {problems}") from None
 
 
+def _dtypes():
+    import polars as pl  # noqa: PLC0415
+
+    owned = pl.List(pl.Struct({
+        "gpu_model": pl.String, "purchase_price_per_server": pl.Float64, "purchase_price_per_gpu": pl.Float64,
+        "gpus_per_server": pl.Int32, "currency": pl.String, "life_years": pl.Float64, "utilisation": pl.Float64,
+        "operations_cost_per_server_year": pl.Float64, "operations_cost_per_gpu_year": pl.Float64, "source": pl.String,
+    }))
+    rates = pl.List(pl.Struct({
+        "gpu_model": pl.String, "price_per_gpu_hour": pl.Float64, "currency": pl.String, "effective_date": pl.Date,
+        "source": pl.String,
+    }))
+    return owned, rates
+
+
+#: Polars types of the datacenters table's nested columns (sql/migrations/007_compute_cost.sql).
+OWNED_HARDWARE_DTYPE, COMPUTE_RATES_DTYPE = _dtypes()
+
+
 def sites_frame(sites: SiteFile):
     """One row per datacenter, shaped as the ``datacenters`` table (without file columns)."""
     import polars as pl  # noqa: PLC0415
@@ -153,6 +255,16 @@ def sites_frame(sites: SiteFile):
                 "supplier_factor_kg_per_kwh": m.supplier_factor_kg_per_kwh if m else None,
                 "residual_mix_kg_per_kwh": m.residual_mix_kg_per_kwh if m else None,
                 "market_source": m.source if m else None,
+                "compute_provider": dc.compute_provider,
+                "owned_hardware": None if dc.owned_hardware is None else [
+                    {"gpu_model": model, "purchase_price_per_server": h.purchase_price_per_server,
+                     "purchase_price_per_gpu": h.price_per_gpu, "gpus_per_server": h.gpus_per_server, "currency": h.currency,
+                     "life_years": h.life_years, "utilisation": h.utilisation,
+                     "operations_cost_per_server_year": h.operations_cost_per_server_year,
+                     "operations_cost_per_gpu_year": h.operations_per_gpu_year, "source": h.source}
+                    for model, h in dc.owned_hardware.items()
+                ],
+                "compute_rates": None if dc.compute_rates is None else [r.model_dump() for r in dc.compute_rates],
             }
         )
     schema = {
@@ -161,5 +273,6 @@ def sites_frame(sites: SiteFile):
         "price_source": pl.String, "grid_intensity_kg_per_kwh": pl.Float64, "grid_intensity_source": pl.String,
         "renewable_coverage_share": pl.Float64, "supplier_factor_kg_per_kwh": pl.Float64,
         "residual_mix_kg_per_kwh": pl.Float64, "market_source": pl.String,
+        "compute_provider": pl.String, "owned_hardware": OWNED_HARDWARE_DTYPE, "compute_rates": COMPUTE_RATES_DTYPE,
     }
     return pl.DataFrame(rows, schema=schema)

@@ -15,6 +15,9 @@ select
     renewable_coverage_share,
     supplier_factor_kg_per_kwh,
     residual_mix_kg_per_kwh,
-    market_source
+    market_source,
+    compute_provider,
+    owned_hardware,
+    compute_rates
 from datacenters
 order by datacenter

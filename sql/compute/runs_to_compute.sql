@@ -26,7 +26,9 @@ final as (
         runs.price_per_kwh,
         runs.currency,
         runs.measured_it_energy_kwh,
-        runs.measured_energy_source
+        runs.measured_energy_source,
+        runs.compute_price_per_gpu_hour,
+        runs.compute_currency
     from runs
     inner join queue on queue.run_id = runs.run_id
 )

@@ -19,7 +19,8 @@ number_checks as (
         ('grid_intensity_kg_per_kwh', grid_intensity_raw, grid_intensity_kg_per_kwh, 0.0, $max_intensity_kg_per_kwh, true),
         ('price_per_kwh', price_raw, price_per_kwh, 0.0, $max_price_per_kwh, true),
         ('measured_it_energy_kwh', measured_energy_raw, measured_it_energy_kwh, 0.0, $max_energy_kwh, true),
-        ('tracker_co2e_kg', tracker_co2e_raw, tracker_co2e_kg, 0.0, $max_co2e_kg, true)
+        ('tracker_co2e_kg', tracker_co2e_raw, tracker_co2e_kg, 0.0, $max_co2e_kg, true),
+        ('compute_price_per_gpu_hour', compute_price_raw, compute_price_per_gpu_hour, 0.0, $max_compute_price_per_gpu_hour, true)
     ) as c(column_name, raw, value, lo, hi, lo_inclusive)
     where raw is not null
 ),
@@ -86,6 +87,15 @@ problems as (
     union all
     select _line, 'currency', currency, 'not an ISO 4217 currency code (three letters)', null
     from typed where currency is not null and not regexp_full_match(currency, '[A-Z]{3}')
+
+    union all
+    select _line, 'compute_currency', null,
+        'compute_price_per_gpu_hour needs compute_currency (ISO 4217, e.g. USD)', null
+    from typed where compute_price_raw is not null and compute_currency is null
+
+    union all
+    select _line, 'compute_currency', compute_currency, 'not an ISO 4217 currency code (three letters)', null
+    from typed where compute_currency is not null and not regexp_full_match(compute_currency, '[A-Z]{3}')
 
     union all
     select _line, 'measured_energy_source', null,

@@ -33,6 +33,8 @@ cleaned as (
         nullif(trim(measured_it_energy_kwh), '') as measured_energy_raw,
         nullif(trim(measured_energy_source), '') as measured_energy_source,
         nullif(trim(tracker_co2e_kg), '') as tracker_co2e_raw,
+        nullif(trim(compute_price_per_gpu_hour), '') as compute_price_raw,
+        nullif(upper(trim(compute_currency)), '') as compute_currency,
         nullif(trim(source_format), '') as source_format
     from staged
 ),
@@ -49,7 +51,8 @@ typed as (
         try_cast(grid_intensity_raw as double) as grid_intensity_kg_per_kwh,
         try_cast(price_raw as double) as price_per_kwh,
         try_cast(measured_energy_raw as double) as measured_it_energy_kwh,
-        try_cast(tracker_co2e_raw as double) as tracker_co2e_kg
+        try_cast(tracker_co2e_raw as double) as tracker_co2e_kg,
+        try_cast(compute_price_raw as double) as compute_price_per_gpu_hour
     from cleaned
 ),
 

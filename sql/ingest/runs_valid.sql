@@ -34,7 +34,9 @@ final as (
         job_state,
         measured_it_energy_kwh,
         measured_energy_source,
-        tracker_co2e_kg
+        tracker_co2e_kg,
+        compute_price_per_gpu_hour,
+        compute_currency
     from typed
     anti join problems on problems.line = typed._line
 )

@@ -1,6 +1,7 @@
 -- grain: one row per (kind, reason): rejected source records (all time), runs without a
 -- footprint, runs of the period resting on a fallback factor (a default, an earlier year's
--- factor, a TDP estimate), and runs left out of a period because they have no started_at.
+-- factor, a TDP estimate, a compute list price dated after the run), runs of the period without a
+-- compute price (the reason), and runs left out of a period because they have no started_at.
 with
 
 rejected as (
@@ -28,7 +29,18 @@ fallbacks as (
         select 'price', price_basis from wl_period_footprints($period_start, $period_end) where price_basis like 'default:%'
         union all
         select 'power', power_basis from wl_period_footprints($period_start, $period_end) where power_basis = 'tdp'
+        union all
+        select 'compute price', compute_cost_basis || ' ' || compute_price_date_rule
+        from wl_period_footprints($period_start, $period_end)
+        where compute_price_date_rule in ('later_than_run', 'latest_for_undated_run')
     )
+    group by all
+),
+
+unpriced as (
+    select 'run without a compute price' as kind, cost_note as reason, count(*) as records
+    from wl_period_footprints($period_start, $period_end)
+    where compute_cost_basis = 'unpriced'
     group by all
 ),
 
@@ -46,6 +58,8 @@ final as (
     select * from unresolved
     union all
     select * from fallbacks
+    union all
+    select * from unpriced
     union all
     select * from undated
 )

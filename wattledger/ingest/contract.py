@@ -29,6 +29,9 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "measured_it_energy_kwh",  # IT energy measured by a tracker for the whole run [kWh], before PUE
     "measured_energy_source",  # which tracker/meter measured it (required with the value)
     "tracker_co2e_kg",  # the tracker's own emissions figure [kgCO2e], kept for comparison
+    # compute cost (docs/method.md): an explicit all-in price of a GPU-hour, overriding the site file
+    "compute_price_per_gpu_hour",  # [compute_currency/GPU-hour], electricity included
+    "compute_currency",  # ISO 4217, required with compute_price_per_gpu_hour
     "source_format",  # set by ingest, never by the file: canonical | sacct | codecarbon | mapping:<name>
 )
 
@@ -51,6 +54,7 @@ LIMITS: dict[str, float] = {
     "max_price_per_kwh": 10.0,  # in any currency unit per kWh; catches per-MWh prices
     "max_energy_kwh": 1e9,  # one run's measured IT energy; GPT-3 was ~1.3e6 kWh (facility)
     "max_co2e_kg": 1e9,  # one run's tracker emissions; GPT-3 was ~5.5e5 kg
+    "max_compute_price_per_gpu_hour": 100.0,  # list prices are ~1-13 USD; catches per-instance-month or cent prices
 }
 
 

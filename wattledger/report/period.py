@@ -12,6 +12,7 @@ import polars as pl
 
 from wattledger.report import charts
 from wattledger.report import markdown as md
+from wattledger.report.cost import cost_section
 from wattledger.resources import sql_text
 from wattledger.units import LOGGED_POWER_REL_UNCERTAINTY, TDP_LOWER_FRACTION
 
@@ -72,6 +73,9 @@ class ReportData:
     waste: pl.DataFrame
     trackers: pl.DataFrame
     previous_totals: dict | None
+    cost_totals: pl.DataFrame
+    cost_breakdown: pl.DataFrame
+    compute_basis: pl.DataFrame
 
 
 def gather(con: duckdb.DuckDBPyConnection, scope: Scope) -> ReportData:
@@ -92,6 +96,9 @@ def gather(con: duckdb.DuckDBPyConnection, scope: Scope) -> ReportData:
         waste=_query(con, "waste", p),
         trackers=_query(con, "tracker_comparison", p),
         previous_totals=_query(con, "totals", prev.params).row(0, named=True) if (prev := scope.previous()) else None,
+        cost_totals=_query(con, "cost_totals", p),
+        cost_breakdown=_query(con, "cost_breakdown", p),
+        compute_basis=_query(con, "compute_basis", p),
     )
 
 
@@ -358,6 +365,8 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
         _summary(d),
         "## Totals",
         _totals_table(d),
+        "## Cost: compute and electricity",
+        cost_section(d.cost_totals, d.cost_breakdown, d.compute_basis),
         *(["## Change from the month before", _month_over_month(d)] if d.previous_totals is not None else []),
         "## Charts",
         _charts(chart_links),
