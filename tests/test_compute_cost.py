@@ -347,3 +347,14 @@ def test_amortisation_kernel_is_straight_line():
     assert price[1] == pytest.approx(2 * price[0])  # linear in the purchase price
     assert amortised_price_per_gpu_hour(35_000.0, 8.0, 0.8, 0.0, 8760.0) == pytest.approx(price[0] / 2)  # twice the life
     assert amortised_price_per_gpu_hour(35_000.0, 4.0, 0.8, 1_875.0, 8760.0) == pytest.approx(OWNED_H100_PER_GPU_HOUR)
+
+
+def test_run_card_shows_compute_and_total_cost(con):
+    from wattledger.report.export import run_card
+
+    ingest_paths(con, [EXAMPLES / "public_runs.csv"])
+    compute_footprints(con)
+    card = run_card(con, "deepseek-v3")
+    assert "| Compute cost | 5,576,000.00 | USD (explicit:" in card
+    assert "| Total cost | 5,576,000.00 | USD (electricity inside the compute price, not added) |" in card
+    assert "| Compute cost | — | unpriced: neither a cloud region" in run_card(con, "llama2-70b")

@@ -27,6 +27,10 @@ final as (
         count(*) filter (where energy_cost_share is not null) as runs_in_share,
         sum(energy_cost) filter (where energy_cost_share is not null)
             / nullif(sum(total_cost) filter (where energy_cost_share is not null), 0) as energy_cost_share,
+        -- rentals alone: the electricity embedded in the rental and explicit prices
+        sum(energy_cost) filter (where is_energy_in_compute_price and energy_cost_share is not null)
+            / nullif(sum(total_cost) filter (where is_energy_in_compute_price and energy_cost_share is not null), 0)
+            as rented_energy_cost_share,
         -- owned hardware alone: the electricity the budget pays beside the amortised servers
         sum(energy_cost) filter (where not is_energy_in_compute_price and energy_cost_share is not null)
             / nullif(sum(total_cost) filter (where not is_energy_in_compute_price and energy_cost_share is not null), 0)

@@ -37,17 +37,21 @@ def _currency_sentences(totals: pl.DataFrame) -> str:
     lines = []
     for r in totals.iter_rows(named=True):
         c = r["currency"]
-        share = (f"electricity is **{md.pct(r['energy_cost_share'])} of the total cost** (inside the rental prices "
-                 f"and added for owned hardware; {r['runs_in_share']:,} of {r['runs']:,} runs, those whose "
-                 f"electricity is priced in {md.text(c)})") if r["energy_cost_share"] is not None else \
-            f"no electricity share: no run's electricity is priced in {md.text(c)}"
-        owned = (f"; on owned hardware alone electricity is {md.pct(r['owned_energy_cost_share'])} of the cost"
-                 if r["owned_energy_cost_share"] is not None and r["rented_compute_cost"] else "")
+        rented, owned = r["rented_energy_cost_share"] is not None, r["owned_energy_cost_share"] is not None
+        where = ("inside the rental prices and added for owned hardware" if rented and owned
+                 else "inside the rental prices" if rented else "added to the owned hardware's cost")
+        if r["energy_cost_share"] is None:
+            share = f"no electricity share: no run's electricity is priced in {md.text(c)}"
+        else:
+            share = (f"electricity is **{md.pct(r['energy_cost_share'])} of the total cost** ({where}; "
+                     f"{r['runs_in_share']:,} of {r['runs']:,} runs, those whose electricity is priced in {md.text(c)})")
+        split = (f"; rented {md.pct(r['rented_energy_cost_share'])}, owned hardware {md.pct(r['owned_energy_cost_share'])}"
+                 if rented and owned else "")
         lines.append(
             f"- **{md.text(c)}**: {r['runs']:,} runs cost **{_money(r['total_cost'], c)}** in total"
             + (f" ({r['runs_without_total']:,} runs without a total: electricity in another currency)"
                if r["runs_without_total"] else "")
-            + f"; {share}{owned}; **{md.sig(r['co2e_kg_per_1000_compute'])} kgCO2e per 1,000 {md.text(c)}** of compute."
+            + f"; {share}{split}; **{md.sig(r['co2e_kg_per_1000_compute'])} kgCO2e per 1,000 {md.text(c)}** of compute."
         )
     return "\n".join(lines)
 

@@ -100,6 +100,15 @@ def run_card(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
         ["CO2e, market-based", md.sig(r["co2e_market_t"], 4), f"t ({md.text(r['market_basis'])}: {md.text(r['market_source'])})"],
         ["Electricity cost", md.num(r["energy_cost"], 2), f"{md.text(r['currency'])} ({md.text(r['price_basis'])}"
          + (f": {md.text(r['tariff_id'])}" if r["tariff_id"] else "") + ")"],
+        ["Compute cost", md.num(r["compute_cost"], 2),
+         f"{md.text(r['compute_currency'])} ({md.text(r['compute_cost_basis'])}: {md.text(r['compute_price_source'])}"
+         + (f", price of {r['compute_price_date']}" if r["compute_price_date"] else "") + ")"
+         if r["compute_cost"] is not None else md.text(r["cost_note"])],
+        ["Total cost", md.num(r["total_cost"], 2),
+         (f"{md.text(r['compute_currency'])} (" + ("electricity inside the compute price, not added" if r["is_energy_in_compute_price"]
+                                                    else "compute + electricity") + ")")
+         if r["total_cost"] is not None else md.text(r["cost_note"])],
+        ["Electricity share of total cost", md.pct(r["energy_cost_share"]), ""],
         ["US household-years", md.sig(r["household_years"]), "of electricity"],
         ["Passenger-car-years", md.sig(r["car_years"]), "of CO2e"],
     ]
