@@ -13,16 +13,18 @@ store's own record.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
 from prefect import flow, get_run_logger, task, unmapped
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from wattledger.compute import ComputeResult, compute_footprints
-from wattledger.ingest import FileRefused, ParsedFile, discover, parse_run_log
+from wattledger.compute import PARTITION_RUNS, ComputeResult, compute_footprints, kernel_table
+from wattledger.ingest import FileRefused, ParsedFile, discover, parse_run_log, parse_run_log_pieces, reads_in_pieces
 from wattledger.ingest.telemetry_files import ParsedTelemetry, is_telemetry, parse_telemetry
 from wattledger.pipeline import default_report_path, load_site_file
 from wattledger.report import top_runs, write_period_report
@@ -46,23 +48,38 @@ def find_files(paths: list[str]) -> list[Path]:
     return discover([Path(p) for p in paths])
 
 
+@dataclass(frozen=True)
+class LargeFile:
+    """A run log read in pieces while it is stored (by the flow process), not parsed ahead."""
+
+    path: Path
+    mapping: Path | None
+    cluster: Path | None
+
+
 @task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE, task_run_name="parse {path.name}")
-def parse_file(path: Path, mapping: Path | None = None, cluster: Path | None = None) -> ParsedFile | ParsedTelemetry | FileRefused:
+def parse_file(path: Path, mapping: Path | None = None, cluster: Path | None = None) -> ParsedFile | ParsedTelemetry | LargeFile | FileRefused:
     try:
         if mapping is None and is_telemetry(path):
             return parse_telemetry(path)
+        if reads_in_pieces(path, mapping):
+            return LargeFile(path, mapping, cluster)
         return parse_run_log(path, mapping, cluster=cluster)
     except FileRefused as err:  # a refusal is an answer, not a failure to retry
         return err
 
 
 @task(cache_policy=NO_CACHE, task_run_name="store {parsed.path.name}")
-def store_file(db: str, parsed: ParsedFile | ParsedTelemetry) -> StoredFile:
+def store_file(db: str, parsed: ParsedFile | ParsedTelemetry | LargeFile) -> StoredFile | FileRefused:
     con = connect(db)
     try:
         if isinstance(parsed, ParsedTelemetry):
             return store_parsed_telemetry(con, parsed)
+        if isinstance(parsed, LargeFile):
+            return store_parsed_file(con, parse_run_log_pieces(parsed.path, parsed.mapping, cluster=parsed.cluster))
         return store_parsed_file(con, parsed)
+    except FileRefused as err:  # a large file refused in a later piece: nothing of it stored
+        return err
     finally:
         con.close()
 
@@ -76,11 +93,24 @@ def load_sites(db: str, sites: str) -> int:
         con.close()
 
 
+@task(cache_policy=NO_CACHE, task_run_name="kernel on {pre.height} runs")
+def kernel_partition(ok: pl.DataFrame, pre: pl.DataFrame) -> pl.DataFrame:
+    """The kernel over one partition of a compute batch (pure; runs on the task runner)."""
+    return kernel_table(ok, pre)
+
+
+def _kernel_on_task_runner(parts: list[tuple[pl.DataFrame, pl.DataFrame]]) -> list[pl.DataFrame]:
+    return [f.result() for f in [kernel_partition.submit(ok, pre) for ok, pre in parts]]
+
+
 @task(cache_policy=NO_CACHE)
-def compute(db: str) -> ComputeResult:
+def compute(db: str, distributed: bool = False, partition_runs: int = PARTITION_RUNS) -> ComputeResult:
+    """Footprints, written by this (the flow's) process; with ``distributed`` the kernel's
+    partitions (of ``partition_runs`` runs) go to the flow's task runner (Dask workers)."""
     con = connect(db)
     try:
-        return compute_footprints(con)
+        return compute_footprints(con, kernel_map=_kernel_on_task_runner if distributed else None,
+                                  partition_runs=partition_runs)
     finally:
         con.close()
 
@@ -110,6 +140,25 @@ def publish_artifacts(db: str, period: str | None, report_path: str) -> None:
     ], description=f"Runs with the most CO2e ({label})")
 
 
+#: Files parsed ahead of the writer (parsed files held in memory at once).
+PARSE_AHEAD = 4
+
+
+def _store(db: str, parsed, result: PipelineResult, logger) -> None:
+    """Store one parsed file (or record its refusal) and log what it did."""
+    stored = parsed if isinstance(parsed, FileRefused) else store_file(db, parsed)
+    if isinstance(stored, FileRefused):
+        logger.error("refused %s", stored)
+        result.refused.append(str(stored))
+        return
+    note = " (already ingested)" if stored.already_ingested else ""
+    if stored.replaced_source_file_id is not None:
+        note = f" (replaces the earlier version of this file: {stored.replaced_rows} rows removed)"
+    logger.info("%s (%s): %d loaded, %d rejected%s", stored.path, stored.detected or stored.format, stored.loaded,
+                stored.rejected, note)
+    result.stored.append(stored)
+
+
 @flow(name="wattledger-pipeline", task_runner=ThreadPoolTaskRunner(max_workers=2), log_prints=True)
 def pipeline(
     paths: list[str],
@@ -120,10 +169,14 @@ def pipeline(
     mapping: str | None = None,
     cluster: str | None = None,
     mapped: dict[str, str] | None = None,
+    distributed: bool = False,
+    partition_runs: int = PARTITION_RUNS,
 ) -> PipelineResult:
     """Ingest run logs under ``paths`` (formats detected, or read through ``mapping``), files
     read through their own mapping file (``mapped``: file -> mapping), and the site file
-    ``sites``; compute footprints; write the markdown report."""
+    ``sites``; compute footprints; write the markdown report. ``distributed``: the kernel
+    runs on the flow's task runner too (set it with ``pipeline.with_options(task_runner=...)``,
+    see flows/runners.py); parsing always does."""
     logger = get_run_logger()
     result = PipelineResult()
     files = find_files(paths)
@@ -132,21 +185,16 @@ def pipeline(
         files.append(Path(data))
         mappings.append(Path(its_mapping))
     cluster_file = Path(cluster) if cluster else None
-    for parsed in parse_file.map(files, mappings, unmapped(cluster_file)).result():
-        if isinstance(parsed, FileRefused):
-            logger.error("refused %s", parsed)
-            result.refused.append(str(parsed))
-            continue
-        stored = store_file(db, parsed)
-        note = " (already ingested)" if stored.already_ingested else ""
-        if stored.replaced_source_file_id is not None:
-            note = f" (replaces the earlier version of this file: {stored.replaced_rows} rows removed)"
-        logger.info("%s (%s): %d loaded, %d rejected%s", stored.path, stored.detected or stored.format, stored.loaded,
-                    stored.rejected, note)
-        result.stored.append(stored)
+    ahead: deque = deque()  # parsed files wait in memory only this many at a time
+    for path, its_mapping in zip(files, mappings, strict=True):
+        ahead.append(parse_file.submit(path, its_mapping, cluster_file))
+        if len(ahead) > PARSE_AHEAD:
+            _store(db, ahead.popleft().result(), result, logger)
+    while ahead:
+        _store(db, ahead.popleft().result(), result, logger)
     if sites:
         load_sites(db, sites)
-    result.computed = compute(db)
+    result.computed = compute(db, distributed, partition_runs)
     if result.computed.nothing_to_do:
         logger.info("footprints up to date: no kernel work (factor set %s)", result.computed.factor_set)
     else:

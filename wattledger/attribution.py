@@ -20,6 +20,7 @@ Rules (docs/time_resolved.md, "Attribution"):
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from wattledger.hostlist import HostlistError, expand_hostlist
@@ -100,8 +101,7 @@ def measured_telemetry(
         pl.Series("energy_kwh", e.energy_kwh), pl.Series("covered_s", e.covered_s), pl.Series("window_s", end - start),
     )
     per_run = (
-        per_device.group_by("run_id")
-        .agg(pl.len().alias("devices"), pl.col("energy_kwh").sum(), pl.col("covered_s").sum(), pl.col("window_s").sum())
+        ordered_sums(per_device, ["run_id"], ["energy_kwh", "covered_s", "window_s"], count="devices")
         .join(timed.select("run_id", "gpu_count"), on="run_id")
         .join(tdp_w, on="run_id", how="left")
         .join(clash, on="run_id", how="left")
@@ -135,9 +135,32 @@ def measured_telemetry(
         pl.DataFrame({"run_id": devices["run_id"].gather(hourly.window), "start_s": hourly.start_s, "end_s": hourly.end_s,
                       "energy_kwh": hourly.energy_kwh})
         .join(used, on="run_id")
-        .group_by("run_id", "start_s", "end_s").agg(pl.col("energy_kwh").sum())  # all devices of the run
+        .pipe(ordered_sums, ["run_id", "start_s", "end_s"], ["energy_kwh"])  # all devices of the run
         .filter(pl.col("energy_kwh") > 0)
         .sort("run_id", "start_s")
     )
     return out.select(list(TELEMETRY_SCHEMA)), pieces.select(list(PIECES_SCHEMA))
 
+
+
+def ordered_sums(frame: pl.DataFrame, keys: list[str], columns: list[str], *, count: str | None = None) -> pl.DataFrame:
+    """Per group of ``keys``: the sums of ``columns`` added in row order (numpy), so the
+    result is the same float on every run and machine; a multi-threaded group_by may add
+    partial sums in another order and differ in the last bit, which would make unchanged
+    inputs look changed (compute's inputs_sha) and runs on Dask differ from local ones."""
+    ordered = frame.with_row_index("_row").sort([*keys, "_row"])
+    if ordered.height == 0:
+        empty = ordered.select(keys).with_columns([pl.lit(0.0).alias(c) for c in columns])
+        return empty.with_columns(pl.lit(0, dtype=pl.UInt32).alias(count)) if count else empty
+    change = np.zeros(ordered.height, dtype=bool)
+    change[0] = True
+    for key in keys:
+        values = ordered[key]
+        change[1:] |= (values[1:] != values[:-1]).fill_null(True).to_numpy()
+    starts = np.flatnonzero(change)
+    out = ordered.select(keys).gather(starts)
+    sums = [pl.Series(c, np.add.reduceat(ordered[c].cast(pl.Float64).to_numpy(), starts)) for c in columns]
+    out = out.with_columns(sums)
+    if count:
+        out = out.with_columns(pl.Series(count, np.diff(np.append(starts, ordered.height)), dtype=pl.UInt32))
+    return out

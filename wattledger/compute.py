@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,10 @@ from wattledger.store import replace_footprints
 
 #: Runs computed per batch (one transaction each): memory is bounded by the batch.
 BATCH_RUNS = 500_000
+#: Runs per kernel partition (the unit a Dask worker computes).
+PARTITION_RUNS = 250_000
+#: Runs the kernel over partitions ``[(ok, pre), ...]``, returning their tables in order.
+KernelMap = Callable[[list[tuple[pl.DataFrame, pl.DataFrame]]], list[pl.DataFrame]]
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ def compute_footprints(
     recompute_all: bool = False,
     library: FactorLibrary | None = None,
     batch_runs: int = BATCH_RUNS,
+    kernel_map: KernelMap | None = None,
+    partition_runs: int = PARTITION_RUNS,
 ) -> ComputeResult:
     """Bring footprints up to date, doing only the work that changed.
 
@@ -81,7 +88,13 @@ def compute_footprints(
     kernel work); otherwise the kernel computes it. Runs go in batches of ``batch_runs``,
     one transaction each. Runs whose factors cannot be resolved are recorded in
     ``unresolved_runs`` with the reason, and get no footprint (never a guessed one).
+
+    ``kernel_map`` runs the kernel over a batch's partitions (of ``partition_runs`` runs)
+    and returns their tables in order: by default here, one after the other; the Prefect
+    flow passes one that maps them over its task runner (Dask workers). Only this
+    process reads and writes the database.
     """
+    kernel_map = kernel_map or run_kernel_here
     telemetry = con.sql("select count(*), max(source_file_id) from power_samples").fetchall()[0]
     lib = library or FactorLibrary(sites=con.sql(sql_text("compute/datacenters.sql")).pl(), data_version=f"samples:{telemetry}")
     con.execute(
@@ -91,14 +104,48 @@ def compute_footprints(
     batches = con.execute("select coalesce(max(batch) + 1, 0) from compute_queue").fetchall()[0][0]
     totals = [0, 0, 0]
     for batch in range(batches):
-        for i, n in enumerate(_compute_batch(con, lib, batch, recompute_all)):
+        for i, n in enumerate(_compute_batch(con, lib, batch, recompute_all, kernel_map, partition_runs)):
             totals[i] += n
     con.execute("drop table compute_queue")
     return ComputeResult(computed=totals[0], unresolved=totals[1], factor_set=lib.version, unchanged=totals[2],
                          batches=batches)
 
 
-def _compute_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: int, recompute_all: bool) -> tuple[int, int, int]:
+def kernel_table(ok: pl.DataFrame, pre: pl.DataFrame) -> pl.DataFrame:
+    """The footprints of resolved runs: ``pre`` (inputs and provenance, one row per run of
+    ``ok``, the resolved frame) with the kernel's outputs and the cost columns. Pure: no
+    database, safe to run in another process (a Dask worker)."""
+    inputs = FootprintInputs(
+        gpu_hours=_column(ok, "gpu_hours"),
+        power_w=_column(ok, "power_w"),
+        power_low_w=_column(ok, "power_low_w"),
+        power_high_w=_column(ok, "power_high_w"),
+        pue=_column(ok, "pue_value"),
+        pue_low=_column(ok, "pue_low"),
+        pue_high=_column(ok, "pue_high"),
+        intensity_kg_per_kwh=_column(ok, "intensity_kg_per_kwh"),
+        intensity_low_kg_per_kwh=_column(ok, "intensity_low_kg_per_kwh"),
+        intensity_high_kg_per_kwh=_column(ok, "intensity_high_kg_per_kwh"),
+        price_per_kwh=_column(ok, "price_value"),
+        market_covered_share=_column(ok, "market_covered_share"),
+        market_factor_kg_per_kwh=_column(ok, "market_factor_kg_per_kwh"),
+    )
+    out = footprints(inputs)
+    return pre.with_columns(pl.Series(name, values) for name, values in out.items()).with_columns(cost_columns(ok, out))
+
+
+def partitions(ok: pl.DataFrame, pre: pl.DataFrame, rows: int) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
+    """``(ok, pre)`` cut into aligned slices of at most ``rows`` runs."""
+    return [(ok.slice(i, rows), pre.slice(i, rows)) for i in range(0, max(pre.height, 1), rows)]
+
+
+def run_kernel_here(parts: list[tuple[pl.DataFrame, pl.DataFrame]]) -> list[pl.DataFrame]:
+    """The default kernel map: every partition in this process, one after the other."""
+    return [kernel_table(ok, pre) for ok, pre in parts]
+
+
+def _compute_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: int, recompute_all: bool,
+                   kernel_map: KernelMap, partition_runs: int) -> tuple[int, int, int]:
     """One batch of the queue, in one transaction: (computed, unresolved, unchanged)."""
     runs = con.sql(sql_text("compute/runs_to_compute.sql"), params={"batch": batch}).pl()
     tdp = runs.select("run_id", normalise_model(pl.col("gpu_model")).alias("model_key")).join(
@@ -159,23 +206,7 @@ def _compute_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: in
     if unchanged.height:
         keep = ~ok["run_id"].is_in(unchanged["run_id"].implode())
         ok, pre = ok.filter(keep), pre.filter(keep)
-    inputs = FootprintInputs(
-        gpu_hours=_column(ok, "gpu_hours"),
-        power_w=_column(ok, "power_w"),
-        power_low_w=_column(ok, "power_low_w"),
-        power_high_w=_column(ok, "power_high_w"),
-        pue=_column(ok, "pue_value"),
-        pue_low=_column(ok, "pue_low"),
-        pue_high=_column(ok, "pue_high"),
-        intensity_kg_per_kwh=_column(ok, "intensity_kg_per_kwh"),
-        intensity_low_kg_per_kwh=_column(ok, "intensity_low_kg_per_kwh"),
-        intensity_high_kg_per_kwh=_column(ok, "intensity_high_kg_per_kwh"),
-        price_per_kwh=_column(ok, "price_value"),
-        market_covered_share=_column(ok, "market_covered_share"),
-        market_factor_kg_per_kwh=_column(ok, "market_factor_kg_per_kwh"),
-    )
-    out = footprints(inputs)
-    table = pre.with_columns(pl.Series(name, values) for name, values in out.items()).with_columns(cost_columns(ok, out))
+    table = pl.concat(kernel_map(partitions(ok, pre, partition_runs))) if pre.height else kernel_table(ok, pre)
 
     con.execute("begin transaction")
     try:

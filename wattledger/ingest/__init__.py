@@ -45,6 +45,7 @@ __all__ = [
     "load_mapping",
     "parse_run_log",
     "parse_run_log_pieces",
+    "reads_in_pieces",
 ]
 
 
@@ -221,6 +222,18 @@ def _validate(raw: RawTable, adapted: Adapted) -> tuple[pa.Table, pl.DataFrame]:
     problems = pl.concat([raw.problems, adapted.problems.cast(raw.problems.schema), value_problems.cast(raw.problems.schema)])
     return validated.runs, problems.sort("line", "column_name", nulls_last=True)
 
+
+
+def reads_in_pieces(path: Path, mapping: Path | None = None, *, piece_bytes: int = PIECE_BYTES) -> bool:
+    """Whether :func:`parse_run_log_pieces` reads ``path`` in pieces (a large canonical run log)."""
+    path = Path(path)
+    try:
+        if mapping is not None or path.stat().st_size <= piece_bytes:
+            return False
+        with open(path, "rb") as f:
+            return detect(path, f.read(HEAD_BYTES)).format == "canonical"
+    except (OSError, FileRefused):
+        return False
 
 
 def parse_run_log_pieces(

@@ -11,3 +11,6 @@ class FileRefused(Exception):
         self.path = str(path)
         self.reason = reason
         super().__init__(f"{self.path}: {reason}")
+
+    def __reduce__(self):  # picklable: a refusal travels back from a Dask worker
+        return (FileRefused, (self.path, self.reason))
