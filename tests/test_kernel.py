@@ -111,3 +111,31 @@ def test_additive_over_split_hours(h1, h2):
 def test_kwh_mwh_round_trip(x):
     assert units.mwh_to_kwh(units.kwh_to_mwh(x)) == pytest.approx(x, rel=1e-15)
     assert units.kg_to_tonnes(x) * units.KG_PER_TONNE == pytest.approx(x, rel=1e-15)
+
+
+@pytest.mark.parametrize("n, threads", [(1, 1), (1000, 1), (50_000, 1), (50_000, 2)])
+def test_sliced_kernel_is_the_formulas_bit_for_bit(n, threads):
+    """footprints() runs the formulas over cache-sized slices (and threads): every element
+    must equal composing the documented functions over whole arrays, exactly."""
+    from wattledger.kernel import FootprintInputs, co2e_kg, energy_cost, facility_energy_kwh, market_co2e_kg
+
+    rng = np.random.default_rng(n)
+    u = lambda lo, hi: rng.uniform(lo, hi, n)  # noqa: E731
+    x = FootprintInputs(
+        gpu_hours=u(0, 5000), power_w=u(50, 700), power_low_w=u(10, 50), power_high_w=u(700, 900), pue=u(1, 1.6),
+        pue_low=u(1, 1.1), pue_high=u(1.6, 2), intensity_kg_per_kwh=u(0, 0.9), intensity_low_kg_per_kwh=u(0, 0.1),
+        intensity_high_kg_per_kwh=u(0.9, 1.2), price_per_kwh=u(0, 0.4), market_covered_share=u(0, 1),
+        market_factor_kg_per_kwh=u(0, 0.9),
+    )
+    out = footprints(x, threads=threads)
+    for suffix, power, pue, intensity in (("", x.power_w, x.pue, x.intensity_kg_per_kwh),
+                                          ("_low", x.power_low_w, x.pue_low, x.intensity_low_kg_per_kwh),
+                                          ("_high", x.power_high_w, x.pue_high, x.intensity_high_kg_per_kwh)):
+        it = it_energy_kwh(x.gpu_hours, power)
+        facility = facility_energy_kwh(it, pue)
+        np.testing.assert_array_equal(out["energy_it_kwh" + suffix], it)
+        np.testing.assert_array_equal(out["energy_kwh" + suffix], facility)
+        np.testing.assert_array_equal(out["co2e_kg" + suffix], co2e_kg(facility, intensity))
+        np.testing.assert_array_equal(out["co2e_market_kg" + suffix],
+                                      market_co2e_kg(facility, x.market_covered_share, x.market_factor_kg_per_kwh))
+        np.testing.assert_array_equal(out["energy_cost" + suffix], energy_cost(facility, x.price_per_kwh))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
-from wattledger.kernel.cost import energy_cost
-from wattledger.kernel.emissions import co2e_kg, market_co2e_kg
-from wattledger.kernel.energy import facility_energy_kwh, it_energy_kwh
+from wattledger.units import W_PER_KW
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,41 @@ class FootprintInputs:
     market_factor_kg_per_kwh: np.ndarray  # factor of the uncovered share [kgCO2e/kWh]
 
 
-def footprints(x: FootprintInputs) -> dict[str, np.ndarray]:
+#: Runs per slice: every array of a slice stays in the CPU cache while all formulas run
+#: over it (one pass over memory instead of one per operation). [runs]
+SLICE_RUNS = 1 << 14
+OUTPUTS = tuple(
+    name + suffix
+    for suffix in ("", "_low", "_high")
+    for name in ("energy_it_kwh", "energy_kwh", "co2e_kg", "co2e_market_kg", "energy_cost")
+)
+
+
+def _fill_slice(x: FootprintInputs, out: dict[str, np.ndarray], sl: slice) -> None:
+    """The formulas of it_energy_kwh, facility_energy_kwh, co2e_kg, market_co2e_kg and
+    energy_cost, operation for operation (so bit for bit), written into ``out[...][sl]``."""
+    gpu_hours = x.gpu_hours[sl]
+    uncovered = np.subtract(1.0, x.market_covered_share[sl])
+    market_factor = x.market_factor_kg_per_kwh[sl]
+    price = x.price_per_kwh[sl]
+    scratch = np.empty_like(gpu_hours)
+    for suffix, power, pue, intensity in (
+        ("", x.power_w, x.pue, x.intensity_kg_per_kwh),
+        ("_low", x.power_low_w, x.pue_low, x.intensity_low_kg_per_kwh),
+        ("_high", x.power_high_w, x.pue_high, x.intensity_high_kg_per_kwh),
+    ):
+        it = out["energy_it_kwh" + suffix][sl]
+        facility = out["energy_kwh" + suffix][sl]
+        np.multiply(gpu_hours, power[sl], out=it)
+        np.divide(it, W_PER_KW, out=it)
+        np.multiply(it, pue[sl], out=facility)
+        np.multiply(facility, intensity[sl], out=out["co2e_kg" + suffix][sl])
+        np.multiply(facility, uncovered, out=scratch)
+        np.multiply(scratch, market_factor, out=out["co2e_market_kg" + suffix][sl])
+        np.multiply(facility, price, out=out["energy_cost" + suffix][sl])
+
+
+def footprints(x: FootprintInputs, *, threads: int = 1) -> dict[str, np.ndarray]:
     """Energy, location- and market-based CO2e and electricity cost of each run, with bounds.
 
     Energy [kWh] = gpu_hours x power / 1000 x PUE; CO2e [kg] = energy x intensity;
@@ -43,23 +76,28 @@ def footprints(x: FootprintInputs) -> dict[str, np.ndarray]:
     cost [currency] = energy x price. The low (high) bound takes every factor at its
     low (high) bound: the factors are positive, so the result is monotone in each.
 
+    The formulas run over slices of SLICE_RUNS runs (cache-sized), on ``threads``
+    threads (numpy releases the GIL); every element is computed exactly as it would be
+    over the whole arrays at once, so the result does not depend on slicing or threads.
+
     Returns
     -------
     dict of numpy.ndarray
         ``energy_it_kwh``, ``energy_kwh``, ``co2e_kg``, ``co2e_market_kg``, ``energy_cost``,
         each with ``_low`` and ``_high`` variants. [kWh, kgCO2e, currency]
     """
-    out: dict[str, np.ndarray] = {}
-    for suffix, power, pue, intensity in (
-        ("", x.power_w, x.pue, x.intensity_kg_per_kwh),
-        ("_low", x.power_low_w, x.pue_low, x.intensity_low_kg_per_kwh),
-        ("_high", x.power_high_w, x.pue_high, x.intensity_high_kg_per_kwh),
-    ):
-        it = it_energy_kwh(x.gpu_hours, power)
-        facility = facility_energy_kwh(it, pue)
-        out["energy_it_kwh" + suffix] = it
-        out["energy_kwh" + suffix] = facility
-        out["co2e_kg" + suffix] = co2e_kg(facility, intensity)
-        out["co2e_market_kg" + suffix] = market_co2e_kg(facility, x.market_covered_share, x.market_factor_kg_per_kwh)
-        out["energy_cost" + suffix] = energy_cost(facility, x.price_per_kwh)
+    x = FootprintInputs(**{k: np.ascontiguousarray(v, dtype=np.float64) for k, v in vars(x).items()})
+    n = x.gpu_hours.size
+    out = {name: np.empty(n) for name in OUTPUTS}
+    starts = range(0, n, SLICE_RUNS)
+
+    def fill(i: int) -> None:
+        _fill_slice(x, out, slice(i, min(i + SLICE_RUNS, n)))
+
+    if threads > 1 and n > SLICE_RUNS:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(fill, starts))
+    else:
+        for i in starts:
+            fill(i)
     return out
