@@ -196,7 +196,8 @@ def _compute_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: in
     )
     pre = pre.with_columns(_inputs_sha(pre))
     unchanged = pl.DataFrame(schema={"run_id": pl.String})
-    if not recompute_all and pre.height:
+    compare = con.execute("select bool_or(has_footprint) from compute_queue where batch = ?", [batch]).fetchall()[0][0]
+    if compare and not recompute_all and pre.height:
         con.register("batch_inputs", pre.select("run_id", "inputs_sha").to_arrow())
         try:
             unchanged = con.sql(
@@ -210,21 +211,21 @@ def _compute_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: in
 
     con.execute("begin transaction")
     try:
+        con.register("batch_runs", runs.select("run_id").to_arrow())
+        con.register("batch_unchanged", unchanged.select("run_id").to_arrow())
+        con.register("batch_unresolved", bad.select(
+            "run_id", pl.lit(lib.version).alias("factor_set"), pl.col("unresolved_reason").alias("reason")).to_arrow())
         replace_footprints(con, table.to_arrow(), in_transaction=True)
-        if unchanged.height:
-            con.execute("update footprints set factor_set = ? where run_id in (select unnest(?))",
-                        [lib.version, unchanged["run_id"].to_list()])
-        con.execute(
-            "delete from unresolved_runs where run_id in (select unnest(?))", [runs["run_id"].to_list()]
-        )
-        if bad.height:
-            con.executemany(
-                "insert into unresolved_runs (run_id, factor_set, reason) values (?, ?, ?)",
-                [[r, lib.version, why] for r, why in bad.select("run_id", "unresolved_reason").iter_rows()],
-            )
-            con.execute("delete from footprints where run_id in (select unnest(?))", [bad["run_id"].to_list()])
+        con.execute("update footprints set factor_set = ? where run_id in (select run_id from batch_unchanged)",
+                    [lib.version])
+        con.execute("delete from unresolved_runs where run_id in (select run_id from batch_runs)")
+        con.execute("insert into unresolved_runs by name select * from batch_unresolved")
+        con.execute("delete from footprints where run_id in (select run_id from batch_unresolved)")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
         raise
+    finally:
+        for name in ("batch_runs", "batch_unchanged", "batch_unresolved"):
+            con.unregister(name)
     return table.height, bad.height, unchanged.height

@@ -1,6 +1,7 @@
 -- grain: one row per run that needs work under the current factor set ($factor_set): no
 -- footprint and no unresolved record for it (every run when $recompute_all), numbered into
--- batches of $batch_runs runs (by run_id).
+-- batches of $batch_runs runs (by run_id), noting the runs that have a footprint already
+-- (computed under another factor set, or before their file was replaced).
 with
 
 runs as (
@@ -23,7 +24,10 @@ pending as (
 ),
 
 final as (
-    select run_id, (row_number() over (order by run_id) - 1) // $batch_runs as batch
+    select
+        run_id,
+        (row_number() over (order by run_id) - 1) // $batch_runs as batch,
+        run_id in (select run_id from footprints) as has_footprint  -- inputs to compare with
     from pending
 )
 
