@@ -57,3 +57,23 @@ def test_runner_choices_are_checked():
     with pytest.raises(RunnerError, match="--dask-address needs --task-runner dask"):
         task_runner("threads", dask_address="tcp://127.0.0.1:8786")
     assert type(task_runner("dask", dask_address="tcp://10.0.0.5:8786")).__name__ == "DaskTaskRunner"
+
+
+def test_prefect_yaml_deploys_the_pipeline_with_its_parameters():
+    """prefect.yaml (for work pools) names a real entrypoint and only parameters the flow takes."""
+    import inspect
+
+    import yaml
+
+    from conftest import REPO
+
+    spec = yaml.safe_load((REPO / "prefect.yaml").read_text())
+    (deployment,) = spec["deployments"]
+    module, name = deployment["entrypoint"].split(":")
+    assert (REPO / module).is_file() and name == "pipeline"
+    accepted = set(inspect.signature(pipeline.fn).parameters)
+    assert set(deployment["parameters"]) <= accepted and "paths" in deployment["parameters"]
+    assert deployment["concurrency_limit"] == 1
+    from prefect.schedules import Cron
+
+    Cron(deployment["schedules"][0]["cron"], timezone=deployment["schedules"][0]["timezone"])
