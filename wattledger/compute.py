@@ -23,9 +23,9 @@ from wattledger.store import replace_footprints
 
 
 #: Runs computed per batch (one transaction each): memory is bounded by the batch.
-BATCH_RUNS = 500_000
+BATCH_RUNS = 200_000
 #: Runs per kernel partition (the unit a Dask worker computes).
-PARTITION_RUNS = 250_000
+PARTITION_RUNS = 100_000
 #: Runs the kernel over partitions ``[(ok, pre), ...]``, returning their tables in order.
 KernelMap = Callable[[list[tuple[pl.DataFrame, pl.DataFrame]]], list[pl.DataFrame]]
 

@@ -28,7 +28,7 @@ from wattledger.ingest.contract import SET_BY_INGEST, USER_COLUMNS, missing_requ
 from wattledger.ingest.detect import EXPECTED, HEAD_BYTES, TELEMETRY_FORMATS, Detection, detect, detect_format
 from wattledger.ingest.discover import discover, format_of
 from wattledger.ingest.errors import FileRefused
-from wattledger.ingest.pieces import PIECE_BYTES, PIECE_ROWS, parquet_batches, sha256_of_file, text_pieces
+from wattledger.ingest.pieces import PIECE_BYTES, PIECE_ROWS, parquet_batches, parquet_rows, sha256_of_file, text_pieces
 from wattledger.ingest.readers import READERS, RawTable, parquet_frame, read_delimited, read_ndjson
 from wattledger.ingest.validate import validate_runs
 
@@ -224,14 +224,27 @@ def _validate(raw: RawTable, adapted: Adapted) -> tuple[pa.Table, pl.DataFrame]:
 
 
 
-def reads_in_pieces(path: Path, mapping: Path | None = None, *, piece_bytes: int = PIECE_BYTES) -> bool:
+def _pieces_container(path: Path, mapping: Path | None, piece_bytes: int, piece_rows: int) -> str | None:
+    """The container (csv, ndjson, parquet) of a canonical run log read in pieces: a text file
+    over ``piece_bytes``, a Parquet file over ``piece_rows`` rows; None for any other file."""
+    if mapping is not None:
+        return None
+    with open(path, "rb") as f:
+        head = f.read(HEAD_BYTES)
+    if head.startswith(b"PAR1"):
+        if parquet_rows(path) <= piece_rows:
+            return None
+    elif path.stat().st_size <= piece_bytes:
+        return None
+    found = detect(path, head)
+    return found.container if found.format == "canonical" else None
+
+
+def reads_in_pieces(path: Path, mapping: Path | None = None, *, piece_bytes: int = PIECE_BYTES,
+                    piece_rows: int = PIECE_ROWS) -> bool:
     """Whether :func:`parse_run_log_pieces` reads ``path`` in pieces (a large canonical run log)."""
-    path = Path(path)
     try:
-        if mapping is not None or path.stat().st_size <= piece_bytes:
-            return False
-        with open(path, "rb") as f:
-            return detect(path, f.read(HEAD_BYTES)).format == "canonical"
+        return _pieces_container(Path(path), mapping, piece_bytes, piece_rows) is not None
     except (OSError, FileRefused):
         return False
 
@@ -246,8 +259,8 @@ def parse_run_log_pieces(
 ) -> Iterator[ParsedFile]:
     """Parse a run log as :func:`parse_run_log` does, in pieces when it is large.
 
-    A canonical run log (CSV, NDJSON, Parquet) larger than ``piece_bytes`` is read a
-    piece at a time (memory bounded by the piece, not the file); every piece is a
+    A canonical run log larger than ``piece_bytes`` (CSV, NDJSON) or ``piece_rows`` rows
+    (Parquet) is read a piece at a time (memory bounded by the piece, not the file); every piece is a
     ParsedFile with the file's path, hash, format and size, its own records, runs and
     problems (with the file's line numbers), and ``piece`` = 1, 2, ... A run_id repeated
     in two pieces is found when they are stored. Any other file is one ParsedFile
@@ -256,16 +269,13 @@ def parse_run_log_pieces(
     path = Path(path).resolve()
     try:
         size = path.stat().st_size
-        with open(path, "rb") as f:
-            head = f.read(HEAD_BYTES)
+        container = _pieces_container(path, mapping, piece_bytes, piece_rows)
     except OSError as err:
         raise FileRefused(path, f"cannot read: {err.strerror}") from None
-    found = detect(path, head) if mapping is None and size > piece_bytes else None
-    if found is None or found.format != "canonical":
+    if container is None:
         yield parse_run_log(path, mapping, cluster=cluster)
         return
     sha = sha256_of_file(path)
-    container = found.container
     if container == "parquet":
         raws = (parquet_frame(path, frame, first) for frame, first in parquet_batches(path, piece_rows))
     else:

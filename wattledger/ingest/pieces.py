@@ -19,9 +19,9 @@ import pyarrow.parquet as pq
 from wattledger.ingest.errors import FileRefused
 
 #: Files above this size are read in pieces of about this many bytes.
-PIECE_BYTES = 64 * 2**20
-#: Parquet rows per piece.
-PIECE_ROWS = 500_000
+PIECE_BYTES = 32 * 2**20
+#: Parquet files over this many rows are read this many rows at a time.
+PIECE_ROWS = 250_000
 #: A record longer than this cannot be a run record: the quote that opened it never closed.
 MAX_RECORD_BYTES = 16 * 2**20
 _NL = ord("\n")
@@ -98,6 +98,14 @@ def _record_cut_first(data: bytes, quoting: bool) -> int:
     """Offset one past the first newline outside quotes (the header record's end)."""
     nl = _newlines_outside_quotes(data, quoting)
     return int(nl[0]) + 1 if nl.size else len(data)
+
+
+def parquet_rows(path: Path) -> int:
+    """Rows of a Parquet file, from its footer (0 when it cannot be read: the reader says why)."""
+    try:
+        return pq.ParquetFile(path).metadata.num_rows
+    except Exception:  # noqa: BLE001  (parse_run_log reports the unreadable file)
+        return 0
 
 
 def parquet_batches(path: Path, rows: int = PIECE_ROWS):

@@ -68,7 +68,7 @@ def _fill_slice(x: FootprintInputs, out: dict[str, np.ndarray], sl: slice) -> No
         np.multiply(facility, price, out=out["energy_cost" + suffix][sl])
 
 
-def footprints(x: FootprintInputs, *, threads: int = 1) -> dict[str, np.ndarray]:
+def footprints(x: FootprintInputs, *, threads: int = 1, out: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Energy, location- and market-based CO2e and electricity cost of each run, with bounds.
 
     Energy [kWh] = gpu_hours x power / 1000 x PUE; CO2e [kg] = energy x intensity;
@@ -80,6 +80,9 @@ def footprints(x: FootprintInputs, *, threads: int = 1) -> dict[str, np.ndarray]
     threads (numpy releases the GIL); every element is computed exactly as it would be
     over the whole arrays at once, so the result does not depend on slicing or threads.
 
+    ``out``: arrays to write into (one per name of OUTPUTS, each of the runs' length),
+    e.g. reused between batches; new arrays by default.
+
     Returns
     -------
     dict of numpy.ndarray
@@ -88,7 +91,10 @@ def footprints(x: FootprintInputs, *, threads: int = 1) -> dict[str, np.ndarray]
     """
     x = FootprintInputs(**{k: np.ascontiguousarray(v, dtype=np.float64) for k, v in vars(x).items()})
     n = x.gpu_hours.size
-    out = {name: np.empty(n) for name in OUTPUTS}
+    if out is None:
+        out = {name: np.empty(n) for name in OUTPUTS}
+    elif set(out) != set(OUTPUTS) or any(a.shape != (n,) or a.dtype != np.float64 for a in out.values()):
+        raise ValueError(f"out must hold float64 arrays of length {n} named {', '.join(OUTPUTS)}")
     starts = range(0, n, SLICE_RUNS)
 
     def fill(i: int) -> None:

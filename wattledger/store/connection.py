@@ -73,6 +73,7 @@ def connect(
         "autoload_known_extensions": False,
         "threads": threads_n,
         "memory_limit": memory,
+        "enable_progress_bar": False,  # no terminal bars from long queries: wattledger reports progress itself
     }
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
