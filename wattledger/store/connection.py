@@ -73,7 +73,6 @@ def connect(
         "autoload_known_extensions": False,
         "threads": threads_n,
         "memory_limit": memory,
-        "enable_progress_bar": False,  # no terminal bars from long queries: wattledger reports progress itself
     }
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -96,6 +95,7 @@ def connect(
             time.sleep(min(delay_s, max(deadline - time.monotonic(), 0.0)))
             delay_s = min(delay_s * 2, 1.0)
     con.execute("set TimeZone = 'UTC'")
+    con.execute("set enable_progress_bar = false")  # no terminal bars from long queries
     if not read_only:
         migrate(con)
     return con
