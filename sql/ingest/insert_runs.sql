@@ -1,5 +1,6 @@
 -- Insert the incoming valid runs of one source file ($1 = source_file_id), skipping run_ids
--- already stored (those are rejected by cross_file_duplicates.sql).
+-- already stored (`incoming_duplicates`: found by cross_file_duplicates.sql, rejected; one
+-- scan of runs per piece, not two; the primary key of runs still refuses any duplicate).
 insert into runs (
     run_id, source_file_id, source_line, name, team, project, started_at, ended_at,
     gpu_model, gpu_count, gpu_hours, gpu_hours_basis, avg_power_w, pue, region, datacenter,
@@ -12,4 +13,4 @@ select
     hosts, grid_intensity_kg_per_kwh, price_per_kwh, currency, source_format, job_state,
     measured_it_energy_kwh, measured_energy_source, tracker_co2e_kg, compute_price_per_gpu_hour, compute_currency
 from incoming_runs
-where run_id not in (select run_id from runs)
+where run_id not in (select value from incoming_duplicates)

@@ -125,9 +125,11 @@ def _store_runs(con, parsed: ParsedFile, source_file_id: int) -> tuple[int, pl.D
     try:
         dup = con.sql(sql_text("ingest/cross_file_duplicates.sql"), params={"source_file_id": source_file_id}).pl()
         problems = pl.concat([parsed.problems, dup.cast(parsed.problems.schema)]).sort("line", nulls_last=True)
+        con.register("incoming_duplicates", dup.select("value").to_arrow())
         con.execute(sql_text("ingest/insert_runs.sql"), [source_file_id])
     finally:
         con.unregister("incoming_runs")
+        con.unregister("incoming_duplicates")
     return parsed.runs.num_rows - dup.height, problems
 
 
