@@ -81,7 +81,8 @@ def measured_telemetry(
     if mine.height == 0:
         return empty
     # every stored run on those hosts, to find runs that share a host at the same time
-    others = con.sql(sql_text("compute/runs_on_hosts.sql")).pl()
+    span = timed.select(pl.col("started_at").min().alias("from_ts"), pl.col("ended_at").max().alias("to_ts")).row(0, named=True)
+    others = con.sql(sql_text("compute/runs_on_hosts.sql"), params=span).pl()
     all_hosts = _run_hosts(others).join(mine.select("host").unique(), on="host").join(others.drop("hosts"), on="run_id")
     window = mine.join(timed.select("run_id", "started_at", "ended_at"), on="run_id")
     clash = (
@@ -90,7 +91,13 @@ def measured_telemetry(
                 & (pl.col("started_at") < pl.col("ended_at_other")) & (pl.col("started_at_other") < pl.col("ended_at")))
         .group_by("run_id").agg(pl.col("run_id_other").unique().sort().first().alias("other"))
     )
-    samples = con.sql(sql_text("compute/power_samples_on_hosts.sql"), params={"hosts": mine["host"].unique().to_list()}).pl()
+    host_windows = mine.join(timed.select("run_id", "started_at", "ended_at"), on="run_id").group_by("host").agg(
+        pl.col("started_at").min().alias("from_ts"), pl.col("ended_at").max().alias("to_ts"))
+    con.register("batch_host_windows", host_windows.to_arrow())
+    try:
+        samples = con.sql(sql_text("compute/power_samples_on_hosts.sql")).pl()
+    finally:
+        con.unregister("batch_host_windows")
     arrays = sample_arrays(samples)
     curve = power_curve(arrays.device, arrays.t_s, arrays.power_w)
     devices = window.join(arrays.devices, on="host").with_columns(pl.col("device").cast(pl.Int64))
