@@ -92,21 +92,16 @@ def measured_telemetry(
         .group_by("run_id").agg(pl.col("run_id_other").unique().sort().first().alias("other"))
     )
     host_windows = mine.join(timed.select("run_id", "started_at", "ended_at"), on="run_id").group_by("host").agg(
-        pl.col("started_at").min().alias("from_ts"), pl.col("ended_at").max().alias("to_ts"))
-    con.register("batch_host_windows", host_windows.to_arrow())
-    try:
-        samples = con.sql(sql_text("compute/power_samples_on_hosts.sql")).pl()
-    finally:
-        con.unregister("batch_host_windows")
-    arrays = sample_arrays(samples)
-    curve = power_curve(arrays.device, arrays.t_s, arrays.power_w)
-    devices = window.join(arrays.devices, on="host").with_columns(pl.col("device").cast(pl.Int64))
-    start = devices["started_at"].dt.epoch("us").to_numpy() / 1e6
-    end = devices["ended_at"].dt.epoch("us").to_numpy() / 1e6
-    e = window_energy(curve, devices["device"].to_numpy(), start, end)
-    per_device = devices.select("run_id").with_columns(
-        pl.Series("energy_kwh", e.energy_kwh), pl.Series("covered_s", e.covered_s), pl.Series("window_s", end - start),
-    )
+        pl.col("started_at").min().alias("from_ts"), pl.col("ended_at").max().alias("to_ts")).sort("host")
+    per_device_parts, hourly_parts, device_parts = [], [], []
+    for hosts in _host_groups(con, host_windows):
+        devices, per_device, hourly = _integrate_hosts(con, window.filter(pl.col("host").is_in(hosts.implode())),
+                                                       host_windows.filter(pl.col("host").is_in(hosts.implode())))
+        device_parts.append(devices.select("run_id", "host"))
+        per_device_parts.append(per_device)
+        hourly_parts.append(hourly)
+    devices = pl.concat(device_parts)
+    per_device = pl.concat(per_device_parts)
     per_run = (
         ordered_sums(per_device, ["run_id"], ["energy_kwh", "covered_s", "window_s"], count="devices")
         .join(timed.select("run_id", "gpu_count"), on="run_id")
@@ -137,10 +132,8 @@ def measured_telemetry(
         .alias("telemetry_source"),
     )
     used = out.filter(pl.col("telemetry_note").is_null()).select("run_id")
-    hourly = hourly_energy(curve, devices["device"].to_numpy(), start, end)
     pieces = (
-        pl.DataFrame({"run_id": devices["run_id"].gather(hourly.window), "start_s": hourly.start_s, "end_s": hourly.end_s,
-                      "energy_kwh": hourly.energy_kwh})
+        pl.concat(hourly_parts)
         .join(used, on="run_id")
         .pipe(ordered_sums, ["run_id", "start_s", "end_s"], ["energy_kwh"])  # all devices of the run
         .filter(pl.col("energy_kwh") > 0)
@@ -148,6 +141,54 @@ def measured_telemetry(
     )
     return out.select(list(TELEMETRY_SCHEMA)), pieces.select(list(PIECES_SCHEMA))
 
+
+
+#: Power samples read into memory at once (a group of hosts); more are read group by group.
+MAX_SAMPLES_PER_READ = 5_000_000
+
+
+def _host_groups(con: duckdb.DuckDBPyConnection, host_windows: pl.DataFrame) -> list[pl.Series]:
+    """Hosts in groups whose samples (inside the batch's windows) fit MAX_SAMPLES_PER_READ;
+    a host with more samples than that is a group of its own."""
+    con.register("batch_host_windows", host_windows.to_arrow())
+    try:
+        counts = con.sql(sql_text("compute/power_samples_per_host.sql")).pl()
+    finally:
+        con.unregister("batch_host_windows")
+    groups, current, size = [], [], 0
+    for host, n in counts.iter_rows():
+        if current and size + n > MAX_SAMPLES_PER_READ:
+            groups.append(pl.Series("host", current))
+            current, size = [], 0
+        current.append(host)
+        size += n
+    if current:
+        groups.append(pl.Series("host", current))
+    return groups
+
+
+def _integrate_hosts(con: duckdb.DuckDBPyConnection, window: pl.DataFrame, host_windows: pl.DataFrame):
+    """Per device of the runs in ``window`` (run_id, host, started_at, ended_at) on these hosts:
+    the device rows, their energy/coverage, and their energy in each UTC hour."""
+    con.register("batch_host_windows", host_windows.to_arrow())
+    try:
+        samples = con.sql(sql_text("compute/power_samples_on_hosts.sql")).pl()
+    finally:
+        con.unregister("batch_host_windows")
+    arrays = sample_arrays(samples)
+    curve = power_curve(arrays.device, arrays.t_s, arrays.power_w)
+    devices = window.join(arrays.devices, on="host").with_columns(pl.col("device").cast(pl.Int64))
+    start = devices["started_at"].dt.epoch("us").to_numpy() / 1e6
+    end = devices["ended_at"].dt.epoch("us").to_numpy() / 1e6
+    e = window_energy(curve, devices["device"].to_numpy(), start, end)
+    per_device = devices.select("run_id").with_columns(
+        pl.Series("energy_kwh", e.energy_kwh), pl.Series("covered_s", e.covered_s), pl.Series("window_s", end - start),
+    )
+    hourly = hourly_energy(curve, devices["device"].to_numpy(), start, end)
+    pieces = pl.DataFrame({"run_id": devices["run_id"].gather(hourly.window), "start_s": hourly.start_s,
+                           "end_s": hourly.end_s, "energy_kwh": hourly.energy_kwh},
+                          schema={"run_id": pl.String, "start_s": pl.Float64, "end_s": pl.Float64, "energy_kwh": pl.Float64})
+    return devices, per_device, pieces
 
 
 def ordered_sums(frame: pl.DataFrame, keys: list[str], columns: list[str], *, count: str | None = None) -> pl.DataFrame:
