@@ -10,7 +10,7 @@ authorities, time-of-use prices, compute cost, the kernel, batches of 200,000 ru
 write the markdown report for the whole period. A second pass over the same folder then
 measures the incremental no-op (every file already ingested, nothing to compute).
 
-Printed per stage: seconds and runs/s; for the process: peak RSS (ru_maxrss). The growth
+Printed per stage: seconds and runs/s; for the process: peak RSS (VmHWM of the process; ru_maxrss would include the parent's at fork). The growth
 from the smallest to the largest size is printed as a ratio of times (linear = the ratio of
 sizes).
 """
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import write_runs  # noqa: E402
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[4])
 folder, db, report = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
@@ -49,7 +49,7 @@ t = time.perf_counter(); s2 = ingest_paths(con, [folder]); c2 = compute_footprin
 con.close()
 print(json.dumps({"loaded": s.loaded, "rejected": s.rejected, "computed": c.computed, "unresolved": c.unresolved,
                   "second_loaded": s2.loaded, "second_nothing_to_do": c2.nothing_to_do, "times": times,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mb": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024}))
 """
 
 

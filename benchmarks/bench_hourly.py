@@ -125,6 +125,7 @@ def bench_hourly(runs_list, naive_runs, repeat, rng):
     print(f"  naive Python loop: {naive_runs:,} runs (mean {mean_h:.1f} h) in {t_naive:.2f} s = {naive_rate:,.0f} runs/s (measured)")
     kernel_small = hourly_mean(t0, values, start, end).mean
     print(f"    agrees with the kernel: max relative difference {max_rel(kernel_small, ref):.1e}")
+    results = {}
     for n in runs_list:
         start, end = make_runs(n, t0, rng)
         t_kernel, m = best(lambda: hourly_mean(t0, values, start, end), repeat)
@@ -141,6 +142,9 @@ def bench_hourly(runs_list, naive_runs, repeat, rng):
               f"  (max rel. diff vs kernel {max_rel(duck, m.mean):.1e})")
         print(f"    naive loop (extrapolated):       {n / naive_rate:8.1f} s  = {naive_rate:>13,.0f} runs/s"
               f"  -> kernel is {naive_rate and (n / t_kernel) / naive_rate:,.0f}x faster")
+        results[n] = {"kernel hourly_mean": n / t_kernel, "kernel step_mean": n / t_ss, "DuckDB range join": n / t_duck,
+                      "naive Python loop (extrapolated)": naive_rate}
+    return results
 
 
 def bench_telemetry(n_samples, repeat, rng):
@@ -177,8 +181,10 @@ def main(argv=None):
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
     rng = np.random.default_rng(20241001)
-    bench_hourly(args.runs, args.naive_runs, args.repeat, rng)
-    bench_telemetry(args.samples, args.repeat, rng)
+    results = bench_hourly(args.runs, args.naive_runs, args.repeat, rng)
+    if args.samples:
+        bench_telemetry(args.samples, args.repeat, rng)
+    return results
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from generate import write_runs  # noqa: E402
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[4])
 kind, path, db = sys.argv[1], Path(sys.argv[2]), sys.argv[3]
@@ -51,7 +51,7 @@ else:
     rows = con.execute("select count(*) from bare").fetchall()[0][0]
 elapsed = time.perf_counter() - t
 con.close()
-print(json.dumps({"rows": rows, "s": elapsed, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"rows": rows, "s": elapsed, "rss_mb": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024}))
 """
 
 

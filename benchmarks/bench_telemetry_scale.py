@@ -29,7 +29,7 @@ DAY_S = 86_400
 T0 = np.datetime64("2022-03-01T00:00:00")
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 sys.path.insert(0, sys.argv[3])
 folder, db = Path(sys.argv[1]), sys.argv[2]
@@ -43,7 +43,7 @@ t = time.perf_counter(); c = compute_footprints(con); t_comp = time.perf_counter
 measured = con.execute("select count(*) from footprints where power_basis = 'measured'").fetchall()[0][0]
 print(json.dumps({"samples": s.loaded, "rejected": s.rejected, "runs": r.loaded, "computed": c.computed,
                   "measured": measured, "ingest_telemetry_s": t_tel, "ingest_runs_s": t_runs, "compute_s": t_comp,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "rss_mb": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024}))
 """
 
 

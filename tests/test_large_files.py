@@ -85,7 +85,7 @@ def test_a_quote_that_never_closes_refuses_the_file_and_stores_nothing(tmp_path,
 
 
 GENERATE_AND_INGEST = r"""
-import resource, sys
+import sys
 from pathlib import Path
 from wattledger.pipeline import ingest_paths
 from wattledger.store import connect
@@ -101,9 +101,11 @@ with open(path, "w") as f:
         f.write(block)
         written += len(block)
         i += 10_000
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def peak_kib():  # this process's own high-water mark (ru_maxrss would include pytest's at fork)
+    return int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
+before = peak_kib()
 summary = ingest_paths(connect(db), [path])
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+peak = peak_kib()
 print(i, summary.loaded, summary.rejected, before, peak)
 """
 
