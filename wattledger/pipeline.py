@@ -9,10 +9,20 @@ from pathlib import Path
 import duckdb
 
 from wattledger.factors import FactorLibrary
-from wattledger.ingest import ConfigFileError, FileRefused, discover, file_sha256, load_mapping, parse_run_log_pieces
+from wattledger.ingest import (
+    ConfigFileError,
+    FileRefused,
+    discover,
+    file_sha256,
+    load_mapping,
+    parse_run_log,
+    parse_run_log_pieces,
+    reads_in_pieces,
+)
+from wattledger.ingest.prefetch import prefetched
 from wattledger.ingest.adapters.cluster import load_cluster_file
 from wattledger.sites import load_sites, sites_frame
-from wattledger.ingest.telemetry_files import is_telemetry, parse_telemetry
+from wattledger.ingest.telemetry_files import ParsedTelemetry, is_telemetry, parse_telemetry
 from wattledger.store import StoredFile, replace_datacenters, store_parsed_file, store_parsed_telemetry
 
 
@@ -63,13 +73,28 @@ def ingest_paths(
     except FileRefused as err:
         summary.refused.append(err)
         return summary
-    for i, f in enumerate(files, start=1):
-        telemetry = mapping is None and is_telemetry(f)
+    def parsed_files():
+        """Each file parsed (small ones whole, ahead of the writer), or the lazy pieces of a
+        large one (parsed while its transaction is open), or its refusal."""
+        for f in files:
+            try:
+                if mapping is None and is_telemetry(f):
+                    yield f, parse_telemetry(f)
+                elif reads_in_pieces(f, mapping):
+                    yield f, parse_run_log_pieces(f, mapping, cluster=cluster)
+                else:
+                    yield f, parse_run_log(f, mapping, cluster=cluster)
+            except FileRefused as err:
+                yield f, err
+
+    for i, (f, parsed) in enumerate(prefetched(parsed_files()), start=1):
         try:
-            if telemetry:
-                outcome: StoredFile | FileRefused = store_parsed_telemetry(con, parse_telemetry(f))
-            else:  # a large file is parsed piece by piece while its transaction is open
-                outcome = store_parsed_file(con, parse_run_log_pieces(f, mapping, cluster=cluster))
+            if isinstance(parsed, FileRefused):
+                raise parsed
+            if isinstance(parsed, ParsedTelemetry):
+                outcome: StoredFile | FileRefused = store_parsed_telemetry(con, parsed)
+            else:
+                outcome = store_parsed_file(con, parsed)
         except FileRefused as err:
             summary.refused.append(err)
             outcome = err

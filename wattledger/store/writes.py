@@ -11,6 +11,7 @@ import polars as pl
 import pyarrow as pa
 
 from wattledger.ingest import ParsedFile
+from wattledger.ingest.prefetch import prefetched
 from wattledger.ingest.telemetry_files import ParsedTelemetry
 from wattledger.resources import sql_text
 
@@ -145,7 +146,8 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile | Itera
     a run is never counted twice. A run_id repeated within the file rejects every copy,
     also across pieces.
     """
-    pieces = iter([parsed] if isinstance(parsed, ParsedFile) else parsed)
+    # the pieces of a large file: the next one is parsed while this one is stored
+    pieces = iter([parsed]) if isinstance(parsed, ParsedFile) else prefetched(iter(parsed))
     first = next(pieces)
     if stored := _already_stored(con, first):
         return stored
