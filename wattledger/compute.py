@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,9 +104,18 @@ def compute_footprints(
     )
     batches = con.execute("select coalesce(max(batch) + 1, 0) from compute_queue").fetchall()[0][0]
     totals = [0, 0, 0]
-    for batch in range(batches):
-        for i, n in enumerate(_compute_batch(con, lib, batch, recompute_all, kernel_map, partition_runs)):
-            totals[i] += n
+    writer = con.cursor()  # a second connection: batch k is written while batch k+1 is prepared
+    writer.execute("set TimeZone = 'UTC'")
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wattledger-write") as pool:
+        pending = None
+        for batch in range(batches):
+            prepared = _prepare_batch(con, lib, batch, recompute_all, kernel_map, partition_runs)
+            if pending is not None:
+                _add(totals, pending.result())  # one write at a time, in batch order
+            pending = pool.submit(_write_batch, writer, lib, prepared)
+        if pending is not None:
+            _add(totals, pending.result())
+    writer.close()
     con.execute("drop table compute_queue")
     return ComputeResult(computed=totals[0], unresolved=totals[1], factor_set=lib.version, unchanged=totals[2],
                          batches=batches)
@@ -144,9 +154,22 @@ def run_kernel_here(parts: list[tuple[pl.DataFrame, pl.DataFrame]]) -> list[pl.D
     return [kernel_table(ok, pre) for ok, pre in parts]
 
 
-def _compute_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: int, recompute_all: bool,
-                   kernel_map: KernelMap, partition_runs: int) -> tuple[int, int, int]:
-    """One batch of the queue, in one transaction: (computed, unresolved, unchanged)."""
+def _add(totals: list[int], counts: tuple[int, int, int]) -> None:
+    for i, n in enumerate(counts):
+        totals[i] += n
+
+
+@dataclass(frozen=True)
+class _PreparedBatch:
+    run_ids: pl.DataFrame  # every run of the batch
+    table: pl.DataFrame  # footprints computed by the kernel
+    unchanged: pl.DataFrame  # run_id: inputs unchanged, only the factor set moves
+    unresolved: pl.DataFrame  # run_id, factor_set, reason
+
+
+def _prepare_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: int, recompute_all: bool,
+                   kernel_map: KernelMap, partition_runs: int) -> _PreparedBatch:
+    """One batch of the queue read, resolved and computed (reads only)."""
     runs = con.sql(sql_text("compute/runs_to_compute.sql"), params={"batch": batch}).pl()
     tdp = runs.select("run_id", normalise_model(pl.col("gpu_model")).alias("model_key")).join(
         lib.gpu_aliases.select("model_key", "tdp_w"), on="model_key", how="left").select("run_id", "tdp_w")
@@ -208,14 +231,20 @@ def _compute_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: in
         keep = ~ok["run_id"].is_in(unchanged["run_id"].implode())
         ok, pre = ok.filter(keep), pre.filter(keep)
     table = pl.concat(kernel_map(partitions(ok, pre, partition_runs))) if pre.height else kernel_table(ok, pre)
+    return _PreparedBatch(
+        run_ids=runs.select("run_id"), table=table, unchanged=unchanged.select("run_id"),
+        unresolved=bad.select("run_id", pl.lit(lib.version).alias("factor_set"), pl.col("unresolved_reason").alias("reason")),
+    )
 
+
+def _write_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, b: _PreparedBatch) -> tuple[int, int, int]:
+    """Write one prepared batch in one transaction: (computed, unresolved, unchanged)."""
     con.execute("begin transaction")
     try:
-        con.register("batch_runs", runs.select("run_id").to_arrow())
-        con.register("batch_unchanged", unchanged.select("run_id").to_arrow())
-        con.register("batch_unresolved", bad.select(
-            "run_id", pl.lit(lib.version).alias("factor_set"), pl.col("unresolved_reason").alias("reason")).to_arrow())
-        replace_footprints(con, table.to_arrow(), in_transaction=True)
+        con.register("batch_runs", b.run_ids.to_arrow())
+        con.register("batch_unchanged", b.unchanged.to_arrow())
+        con.register("batch_unresolved", b.unresolved.to_arrow())
+        replace_footprints(con, b.table.to_arrow(), in_transaction=True)
         con.execute("update footprints set factor_set = ? where run_id in (select run_id from batch_unchanged)",
                     [lib.version])
         con.execute("delete from unresolved_runs where run_id in (select run_id from batch_runs)")
@@ -228,4 +257,4 @@ def _compute_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: in
     finally:
         for name in ("batch_runs", "batch_unchanged", "batch_unresolved"):
             con.unregister(name)
-    return table.height, bad.height, unchanged.height
+    return b.table.height, b.unresolved.height, b.unchanged.height
