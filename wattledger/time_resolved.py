@@ -22,29 +22,66 @@ def _column(frame: pl.DataFrame, name: str) -> np.ndarray:
 HOURLY_REFINABLE = ("region", "region_earlier_year")
 
 
-def series_mean(start_series_s, values, sid, run_ids: list[str], start_s, end_s, pieces: pl.DataFrame):
+def series_mean(start_series_s, values, sid, run_ids: pl.Series, start_s, end_s, pieces: pl.DataFrame):
     """Mean of each run's series over [start, end) and the covered share: time-weighted, or
     energy-weighted for runs with measured energy per hour (``pieces``: run_id, start_s,
     end_s, energy_kwh), whose covered share is then the share of measured energy covered."""
     mean = hourly_mean(start_series_s, values, start_s, end_s, series_index=sid)
     value, covered = mean.mean.copy(), np.nan_to_num(mean.covered_fraction, nan=0.0)
     if pieces.height:
-        index = {r: i for i, r in enumerate(run_ids)}
-        mine = pieces.filter(pl.col("run_id").is_in(run_ids))
+        n_runs = run_ids.len()
+        # each piece's run (a repeated run_id: its last row), pieces in their order (the sums below add in it)
+        runs = pl.DataFrame({"run_id": run_ids}).with_row_index("parent").unique("run_id", keep="last")
+        mine = pieces.join(runs, on="run_id", how="inner", maintain_order="left")
         if mine.height:
-            parent = np.array([index[r] for r in mine["run_id"].to_list()], dtype=np.intp)
+            parent = mine["parent"].to_numpy().astype(np.intp)
             e = mine["energy_kwh"].to_numpy()
             piece = hourly_mean(start_series_s, values, mine["start_s"].to_numpy(), mine["end_s"].to_numpy(),
                                 series_index=sid[parent])
             ok = np.isfinite(piece.mean) & (piece.covered_fraction > 0)
             weighted = np.bincount(parent, weights=np.where(ok, e * piece.covered_fraction * np.nan_to_num(piece.mean), 0.0),
-                                   minlength=len(run_ids))
-            covered_e = np.bincount(parent, weights=np.where(ok, e * piece.covered_fraction, 0.0), minlength=len(run_ids))
-            total_e = np.bincount(parent, weights=e, minlength=len(run_ids))
+                                   minlength=n_runs)
+            covered_e = np.bincount(parent, weights=np.where(ok, e * piece.covered_fraction, 0.0), minlength=n_runs)
+            total_e = np.bincount(parent, weights=e, minlength=n_runs)
             has = total_e > 0
-            value = np.where(has, np.divide(weighted, covered_e, out=np.full(len(run_ids), np.nan), where=covered_e > 0), value)
+            value = np.where(has, np.divide(weighted, covered_e, out=np.full(n_runs, np.nan), where=covered_e > 0), value)
             covered = np.where(has, covered_e / np.where(has, total_e, 1.0), covered)
     return value, covered
+
+
+def _epoch_s(column: pl.Series) -> np.ndarray:
+    """A datetime column as seconds since the epoch (float64). [s]"""
+    return column.dt.epoch("us").to_numpy() / 1e6
+
+
+def _with_rows_replaced(frame: pl.DataFrame, mask: pl.Series, refined: pl.DataFrame) -> pl.DataFrame:
+    """``frame`` with the columns of ``refined`` replaced in the rows of ``mask`` (``refined``
+    has one row per such row, in order), ordered by run_id.
+
+    The order is that of the rows left as they were followed by the refined ones, sorted by
+    run_id: when run_id already increases strictly (the compute batches), that is the
+    frame's own order and nothing is moved.
+    """
+    rows = mask.arg_true()
+    out = frame.with_columns(frame[name].clone().scatter(rows, refined[name]) for name in refined.columns)
+    run_id = frame["run_id"]
+    if frame.height < 2 or (run_id.slice(1) > run_id.slice(0, frame.height - 1)).fill_null(False).all():
+        return out
+    return pl.concat([out.filter(~mask), out.filter(mask)], how="vertical").sort("run_id")
+
+
+def _hourly_sources(sub: pl.DataFrame, covered: np.ndarray, series: pl.DataFrame) -> pl.Series:
+    """intensity_source of refined runs: the series, the covered share (in whole percent) and,
+    when partial, the annual factor's source for the rest."""
+    prefix = {region: f"hourly series {region} {year} ({source}), " for region, year, source, *_ in series.iter_rows()}
+    # Python's "{:.0%}": x * 100 in float64, rounded half to even (np.rint does the same)
+    percent = pl.Series(np.rint(covered * 100.0).astype(np.int64)).cast(pl.String)
+    rest = pl.when(pl.Series(covered >= 1)).then(pl.lit("")).otherwise(
+        pl.lit("; the rest at the annual factor: ") + pl.col("intensity_source").fill_null("None"))
+    return sub.select(
+        pl.concat_str(pl.col("intensity_region").replace_strict(prefix, return_dtype=pl.String), percent,
+                      pl.lit("% of the run"), rest).alias("intensity_source")
+    ).to_series()
 
 
 def apply_hourly_intensity(ok: pl.DataFrame, lib: FactorLibrary, pieces: pl.DataFrame | None = None) -> pl.DataFrame:
@@ -66,41 +103,38 @@ def apply_hourly_intensity(ok: pl.DataFrame, lib: FactorLibrary, pieces: pl.Data
         & pl.col("ended_at").is_not_null()
     )
     ok = ok.with_columns(pl.lit(None, pl.Float64).alias("intensity_hourly_coverage"))
-    mask = ok.select(candidate.fill_null(False)).to_series().to_numpy()
+    mask = ok.select(candidate.fill_null(False)).to_series()
     if not mask.any():
         return ok
-    sub = ok.filter(pl.Series(mask))
-    sid = np.array([row[r] for r in sub["intensity_region"].to_list()], dtype=np.intp)
-    start_s = sub["started_at"].dt.epoch("us").to_numpy() / 1e6
-    end_s = sub["ended_at"].dt.epoch("us").to_numpy() / 1e6
-    hourly, covered = series_mean(grid.start_s, grid.values, sid, sub["run_id"].to_list(), start_s, end_s,
-                                  pieces if pieces is not None else pl.DataFrame(schema=PIECES_SCHEMA))
+    # only the columns read or refined, of the candidate rows
+    sub = ok.select("run_id", "started_at", "ended_at", "intensity_region", "intensity_kg_per_kwh", "intensity_low_kg_per_kwh",
+                    "intensity_high_kg_per_kwh", "intensity_basis", "intensity_source", "intensity_year",
+                    "market_basis", "market_factor_kg_per_kwh").filter(mask)
+    sid = sub["intensity_region"].replace_strict(row, return_dtype=pl.Int64).to_numpy().astype(np.intp)
+    hourly, covered = series_mean(grid.start_s, grid.values, sid, sub["run_id"], _epoch_s(sub["started_at"]),
+                                  _epoch_s(sub["ended_at"]), pieces if pieces is not None else pl.DataFrame(schema=PIECES_SCHEMA))
     annual = _column(sub, "intensity_kg_per_kwh")
-    value = fill_uncovered(hourly, covered, annual)
-    low = fill_uncovered(hourly, covered, _column(sub, "intensity_low_kg_per_kwh"))
-    high = fill_uncovered(hourly, covered, _column(sub, "intensity_high_kg_per_kwh"))
-    series_meta = {r[0]: r for r in grid.series.iter_rows()}
+    low, high = _column(sub, "intensity_low_kg_per_kwh"), _column(sub, "intensity_high_kg_per_kwh")
     used = covered > 0
-    sources = [
-        f"hourly series {reg} {series_meta[reg][1]} ({series_meta[reg][2]}), {c:.0%} of the run"
-        + ("" if c >= 1 else f"; the rest at the annual factor: {src}")
-        for reg, c, src in zip(sub["intensity_region"].to_list(), covered, sub["intensity_source"].to_list(), strict=True)
-    ]
-    refined = sub.with_columns(
-        pl.Series("intensity_kg_per_kwh", np.where(used, value, annual)),
-        pl.Series("intensity_low_kg_per_kwh", np.where(used, low, _column(sub, "intensity_low_kg_per_kwh"))),
-        pl.Series("intensity_high_kg_per_kwh", np.where(used, high, _column(sub, "intensity_high_kg_per_kwh"))),
-        pl.Series("intensity_basis", np.where(used, np.where(covered >= 1, "hourly", "hourly_partial"), sub["intensity_basis"].to_numpy())),
-        pl.Series("intensity_source", np.where(used, np.array(sources, dtype=object), sub["intensity_source"].to_numpy())).cast(pl.String),
-        pl.Series("intensity_year", np.where(used, [series_meta[r][1] for r in sub["intensity_region"].to_list()], sub["intensity_year"].to_numpy())).cast(pl.Int32),
+    series_year = grid.series.select("region", "year").to_dict(as_series=False)
+    year_of = dict(zip(series_year["region"], series_year["year"], strict=True))
+    used_s = pl.Series(used)
+    refined = sub.select(
+        pl.Series("intensity_kg_per_kwh", np.where(used, fill_uncovered(hourly, covered, annual), annual)),
+        pl.Series("intensity_low_kg_per_kwh", np.where(used, fill_uncovered(hourly, covered, low), low)),
+        pl.Series("intensity_high_kg_per_kwh", np.where(used, fill_uncovered(hourly, covered, high), high)),
+        pl.when(used_s).then(pl.when(pl.Series(covered >= 1)).then(pl.lit("hourly")).otherwise(pl.lit("hourly_partial")))
+        .otherwise(pl.col("intensity_basis")).alias("intensity_basis"),
+        pl.when(used_s).then(_hourly_sources(sub, covered, grid.series)).otherwise(pl.col("intensity_source")).alias("intensity_source"),
+        pl.when(used_s).then(pl.col("intensity_region").replace_strict(year_of, return_dtype=pl.Int64))
+        .otherwise(pl.col("intensity_year")).cast(pl.Int32).alias("intensity_year"),
         pl.Series("intensity_hourly_coverage", np.where(used, covered, np.nan)).fill_nan(None),
+    ).with_columns(
+        # market-based falls back to the location factor when no instruments: keep them in step
+        pl.when(sub["market_basis"] == "no_instruments:grid_average").then(pl.col("intensity_kg_per_kwh"))
+        .otherwise(sub["market_factor_kg_per_kwh"]).alias("market_factor_kg_per_kwh")
     )
-    # market-based falls back to the location factor when no instruments: keep them in step
-    refined = refined.with_columns(
-        pl.when(pl.col("market_basis") == "no_instruments:grid_average").then(pl.col("intensity_kg_per_kwh"))
-        .otherwise(pl.col("market_factor_kg_per_kwh")).alias("market_factor_kg_per_kwh")
-    )
-    return pl.concat([ok.filter(~pl.Series(mask)), refined], how="vertical").sort("run_id")
+    return _with_rows_replaced(ok, mask, refined)
 
 
 def _tou_series(tariff, timezone: str, first_s: float, last_s: float) -> tuple[float, np.ndarray]:
@@ -124,25 +158,27 @@ def apply_tou_prices(ok: pl.DataFrame, lib: FactorLibrary, pieces: pl.DataFrame 
     [started_at, ended_at) (basis ``datacenter_tou``); runs without times keep the schedule's
     average (``datacenter_tou_mean``)."""
     mask = ok.select((pl.col("price_basis") == "datacenter_tou_mean") & pl.col("started_at").is_not_null()
-                     & pl.col("ended_at").is_not_null()).to_series().fill_null(False).to_numpy()
+                     & pl.col("ended_at").is_not_null()).to_series().fill_null(False)
     if not mask.any():
         return ok
-    sub = ok.filter(pl.Series(mask))
-    start_s = sub["started_at"].dt.epoch("us").to_numpy() / 1e6
-    end_s = sub["ended_at"].dt.epoch("us").to_numpy() / 1e6
-    keys = list(zip(sub["tariff_id"].to_list(), sub["site_timezone"].to_list(), strict=True))
-    distinct = sorted(set(keys))
+    sub = ok.select("run_id", "started_at", "ended_at", "tariff_id", "site_timezone", "price_value", "price_source").filter(mask)
+    start_s = _epoch_s(sub["started_at"])
+    end_s = _epoch_s(sub["ended_at"])
+    # one series per (tariff, time zone): a handful, in sorted order
+    distinct = sorted(sub.select("tariff_id", "site_timezone").unique().iter_rows())
     series = [_tou_series(lib.tou_tariffs[t], tz, start_s.min(), end_s.max()) for t, tz in distinct]
     width = max(len(v) for _, v in series)
     values = np.full((len(series), width), np.nan)
-    for i, (_, v) in enumerate(series):  # one row per (tariff, time zone): a handful
+    for i, (_, v) in enumerate(series):
         values[i, : len(v)] = v
-    sid = np.array([distinct.index(k) for k in keys], dtype=np.intp)
-    price, _ = series_mean(np.array([s for s, _ in series]), values, sid, sub["run_id"].to_list(), start_s, end_s,
+    keys = pl.DataFrame(distinct, schema={"tariff_id": pl.String, "site_timezone": pl.String}, orient="row").with_row_index("sid")
+    sid = sub.join(keys, on=["tariff_id", "site_timezone"], how="left", nulls_equal=True, maintain_order="left")["sid"]
+    price, _ = series_mean(np.array([s for s, _ in series]), values, sid.to_numpy().astype(np.intp), sub["run_id"], start_s, end_s,
                            pieces if pieces is not None else pl.DataFrame(schema=PIECES_SCHEMA))
-    refined = sub.with_columns(
-        pl.Series("price_value", np.where(np.isfinite(price), price, _column(sub, "price_value"))),
+    flat = _column(sub, "price_value")
+    refined = sub.select(
+        pl.Series("price_value", np.where(np.isfinite(price), price, flat)),
         pl.lit("datacenter_tou").alias("price_basis"),
         (pl.col("price_source") + pl.lit(", schedule integrated over the run in ") + pl.col("site_timezone")).alias("price_source"),
     )
-    return pl.concat([ok.filter(~pl.Series(mask)), refined], how="vertical").sort("run_id")
+    return _with_rows_replaced(ok, mask, refined)
