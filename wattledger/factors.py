@@ -30,10 +30,12 @@ of ``started_at`` (a run without one takes the latest year available).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import polars as pl
@@ -168,6 +170,78 @@ def _best_before(keys: pl.DataFrame, table: pl.DataFrame, key: str) -> pl.DataFr
         .group_by([key, "run_year"], maintain_order=True)
         .first()
     )
+
+
+def _power_terms() -> SimpleNamespace:
+    """The conditions of the power rule (shared by its values, its basis and its source)."""
+    hours = pl.col("gpu_hours")
+    tele = pl.col("telemetry_it_energy_kwh").is_not_null() & (hours > 0)
+    energy = pl.col("measured_it_energy_kwh")
+    tracker = ~tele & energy.is_not_null() & (hours > 0)
+    measured = tele | tracker
+    # power implied by a measured energy: gpu_hours x power / 1000 = energy
+    implied_w = pl.when(tele).then(pl.col("telemetry_it_energy_kwh")).otherwise(energy) * W_PER_KW / hours
+    logged = ~measured & pl.col("avg_power_w").is_not_null()
+    return SimpleNamespace(hours=hours, tele=tele, energy=energy, measured=measured, implied_w=implied_w, logged=logged,
+                           tdp=pl.col("tdp_w"))
+
+
+def _intensity_hits() -> dict[str, pl.Expr]:
+    """Whether the region's (country's) annual factor table has a factor for the run's year or earlier."""
+    return {level: pl.col(f"{level}_ci").is_not_null() for level in ("region", "country")}
+
+
+def _intensity_year_is_runs(level: str) -> pl.Expr:
+    return pl.col(f"{level}_ci_year") == pl.col("run_year")
+
+
+#: The columns of ``FactorLibrary.resolve`` that follow a run's own numbers (the rest follow its
+#: profile, ``_resolution_profile``): computed for every run.
+PER_RUN_COLUMNS = (
+    "power_w", "power_low_w", "power_high_w", "pue_value", "pue_low", "pue_high",
+    "intensity_low_kg_per_kwh", "intensity_high_kg_per_kwh", "intensity_kg_per_kwh", "market_factor_kg_per_kwh", "price_value",
+)
+
+
+def _resolution_profile(runs: pl.DataFrame) -> list[pl.Expr]:
+    """Everything of a run the resolution rules read, except the numbers that only pass into
+    PER_RUN_COLUMNS: its keys and texts, its year and month, and which numbers it has.
+    Runs with one profile get the same lookups, bases and sources."""
+    texts = ["datacenter", "region", "gpu_model", "currency", "measured_energy_source", "telemetry_source", "telemetry_note"]
+    numbers = ["avg_power_w", "measured_it_energy_kwh", "telemetry_it_energy_kwh", "pue", "grid_intensity_kg_per_kwh",
+               "price_per_kwh"]
+    started, hours = pl.col("started_at"), pl.col("gpu_hours")
+    return [
+        *[pl.col(c) for c in texts if c in runs.columns],
+        *[pl.col(c).is_null() for c in numbers if c in runs.columns],
+        started.dt.year(), started.dt.month(), hours > 0, hours <= 0,
+    ]
+
+
+def by_profile(
+    df: pl.DataFrame,
+    profile: list[pl.Expr],
+    resolve_rows: Callable[[pl.DataFrame], pl.DataFrame],
+    per_row: Callable[[pl.DataFrame], pl.DataFrame],
+    per_row_columns: tuple[str, ...],
+) -> pl.DataFrame:
+    """``resolve_rows(df)``, computed once per distinct ``profile`` and broadcast to its rows.
+
+    ``resolve_rows`` adds columns row by row (one row out per row in, in order, input columns
+    unchanged). Its added columns must depend only on a row's profile, except
+    ``per_row_columns``, which ``per_row`` then computes on every row (from the row's own
+    columns and the profile's). Same result as ``resolve_rows(df)``, same column order.
+    """
+    names = [f"__profile_{i}" for i in range(len(profile))]
+    tagged = df.with_columns(e.alias(n) for e, n in zip(profile, names, strict=True))
+    representatives = tagged.unique(subset=names, keep="first", maintain_order=True)
+    resolved = resolve_rows(representatives.drop(names))
+    if resolved.height != representatives.height:  # a reference table repeats a key: rule by rule instead
+        return resolve_rows(df)
+    shared = [c for c in resolved.columns if c not in df.columns and c not in per_row_columns]
+    lookup = pl.concat([representatives.select(names), resolved.select(shared)], how="horizontal")
+    out = tagged.join(lookup, on=names, how="left", nulls_equal=True, maintain_order="left")
+    return per_row(out).select(resolved.columns)
 
 
 class FactorLibrary:
@@ -476,8 +550,16 @@ class FactorLibrary:
         avg_power_w, measured_it_energy_kwh, measured_energy_source, pue,
         grid_intensity_kg_per_kwh, price_per_kwh, currency. A run whose power cannot be
         resolved gets a null ``power_w`` and an ``unresolved_reason``.
+
+        The rules run once per distinct profile of runs (``_resolution_profile``: a few
+        thousand among millions of runs), and only the values that follow a run's own
+        numbers (``_per_run_values``) are computed per run: the same result as running
+        every rule on every run, without the per-run joins and text building.
         """
-        lit = pl.lit
+        return by_profile(runs, _resolution_profile(runs), self._resolve_rows, self._per_run_values, PER_RUN_COLUMNS)
+
+    def _resolve_rows(self, runs: pl.DataFrame) -> pl.DataFrame:
+        """``resolve``, every rule on every row."""
         site = self.sites.rename({c: f"site_{c}" for c in SITE_SCHEMA if c != "datacenter"})
         eia = self.eia_aliases
         df = (
@@ -502,6 +584,11 @@ class FactorLibrary:
         df = self._resolve_market(df)
         return self._resolve_price(df)
 
+    def _per_run_values(self, df: pl.DataFrame) -> pl.DataFrame:
+        """The PER_RUN_COLUMNS of each run, from its own numbers and its profile's lookups."""
+        return df.with_columns(*self._power_values(), *self._pue_values(), *self._intensity_values()).with_columns(
+            self._market_factor(), self._price_value())
+
     def _resolve_market(self, df: pl.DataFrame) -> pl.DataFrame:
         lit = pl.lit
         has = pl.col("site_market_source").is_not_null()
@@ -510,7 +597,7 @@ class FactorLibrary:
         residual = pl.col("site_residual_mix_kg_per_kwh")
         return df.with_columns(
             share.alias("market_covered_share"),
-            pl.coalesce(pl.when(has).then(supplier), pl.when(has).then(residual), "intensity_kg_per_kwh").alias("market_factor_kg_per_kwh"),
+            self._market_factor(),
             pl.when(has & (share >= 1.0)).then(lit("instruments:full_coverage"))
             .when(has & supplier.is_not_null()).then(lit("instruments:supplier"))
             .when(has & residual.is_not_null()).then(lit("instruments:residual_mix"))
@@ -519,6 +606,14 @@ class FactorLibrary:
             .otherwise(lit("no contractual instruments recorded: location-based grid average "
                            "(GHG Protocol Scope 2 Guidance, Table 6.3, last level)")).alias("market_source"),
         )
+
+    @staticmethod
+    def _market_factor() -> pl.Expr:
+        """The market-based factor: the instruments' (supplier, else residual mix), else the location factor."""
+        has = pl.col("site_market_source").is_not_null()
+        return pl.coalesce(pl.when(has).then(pl.col("site_supplier_factor_kg_per_kwh")),
+                           pl.when(has).then(pl.col("site_residual_mix_kg_per_kwh")),
+                           "intensity_kg_per_kwh").alias("market_factor_kg_per_kwh")
 
     @cached_property
     def embodied(self) -> pl.DataFrame:
@@ -543,40 +638,41 @@ class FactorLibrary:
         for name, dtype in TELEMETRY_COLUMNS.items():  # runs without telemetry attribution
             if name not in df.columns:
                 df = df.with_columns(pl.lit(None, dtype).alias(name))
-        hours = pl.col("gpu_hours")
-        tele = pl.col("telemetry_it_energy_kwh").is_not_null() & (hours > 0)
-        energy = pl.col("measured_it_energy_kwh")
-        tracker = ~tele & energy.is_not_null() & (hours > 0)
-        measured = tele | tracker
-        # power implied by a measured energy: gpu_hours x power / 1000 = energy
-        implied_w = pl.when(tele).then(pl.col("telemetry_it_energy_kwh")).otherwise(energy) * W_PER_KW / hours
-        logged = ~measured & pl.col("avg_power_w").is_not_null()
-        tdp = pl.col("tdp_w")
+        t = _power_terms()
         return df.with_columns(
-            pl.when(measured).then(implied_w).when(logged).then(pl.col("avg_power_w")).otherwise(tdp).alias("power_w"),
-            pl.when(tele).then(pl.col("telemetry_low_kwh") * W_PER_KW / hours)
-            .when(measured).then(implied_w * (1 - MEASURED_ENERGY_REL_UNCERTAINTY))
-            .when(logged).then(pl.col("avg_power_w") * (1 - LOGGED_POWER_REL_UNCERTAINTY))
-            .otherwise(tdp * TDP_LOWER_FRACTION).alias("power_low_w"),
-            pl.when(tele).then(pl.col("telemetry_high_kwh") * W_PER_KW / hours)
-            .when(measured).then(implied_w * (1 + MEASURED_ENERGY_REL_UNCERTAINTY))
-            .when(logged).then(pl.col("avg_power_w") * (1 + LOGGED_POWER_REL_UNCERTAINTY)).otherwise(tdp).alias("power_high_w"),
-            pl.when(measured).then(lit("measured")).when(logged).then(lit("logged"))
-            .when(tdp.is_not_null()).then(lit("tdp")).alias("power_basis"),
-            pl.when(tele).then(pl.col("telemetry_source"))
-            .when(measured).then(pl.col("measured_energy_source"))
-            .when(logged).then(lit("avg_power_w in the run log") + pl.coalesce(lit("; ") + pl.col("telemetry_note"), lit("")))
+            *self._power_values(),
+            pl.when(t.measured).then(lit("measured")).when(t.logged).then(lit("logged"))
+            .when(t.tdp.is_not_null()).then(lit("tdp")).alias("power_basis"),
+            pl.when(t.tele).then(pl.col("telemetry_source"))
+            .when(t.measured).then(pl.col("measured_energy_source"))
+            .when(t.logged).then(lit("avg_power_w in the run log") + pl.coalesce(lit("; ") + pl.col("telemetry_note"), lit("")))
             .otherwise(lit("TDP of ") + pl.col("gpu_table_model") + lit(" (hardware/gpu_power.csv: ") + pl.col("gpu_source") + lit(")")
                        + pl.coalesce(lit("; ") + pl.col("telemetry_note"), lit("")))
             .alias("power_source"),
-            pl.when(energy.is_not_null() & (pl.col("gpu_hours") <= 0))
+            pl.when(t.energy.is_not_null() & (pl.col("gpu_hours") <= 0))
             .then(lit("measured energy over zero GPU-hours: the run's duration or gpu_hours is wrong"))
-            .when(measured | logged | tdp.is_not_null()).then(lit(None, pl.String))
+            .when(t.measured | t.logged | t.tdp.is_not_null()).then(lit(None, pl.String))
             .when(pl.col("gpu_model").is_null()).then(lit("no avg_power_w and no gpu_model: power cannot be estimated"))
             .otherwise(lit("no avg_power_w and GPU model '") + pl.col("gpu_model")
                        + lit("' is not in hardware/gpu_power.csv: power cannot be estimated"))
             .alias("unresolved_reason"),
         )
+
+    @staticmethod
+    def _power_values() -> list[pl.Expr]:
+        """power_w and its bounds: measured energy over the GPU-hours > logged power > TDP."""
+        t = _power_terms()
+        hours, tdp = t.hours, t.tdp
+        return [
+            pl.when(t.measured).then(t.implied_w).when(t.logged).then(pl.col("avg_power_w")).otherwise(tdp).alias("power_w"),
+            pl.when(t.tele).then(pl.col("telemetry_low_kwh") * W_PER_KW / hours)
+            .when(t.measured).then(t.implied_w * (1 - MEASURED_ENERGY_REL_UNCERTAINTY))
+            .when(t.logged).then(pl.col("avg_power_w") * (1 - LOGGED_POWER_REL_UNCERTAINTY))
+            .otherwise(tdp * TDP_LOWER_FRACTION).alias("power_low_w"),
+            pl.when(t.tele).then(pl.col("telemetry_high_kwh") * W_PER_KW / hours)
+            .when(t.measured).then(t.implied_w * (1 + MEASURED_ENERGY_REL_UNCERTAINTY))
+            .when(t.logged).then(pl.col("avg_power_w") * (1 + LOGGED_POWER_REL_UNCERTAINTY)).otherwise(tdp).alias("power_high_w"),
+        ]
 
     def _resolve_pue(self, df: pl.DataFrame) -> pl.DataFrame:
         lit = pl.lit
@@ -587,21 +683,13 @@ class FactorLibrary:
         )
         d = self.default_pue
         monthly = pl.col("site_monthly_pue")
-        site_monthly = pl.when(pl.col("run_month").is_not_null()).then(monthly.list.get(pl.col("run_month") - 1, null_on_oob=True)).otherwise(monthly.list.mean())
         df = (
             df.with_columns(provider.alias("provider"))
             .join(providers, on="provider", how="left", maintain_order="left")
             .join(self.provider_pue_ranges, on="provider", how="left", maintain_order="left")
         )
-        explicit = pl.coalesce("pue", "site_pue", site_monthly)
-        hyperscale = self._pue_default(HYPERSCALE_PUE_SCOPE).value
         return df.with_columns(
-            pl.coalesce(explicit, "provider_pue", lit(d.value)).alias("pue_value"),
-            # bounds: a logged or site figure is taken as exact; a cloud fleet figure spans the
-            # company's published figures; an unknown site spans hyperscale (1.12) to the
-            # industry average (1.56).
-            pl.coalesce(explicit, pl.min_horizontal("provider_pue_low", "provider_pue"), lit(min(hyperscale, d.value))).alias("pue_low"),
-            pl.coalesce(explicit, pl.max_horizontal("provider_pue_high", "provider_pue"), lit(d.value)).alias("pue_high"),
+            *self._pue_values(),
             pl.when(pl.col("pue").is_not_null()).then(lit("logged"))
             .when(pl.col("site_pue").is_not_null()).then(lit("datacenter"))
             .when(monthly.is_not_null() & pl.col("run_month").is_not_null()).then(lit("datacenter_monthly"))
@@ -615,11 +703,27 @@ class FactorLibrary:
             .otherwise(lit(d.source)).alias("pue_source"),
         )
 
+    def _pue_values(self) -> list[pl.Expr]:
+        """pue_value and its bounds: logged > datacenter (fixed or monthly) > cloud fleet > default."""
+        lit = pl.lit
+        d = self.default_pue
+        monthly = pl.col("site_monthly_pue")
+        site_monthly = pl.when(pl.col("run_month").is_not_null()).then(monthly.list.get(pl.col("run_month") - 1, null_on_oob=True)).otherwise(monthly.list.mean())
+        explicit = pl.coalesce("pue", "site_pue", site_monthly)
+        hyperscale = self._pue_default(HYPERSCALE_PUE_SCOPE).value
+        return [
+            pl.coalesce(explicit, "provider_pue", lit(d.value)).alias("pue_value"),
+            # bounds: a logged or site figure is taken as exact; a cloud fleet figure spans the
+            # company's published figures; an unknown site spans hyperscale (1.12) to the
+            # industry average (1.56).
+            pl.coalesce(explicit, pl.min_horizontal("provider_pue_low", "provider_pue"), lit(min(hyperscale, d.value))).alias("pue_low"),
+            pl.coalesce(explicit, pl.max_horizontal("provider_pue_high", "provider_pue"), lit(d.value)).alias("pue_high"),
+        ]
+
     def _resolve_intensity(self, df: pl.DataFrame) -> pl.DataFrame:
         lit = pl.lit
         table = self.annual_intensity.select("lookup_key", "vintage_year", "priority", "period",
                                              "intensity_kg_per_kwh", "basis", "source")
-        hits = {}
         for level, key in (("region", "region_key"), ("country", "country_key")):
             keys = df.select(key, "run_year").drop_nulls()
             best = _best_before(keys, table, key).select(
@@ -639,30 +743,13 @@ class FactorLibrary:
                 df.join(best.drop("priority"), on=[key, "run_year"], how="left", maintain_order="left")
                 .join(spread, on=[key, "run_year"], how="left", maintain_order="left")
             )
-            hits[level] = pl.col(f"{level}_ci").is_not_null()
+        hits = _intensity_hits()
         d = self.default_intensity
         logged = pl.col("grid_intensity_kg_per_kwh").is_not_null()
         site = pl.col("site_grid_intensity_kg_per_kwh").is_not_null()
-
-        def exact(level):
-            return pl.col(f"{level}_ci_year") == pl.col("run_year")
-
-        def bound(side: str, world: float):
-            # a published annual factor of the run's year is a point; an earlier year's spans the
-            # source's last EARLIER_YEAR_SPAN years; the world default spans countries' quantiles
-            return (
-                pl.when(logged | site).then(pl.coalesce("grid_intensity_kg_per_kwh", "site_grid_intensity_kg_per_kwh"))
-                .when(hits["region"]).then(pl.when(exact("region")).then(pl.col("region_ci")).otherwise(pl.col(f"region_ci_{side}")))
-                .when(hits["country"]).then(pl.when(exact("country")).then(pl.col("country_ci")).otherwise(pl.col(f"country_ci_{side}")))
-                .otherwise(lit(world))
-            )
-
-        world_lo, world_hi = self.world_range
+        exact = _intensity_year_is_runs
         return df.with_columns(
-            bound("min", world_lo).alias("intensity_low_kg_per_kwh"),
-            bound("max", world_hi).alias("intensity_high_kg_per_kwh"),
-            pl.coalesce("grid_intensity_kg_per_kwh", "site_grid_intensity_kg_per_kwh", "region_ci", "country_ci",
-                        lit(d.value)).alias("intensity_kg_per_kwh"),
+            *self._intensity_values(),
             pl.when(logged).then(lit("logged"))
             .when(site).then(lit("datacenter"))
             .when(hits["region"]).then(pl.when(exact("region")).then(lit("region")).otherwise(lit("region_earlier_year")))
@@ -683,10 +770,36 @@ class FactorLibrary:
             .otherwise(lit(DEFAULT_INTENSITY_REGION)).alias("intensity_region"),
         )
 
+    def _intensity_values(self) -> list[pl.Expr]:
+        """intensity_kg_per_kwh and its bounds: logged > datacenter > region > country > world."""
+        lit = pl.lit
+        hits = _intensity_hits()
+        d = self.default_intensity
+        logged = pl.col("grid_intensity_kg_per_kwh").is_not_null()
+        site = pl.col("site_grid_intensity_kg_per_kwh").is_not_null()
+        exact = _intensity_year_is_runs
+
+        def bound(side: str, world: float):
+            # a published annual factor of the run's year is a point; an earlier year's spans the
+            # source's last EARLIER_YEAR_SPAN years; the world default spans countries' quantiles
+            return (
+                pl.when(logged | site).then(pl.coalesce("grid_intensity_kg_per_kwh", "site_grid_intensity_kg_per_kwh"))
+                .when(hits["region"]).then(pl.when(exact("region")).then(pl.col("region_ci")).otherwise(pl.col(f"region_ci_{side}")))
+                .when(hits["country"]).then(pl.when(exact("country")).then(pl.col("country_ci")).otherwise(pl.col(f"country_ci_{side}")))
+                .otherwise(lit(world))
+            )
+
+        world_lo, world_hi = self.world_range
+        return [
+            bound("min", world_lo).alias("intensity_low_kg_per_kwh"),
+            bound("max", world_hi).alias("intensity_high_kg_per_kwh"),
+            pl.coalesce("grid_intensity_kg_per_kwh", "site_grid_intensity_kg_per_kwh", "region_ci", "country_ci",
+                        lit(d.value)).alias("intensity_kg_per_kwh"),
+        ]
+
     def _resolve_price(self, df: pl.DataFrame) -> pl.DataFrame:
         lit = pl.lit
         table = self.flat_prices
-        hits = {}
         for level, key in (("region", "region_key"), ("country", "country_key")):
             keys = df.select(key, "run_year").drop_nulls()
             best = _best_before(keys, table, key).select(
@@ -697,7 +810,6 @@ class FactorLibrary:
                 pl.col("source").alias(f"{level}_price_source"),
             )
             df = df.join(best, on=[key, "run_year"], how="left", maintain_order="left")
-            hits[level] = pl.col(f"{level}_price").is_not_null()
         site_tariff = self.tariffs_by_id.rename(
             {"tariff_id": "site_tariff_id", "price_per_kwh": "tariff_price", "currency": "tariff_currency", "source": "tariff_source"}
         )
@@ -709,36 +821,45 @@ class FactorLibrary:
         df = df.join(site_tariff, on="site_tariff_id", how="left", maintain_order="left").join(
             tou, on="site_tariff_id", how="left", maintain_order="left")
         d, d_currency, d_tariff = self.default_price
-        logged = pl.col("price_per_kwh").is_not_null()
-        site_price = pl.col("site_price_per_kwh").is_not_null()
-        site_tariff_hit = pl.col("tariff_price").is_not_null()
-        order = [
-            (logged, "price_per_kwh", "currency", lit("logged"), lit(None, pl.String), lit("price_per_kwh in the run log")),
-            (site_price, "site_price_per_kwh", "site_currency", lit("datacenter"), lit(None, pl.String),
-             lit("datacenter ") + pl.col("datacenter") + lit(": ") + pl.col("site_price_source")),
-            (site_tariff_hit, "tariff_price", "tariff_currency", lit("datacenter_tariff"), pl.col("site_tariff_id"), pl.col("tariff_source")),
-            # time-of-use: the schedule's average here; compute integrates the schedule over each run
-            (pl.col("tou_price").is_not_null(), "tou_price", "tou_currency", lit("datacenter_tou_mean"), pl.col("site_tariff_id"),
-             pl.col("tou_source")),
-            (hits["region"], "region_price", "region_currency", lit("region"), pl.col("region_tariff"), pl.col("region_price_source")),
-            (hits["country"], "country_price", "country_currency", lit("country"), pl.col("country_tariff"), pl.col("country_price_source")),
-        ]
-
-        def chain(i: int, fallback):
-            expr = None
-            for cond, *values in order:
-                v = values[i]
-                v = pl.col(v) if isinstance(v, str) else v
-                expr = pl.when(cond).then(v) if expr is None else expr.when(cond).then(v)
-            return expr.otherwise(fallback)
-
+        chain = self._price_chain
         return df.with_columns(
-            chain(0, lit(d.value)).alias("price_value"),
+            self._price_value(),
             chain(1, lit(d_currency)).alias("price_currency"),
             chain(2, lit(d.key)).alias("price_basis"),
             chain(3, lit(d_tariff)).alias("tariff_id"),
             chain(4, lit(d.source)).alias("price_source"),
         )
+
+    def _price_value(self) -> pl.Expr:
+        return self._price_chain(0, pl.lit(self.default_price[0].value)).alias("price_value")
+
+    @staticmethod
+    def _price_chain(i: int, fallback: pl.Expr) -> pl.Expr:
+        """Item ``i`` (value, currency, basis, tariff id, source) of the first price rule that
+        applies: logged > datacenter price > datacenter tariff (flat, else time-of-use mean) >
+        region > country > ``fallback``."""
+        lit = pl.lit
+        order = [
+            (pl.col("price_per_kwh").is_not_null(), "price_per_kwh", "currency", lit("logged"), lit(None, pl.String),
+             lit("price_per_kwh in the run log")),
+            (pl.col("site_price_per_kwh").is_not_null(), "site_price_per_kwh", "site_currency", lit("datacenter"), lit(None, pl.String),
+             lit("datacenter ") + pl.col("datacenter") + lit(": ") + pl.col("site_price_source")),
+            (pl.col("tariff_price").is_not_null(), "tariff_price", "tariff_currency", lit("datacenter_tariff"), pl.col("site_tariff_id"),
+             pl.col("tariff_source")),
+            # time-of-use: the schedule's average here; compute integrates the schedule over each run
+            (pl.col("tou_price").is_not_null(), "tou_price", "tou_currency", lit("datacenter_tou_mean"), pl.col("site_tariff_id"),
+             pl.col("tou_source")),
+            (pl.col("region_price").is_not_null(), "region_price", "region_currency", lit("region"), pl.col("region_tariff"),
+             pl.col("region_price_source")),
+            (pl.col("country_price").is_not_null(), "country_price", "country_currency", lit("country"), pl.col("country_tariff"),
+             pl.col("country_price_source")),
+        ]
+        expr = None
+        for cond, *values in order:
+            v = values[i]
+            v = pl.col(v) if isinstance(v, str) else v
+            expr = pl.when(cond).then(v) if expr is None else expr.when(cond).then(v)
+        return expr.otherwise(fallback)
 
 
 def explain(library: FactorLibrary, *, region: str | None, year: int | None, datacenter: str | None = None,
