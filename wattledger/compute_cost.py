@@ -26,9 +26,11 @@ currencies are never added (no conversion): such a total is null, with the reaso
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import polars as pl
 
-from wattledger.factors import HOURS_PER_YEAR, FactorLibrary, FactorError, normalise_model
+from wattledger.factors import HOURS_PER_YEAR, FactorLibrary, FactorError, by_profile, normalise_model
 from wattledger.kernel import amortised_price_per_gpu_hour, compute_cost, energy_cost_share, total_cost
 
 #: Columns of tariffs/compute_prices.csv, in order (tariffs/README.md).
@@ -155,11 +157,52 @@ def with_compute_prices(runs: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
     ``compute_cost_basis``, ``compute_price_source``, ``compute_price_id``,
     ``compute_price_date``, ``compute_price_date_rule``, ``compute_provider``,
     ``is_energy_in_compute_price`` and ``compute_unpriced_reason``.
+
+    The rules run once per distinct profile of runs (``_price_profile``); only the rate,
+    which may be the run's own explicit price, is taken per run.
     """
-    lit = pl.lit
     for name, dtype in _STRING_COLUMNS.items():  # frames resolved without the run log's cost columns
         if name not in runs.columns:
-            runs = runs.with_columns(lit(None, dtype).alias(name))
+            runs = runs.with_columns(pl.lit(None, dtype).alias(name))
+    if _repeats(runs["run_id"]):  # the dated rules pick per run_id: every row as it is
+        priced = _price_rows(runs, lib)
+    else:
+        priced = by_profile(runs, _price_profile(lib), lambda df: _price_rows(df, lib),
+                            lambda df: df.with_columns(_rate()), ("compute_rate_per_gpu_hour",))
+    # (run_date, dropped here, is the date of one run of the profile)
+    return priced.drop("run_date", "_provider", "_cloud_region",
+                       *[c for c in priced.columns if c.startswith(("neg_", "list_", "owned_"))])
+
+
+def _repeats(ids: pl.Series) -> bool:
+    """Whether some id occurs twice (cheap when the ids increase, as in a compute batch)."""
+    increasing = ids.len() < 2 or bool((ids.slice(1) > ids.slice(0, ids.len() - 1)).fill_null(False).all())
+    return not increasing and bool(ids.is_duplicated().any())
+
+
+def _price_profile(lib: FactorLibrary) -> list[pl.Expr]:
+    """Everything of a run the price rules read but its explicit price: keys, texts, and where its
+    start date falls among the effective dates of the prices (all dates between two effective
+    dates pick the same prices; the run's own date is not kept)."""
+    date = pl.col("started_at").dt.date()
+    return [
+        *[pl.col(c) for c in ("datacenter", "gpu_table_model", "region_key", "site_compute_provider", "compute_currency")],
+        pl.col("compute_price_per_gpu_hour").is_null(), pl.col("site_owned_hardware").is_null(),
+        date.is_null(), pl.lit(_effective_dates(lib)).search_sorted(date, side="right"),
+    ]
+
+
+def _effective_dates(lib: FactorLibrary) -> pl.Series:
+    """Every effective date of a negotiated rate or a list price, sorted."""
+    rates = lib.sites.select(pl.col("compute_rates").explode().struct.field("effective_date")).to_series()
+    listed = read_compute_prices(lib.reference_path("tariffs", "compute_prices.csv"), lib.gpu_aliases)["effective_date"]
+    return pl.concat([rates.drop_nulls(), listed]).unique().sort()
+
+
+def _price_rows(runs: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
+    """``with_compute_prices``, every rule on every row, with the candidates' columns (run_date,
+    _provider, _cloud_region, neg_*, list_*, owned_*) still there."""
+    lit = pl.lit
     region_provider = pl.col("region_key").str.extract(r"^([a-z][a-z0-9-]*):", 1)
     df = runs.with_columns(
         pl.col("started_at").dt.date().alias("run_date"),
@@ -197,25 +240,17 @@ def with_compute_prices(runs: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
     df = df.join(cloud, on="run_id", how="left", maintain_order="left")
     df = df.join(_owned_table(lib), on=["datacenter", "gpu_table_model"], how="left", maintain_order="left")
 
-    explicit = pl.col("compute_price_per_gpu_hour").is_not_null()
-    owned_site = pl.col("site_owned_hardware").is_not_null()
-    owned = owned_site & pl.col("owned_price_per_gpu_hour").is_not_null()
-    neg = pl.col("neg_price").is_not_null() & (pl.col("neg_in_effect") | pl.col("run_date").is_null())
-    listed_hit = pl.col("list_price").is_not_null()
-
-    def chain(explicit_v, owned_v, neg_v, list_v, otherwise=None):
-        return (pl.when(explicit).then(explicit_v).when(owned_site).then(pl.when(owned).then(owned_v))
-                .when(neg).then(neg_v).when(listed_hit).then(list_v).otherwise(otherwise))
-
+    t = _rule_terms()
+    chain = _first_rule
     region = pl.coalesce(pl.col("_cloud_region"), pl.col("region_key"), lit("no region"))
     reason = (
-        pl.when(explicit).then(lit(None, pl.String))
-        .when(owned_site & ~owned).then(
+        pl.when(t.explicit).then(lit(None, pl.String))
+        .when(t.owned_site & ~t.owned).then(
             pl.when(pl.col("gpu_table_model").is_null())
             .then(lit("datacenter ") + pl.col("datacenter") + lit(" is owned, but the run's GPU model is not in hardware/gpu_power.csv"))
             .otherwise(lit("datacenter ") + pl.col("datacenter") + lit(" has owned_hardware, but none for ")
                        + pl.col("gpu_table_model") + lit(" (add it to the site file)")))
-        .when(owned | neg | listed_hit).then(lit(None, pl.String))
+        .when(t.owned | t.neg | t.listed_hit).then(lit(None, pl.String))
         .when(pl.col("gpu_table_model").is_null()).then(lit("no GPU model of hardware/gpu_power.csv: no compute price applies"))
         .when(pl.col("_provider").is_not_null()).then(
             lit("no list price for ") + pl.col("gpu_table_model") + lit(" from ") + pl.col("_provider") + lit(" in ") + region
@@ -224,8 +259,7 @@ def with_compute_prices(runs: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
                        "compute_price_per_gpu_hour or describe the datacenter in the site file"))
     )
     return df.with_columns(
-        chain(pl.col("compute_price_per_gpu_hour"), pl.col("owned_price_per_gpu_hour"), pl.col("neg_price"),
-              pl.col("list_price")).alias("compute_rate_per_gpu_hour"),
+        _rate(),
         chain(pl.col("compute_currency"), pl.col("owned_currency"), pl.col("neg_currency"),
               pl.col("list_currency")).alias("compute_rate_currency"),
         chain(lit("explicit"), lit("amortised"), lit("negotiated"), lit("cloud_list"), lit("unpriced"))
@@ -237,10 +271,34 @@ def with_compute_prices(runs: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
               pl.col("list_effective_date")).alias("compute_price_date"),
         chain(lit(None, pl.String), lit(None, pl.String), pl.col("neg_date_rule"),
               pl.col("list_date_rule")).alias("compute_price_date_rule"),
-        pl.when(explicit | owned_site).then(lit(None, pl.String)).otherwise(pl.col("_provider")).alias("compute_provider"),
+        pl.when(t.explicit | t.owned_site).then(lit(None, pl.String)).otherwise(pl.col("_provider")).alias("compute_provider"),
         chain(lit(True), lit(False), lit(True), lit(True)).alias("is_energy_in_compute_price"),
         reason.alias("compute_unpriced_reason"),
-    ).drop("run_date", "_provider", "_cloud_region", *[c for c in df.columns if c.startswith(("neg_", "list_", "owned_"))])
+    )
+
+
+def _rule_terms() -> SimpleNamespace:
+    """Which price rule applies: explicit > owned (amortised) > negotiated > cloud list."""
+    owned_site = pl.col("site_owned_hardware").is_not_null()
+    return SimpleNamespace(
+        explicit=pl.col("compute_price_per_gpu_hour").is_not_null(),
+        owned_site=owned_site,
+        owned=owned_site & pl.col("owned_price_per_gpu_hour").is_not_null(),
+        neg=pl.col("neg_price").is_not_null() & (pl.col("neg_in_effect") | pl.col("run_date").is_null()),
+        listed_hit=pl.col("list_price").is_not_null(),
+    )
+
+
+def _first_rule(explicit_v, owned_v, neg_v, list_v, otherwise=None) -> pl.Expr:
+    """The value of the first rule that applies (an owned datacenter without the GPU model: null)."""
+    t = _rule_terms()
+    return (pl.when(t.explicit).then(explicit_v).when(t.owned_site).then(pl.when(t.owned).then(owned_v))
+            .when(t.neg).then(neg_v).when(t.listed_hit).then(list_v).otherwise(otherwise))
+
+
+def _rate() -> pl.Expr:
+    return _first_rule(pl.col("compute_price_per_gpu_hour"), pl.col("owned_price_per_gpu_hour"), pl.col("neg_price"),
+                       pl.col("list_price")).alias("compute_rate_per_gpu_hour")
 
 
 #: What footprints store of the resolution (expressions over ``with_compute_prices`` output).

@@ -195,17 +195,32 @@ def _intensity_year_is_runs(level: str) -> pl.Expr:
     return pl.col(f"{level}_ci_year") == pl.col("run_year")
 
 
+#: Helper column of the resolution: the datacenter's PUE of the run's month (else the mean of its months).
+SITE_PUE_OF_MONTH = "_site_pue_of_month"
+
+
+def _run_month() -> pl.Expr:
+    return pl.col("started_at").dt.month().alias("run_month")
+
+
+def _site_pue_of_month() -> pl.Expr:
+    monthly = pl.col("site_monthly_pue")
+    return (pl.when(pl.col("run_month").is_not_null()).then(monthly.list.get(pl.col("run_month") - 1, null_on_oob=True))
+            .otherwise(monthly.list.mean()).alias(SITE_PUE_OF_MONTH))
+
+
 #: The columns of ``FactorLibrary.resolve`` that follow a run's own numbers (the rest follow its
 #: profile, ``_resolution_profile``): computed for every run.
 PER_RUN_COLUMNS = (
+    "run_month", SITE_PUE_OF_MONTH,  # (the month only matters for a monthly PUE: out of the profile)
     "power_w", "power_low_w", "power_high_w", "pue_value", "pue_low", "pue_high",
     "intensity_low_kg_per_kwh", "intensity_high_kg_per_kwh", "intensity_kg_per_kwh", "market_factor_kg_per_kwh", "price_value",
 )
 
 
 def _resolution_profile(runs: pl.DataFrame) -> list[pl.Expr]:
-    """Everything of a run the resolution rules read, except the numbers that only pass into
-    PER_RUN_COLUMNS: its keys and texts, its year and month, and which numbers it has.
+    """Everything of a run the resolution rules read, except what only passes into
+    PER_RUN_COLUMNS: its keys and texts, its year (null: no start), and which numbers it has.
     Runs with one profile get the same lookups, bases and sources."""
     texts = ["datacenter", "region", "gpu_model", "currency", "measured_energy_source", "telemetry_source", "telemetry_note"]
     numbers = ["avg_power_w", "measured_it_energy_kwh", "telemetry_it_energy_kwh", "pue", "grid_intensity_kg_per_kwh",
@@ -214,7 +229,7 @@ def _resolution_profile(runs: pl.DataFrame) -> list[pl.Expr]:
     return [
         *[pl.col(c) for c in texts if c in runs.columns],
         *[pl.col(c).is_null() for c in numbers if c in runs.columns],
-        started.dt.year(), started.dt.month(), hours > 0, hours <= 0,
+        started.dt.year(), hours > 0, hours <= 0,
     ]
 
 
@@ -232,16 +247,42 @@ def by_profile(
     ``per_row_columns``, which ``per_row`` then computes on every row (from the row's own
     columns and the profile's). Same result as ``resolve_rows(df)``, same column order.
     """
+    df = df.rechunk()  # eager polars rechunks a many-chunk frame (from DuckDB) at every step: once here
     names = [f"__profile_{i}" for i in range(len(profile))]
-    tagged = df.with_columns(e.alias(n) for e, n in zip(profile, names, strict=True))
-    representatives = tagged.unique(subset=names, keep="first", maintain_order=True)
-    resolved = resolve_rows(representatives.drop(names))
-    if resolved.height != representatives.height:  # a reference table repeats a key: rule by rule instead
+    groups = (
+        df.select(e.alias(n) for e, n in zip(profile, names, strict=True))
+        .with_row_index("__row")
+        .group_by(names, maintain_order=True)  # profiles in order of first row, their rows in order
+        .agg(pl.col("__row"))
+    )
+    first_rows = groups["__row"].list.first()
+    resolved = resolve_rows(df[first_rows])
+    if resolved.height != groups.height:  # a reference table repeats a key: rule by rule instead
         return resolve_rows(df)
+    # the profile of each row, then the profile's columns gathered to the rows
+    rows = groups["__row"].explode().to_numpy()
+    profile_of_row = np.empty(df.height, dtype=np.int64)
+    profile_of_row[rows] = np.repeat(np.arange(groups.height), groups["__row"].list.len().to_numpy())
     shared = [c for c in resolved.columns if c not in df.columns and c not in per_row_columns]
-    lookup = pl.concat([representatives.select(names), resolved.select(shared)], how="horizontal")
-    out = tagged.join(lookup, on=names, how="left", nulls_equal=True, maintain_order="left")
+    same = [c for c in shared if _one_value(resolved[c])]
+    varying = resolved.select(c for c in shared if c not in same)
+    out = df.hstack(varying[profile_of_row]) if varying.width else df
+    # a scalar column: not materialised row by row
+    out = out.with_columns(pl.lit(resolved[c].slice(0, 1)).first().alias(c) for c in same)
     return per_row(out).select(resolved.columns)
+
+
+def _one_value(values: pl.Series) -> bool:
+    """Whether every element of ``values`` is the same (all null included; floats bit for bit)."""
+    nulls = values.null_count()
+    if nulls == values.len():
+        return True
+    if nulls:
+        return False
+    if values.dtype.is_float():  # 0.0 and -0.0 are one value to n_unique
+        bits = values.to_numpy().view(np.uint64 if values.dtype == pl.Float64 else np.uint32)
+        return bool((bits == bits[0]).all())
+    return values.n_unique() == 1
 
 
 class FactorLibrary:
@@ -556,10 +597,11 @@ class FactorLibrary:
         numbers (``_per_run_values``) are computed per run: the same result as running
         every rule on every run, without the per-run joins and text building.
         """
-        return by_profile(runs, _resolution_profile(runs), self._resolve_rows, self._per_run_values, PER_RUN_COLUMNS)
+        return by_profile(runs, _resolution_profile(runs), self._resolve_rows, self._per_run_values, PER_RUN_COLUMNS).drop(
+            SITE_PUE_OF_MONTH)
 
     def _resolve_rows(self, runs: pl.DataFrame) -> pl.DataFrame:
-        """``resolve``, every rule on every row."""
+        """``resolve``, every rule on every row (and the helper column SITE_PUE_OF_MONTH)."""
         site = self.sites.rename({c: f"site_{c}" for c in SITE_SCHEMA if c != "datacenter"})
         eia = self.eia_aliases
         df = (
@@ -568,7 +610,7 @@ class FactorLibrary:
             .with_columns(
                 pl.col("region_key").replace(eia) if eia else pl.col("region_key"),
                 pl.col("started_at").dt.year().fill_null(NO_YEAR).cast(pl.Int64).alias("run_year"),
-                pl.col("started_at").dt.month().alias("run_month"),
+                _run_month(),
             )
             .join(self.region_country, on="region_key", how="left", maintain_order="left")
             .with_columns(
@@ -586,8 +628,12 @@ class FactorLibrary:
 
     def _per_run_values(self, df: pl.DataFrame) -> pl.DataFrame:
         """The PER_RUN_COLUMNS of each run, from its own numbers and its profile's lookups."""
-        return df.with_columns(*self._power_values(), *self._pue_values(), *self._intensity_values()).with_columns(
-            self._market_factor(), self._price_value())
+        return (
+            df.with_columns(_run_month())
+            .with_columns(_site_pue_of_month())
+            .with_columns(*self._power_values(), *self._pue_values(), *self._intensity_values())
+            .with_columns(self._market_factor(), self._price_value())
+        )
 
     def _resolve_market(self, df: pl.DataFrame) -> pl.DataFrame:
         lit = pl.lit
@@ -687,6 +733,7 @@ class FactorLibrary:
             df.with_columns(provider.alias("provider"))
             .join(providers, on="provider", how="left", maintain_order="left")
             .join(self.provider_pue_ranges, on="provider", how="left", maintain_order="left")
+            .with_columns(_site_pue_of_month())
         )
         return df.with_columns(
             *self._pue_values(),
@@ -707,9 +754,7 @@ class FactorLibrary:
         """pue_value and its bounds: logged > datacenter (fixed or monthly) > cloud fleet > default."""
         lit = pl.lit
         d = self.default_pue
-        monthly = pl.col("site_monthly_pue")
-        site_monthly = pl.when(pl.col("run_month").is_not_null()).then(monthly.list.get(pl.col("run_month") - 1, null_on_oob=True)).otherwise(monthly.list.mean())
-        explicit = pl.coalesce("pue", "site_pue", site_monthly)
+        explicit = pl.coalesce("pue", "site_pue", SITE_PUE_OF_MONTH)
         hyperscale = self._pue_default(HYPERSCALE_PUE_SCOPE).value
         return [
             pl.coalesce(explicit, "provider_pue", lit(d.value)).alias("pue_value"),
