@@ -56,7 +56,7 @@ problems as (
 
     union all
     select _line, 'gpu_count', gpu_count_raw, 'not a whole number', null
-    from typed where isfinite(gpu_count_num) and gpu_count_num >= 1 and gpu_count is null
+    from typed where isfinite(gpu_count_num) and gpu_count_num >= 1 and gpu_count_num <> round(gpu_count_num)
 
     union all
     select _line, 'started_at', started_at_raw, 'not an ISO-8601 timestamp', null
@@ -67,8 +67,29 @@ problems as (
     from typed where ended_at_raw is not null and ended_at is null
 
     union all
+    select _line, column_name, raw, 'outside the accepted years ' || $earliest_year::int || '-' || $latest_year::int,
+        'see LIMITS in wattledger/ingest/contract.py'
+    from typed,
+    lateral (values ('started_at', started_at_raw, started_at), ('ended_at', ended_at_raw, ended_at)) as t(column_name, raw, value)
+    where year(value) < $earliest_year or year(value) > $latest_year
+
+    union all
     select _line, 'ended_at', ended_at_raw, 'ended_at is before started_at', 'started_at ' || started_at_raw
     from typed where ended_at < started_at
+
+    union all
+    select _line, 'ended_at', ended_at_raw, 'run longer than the sanity ceiling of ' || printf('%g', $max_duration_h) || ' h',
+        'started_at ' || started_at_raw || '; see LIMITS in wattledger/ingest/contract.py'
+    from typed where duration_s / 3600.0 > $max_duration_h
+
+    union all
+    -- GPU-hours from the timestamps get the ceiling a logged gpu_hours gets
+    select _line, 'gpu_hours', printf('%g', gpu_count * duration_s / 3600.0),
+        'above the sanity ceiling of ' || printf('%g', $max_gpu_hours),
+        'gpu_count x (ended_at - started_at); see LIMITS in wattledger/ingest/contract.py'
+    from typed
+    where gpu_hours_raw is null and gpu_count between 1 and $max_gpu_count
+        and duration_s between 0 and $max_duration_h * 3600.0 and gpu_count * duration_s / 3600.0 > $max_gpu_hours
 
     union all
     select _line, case when started_at_raw is null then 'started_at' else 'ended_at' end, null,

@@ -2,7 +2,10 @@
 -- read from a canonical file or mapped to canonical columns by an adapter (sacct, CodeCarbon, mapping).
 -- Trims text, turns empty text into null and casts each value, keeping the raw text beside it
 -- so that runs_problems.sql can say what was wrong. Timestamps without an offset are read as
--- UTC (the session time zone is UTC).
+-- UTC (the session time zone is UTC). Only ISO-8601 text is cast: DuckDB's own cast also takes
+-- zone names and abbreviations ('PST' read as America/Los_Angeles, daylight time included),
+-- 'infinity', 'epoch', a cut-off '2024-10-01T01:0' and offsets like +25:00, none of which a
+-- run log means; those stay null and are rejected as not ISO-8601.
 with
 
 staged as (
@@ -40,10 +43,13 @@ cleaned as (
 ),
 
 typed as (
+    -- ISO-8601: a date, optionally a time (T or space; minutes, seconds, fraction) with Z or +hh[:mm] (|hh| <= 14)
     select
         *,
-        try_cast(started_at_raw as timestamptz) as started_at,
-        try_cast(ended_at_raw as timestamptz) as ended_at,
+        case when regexp_full_match(started_at_raw, '\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)?)?')
+             then try_cast(started_at_raw as timestamptz) end as started_at,
+        case when regexp_full_match(ended_at_raw, '\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)?)?')
+             then try_cast(ended_at_raw as timestamptz) end as ended_at,
         try_cast(gpu_count_raw as double) as gpu_count_num,
         try_cast(gpu_hours_raw as double) as gpu_hours_logged,
         try_cast(avg_power_w_raw as double) as avg_power_w,
@@ -59,7 +65,8 @@ typed as (
 final as (
     select
         *,
-        case when gpu_count_num = round(gpu_count_num) and isfinite(gpu_count_num)
+        -- only whole numbers that fit a bigint are cast (1e20 would fail the cast, not be rejected)
+        case when isfinite(gpu_count_num) and gpu_count_num = round(gpu_count_num) and abs(gpu_count_num) < 1e15
              then gpu_count_num::bigint end as gpu_count,
         epoch(ended_at) - epoch(started_at) as duration_s
     from typed

@@ -55,6 +55,9 @@ LIMITS: dict[str, float] = {
     "max_energy_kwh": 1e9,  # one run's measured IT energy; GPT-3 was ~1.3e6 kWh (facility)
     "max_co2e_kg": 1e9,  # one run's tracker emissions; GPT-3 was ~5.5e5 kg
     "max_compute_price_per_gpu_hour": 100.0,  # list prices are ~1-13 USD; catches per-instance-month or cent prices
+    "max_duration_h": 8_784.0,  # one run's wall-clock time: a leap year; longer is a mistyped year
+    "earliest_year": 2000,  # timestamps before are placeholders (1970-01-01) or typos, not GPU training
+    "latest_year": 2099,  # and after, typos (2124) or sentinels (9999-12-31)
 }
 
 

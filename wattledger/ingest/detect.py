@@ -17,7 +17,7 @@ import polars as pl
 
 from wattledger.ingest.adapters.codecarbon import is_codecarbon
 from wattledger.ingest.contract import missing_required
-from wattledger.ingest.errors import FileRefused
+from wattledger.ingest.errors import FileRefused, header_refusal
 
 #: Bytes read to detect a format.
 HEAD_BYTES = 64 * 1024
@@ -75,6 +75,18 @@ def _first_line(head: bytes) -> str:
     return ""
 
 
+def _is_text(head: bytes) -> bool:
+    """Whether the first line of ``head`` is UTF-8 (a first line longer than the head counts as text)."""
+    if head.startswith(_BOM):
+        head = head[len(_BOM) :]
+    first, newline, _ = head.partition(b"\n")
+    try:
+        first.decode("utf-8")
+    except UnicodeDecodeError as err:
+        return not newline and err.start > len(first) - 4  # only a character cut by the head's end
+    return True
+
+
 def _by_columns(names: set[str], container: str, suffix_known: bool, path: Path) -> Detection:
     if is_codecarbon(names):
         return Detection("codecarbon", container, "columns of CodeCarbon's emissions.csv")
@@ -110,6 +122,10 @@ def detect(path: Path, head: bytes) -> Detection:
     line = _first_line(head)
     if not line:
         raise FileRefused(path, "the file is empty")
+    if not _is_text(head):  # binary: compressed, an image, random bytes
+        if suffix == ".csv":  # the canonical reader refuses it, saying the header is not UTF-8
+            return Detection("canonical", "csv", "not text")
+        raise _unknown(path, "its first line is not UTF-8 text")
     if line.lstrip().startswith("{"):
         return Detection("canonical", "ndjson", "JSON objects, one per line")
     if "|" in line:
@@ -120,8 +136,12 @@ def detect(path: Path, head: bytes) -> Detection:
             return Detection("sacct", "sacct", "'|'-separated records starting with a Slurm job id", header=False)
     if _SMI_NOHEADER.match(line):
         return Detection("nvidia-smi", "csv", "nvidia-smi records (csv,noheader)")
-    names = {n.strip().lower() for n in next(csv.reader([line]), [])}
+    try:
+        names = {n.strip().lower() for n in next(csv.reader([line]), [])}
+    except csv.Error as err:  # a bare CR inside the first line: CR-only line endings
+        raise header_refusal(path, err) from None
     return _by_columns(names, "csv", suffix == ".csv", path)
+
 
 
 def detect_format(path: Path, head: bytes) -> str:

@@ -14,3 +14,12 @@ class FileRefused(Exception):
 
     def __reduce__(self):  # picklable: a refusal travels back from a Dask worker
         return (FileRefused, (self.path, self.reason))
+
+
+def header_refusal(path, err: Exception) -> FileRefused:
+    """The refusal of a header line that Python's csv module cannot split."""
+    return FileRefused(
+        path,
+        f"line 1: the header cannot be read as CSV ({err}); lines must end with LF or CRLF "
+        "(a file with CR-only line endings, as classic Mac OS wrote them, is one long line)",
+    )

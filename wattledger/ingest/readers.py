@@ -17,7 +17,7 @@ import numpy as np
 import polars as pl
 
 from wattledger.ingest.csv_records import keep_records, split_records
-from wattledger.ingest.errors import FileRefused
+from wattledger.ingest.errors import FileRefused, header_refusal
 
 _BOM = b"\xef\xbb\xbf"
 _QUOTE = ord('"')
@@ -55,6 +55,15 @@ def _header_names(path: Path, names: list[str]) -> list[str]:
             raise FileRefused(path, f"line 1: column {n!r} appears more than once in the header")
         seen.add(n)
     return cleaned
+
+
+def _span(data: bytes, recs, i: int) -> str:
+    """For a malformed record over several lines: which lines (a stray quote runs on to the next one)."""
+    newlines = data[int(recs.starts[i]) : int(recs.ends[i])].rstrip(b"\r\n").count(b"\n")
+    if not newlines:
+        return ""
+    first = int(recs.lines[i])
+    return f"; the record spans lines {first}-{first + newlines} (a double quote opens a quoted field until the next one)"
 
 
 def _undecodable_records(data: bytes, starts: np.ndarray) -> set[int]:
@@ -110,7 +119,10 @@ def read_delimited(
             header_text = header_bytes.decode("utf-8")
         except UnicodeDecodeError as err:
             raise FileRefused(path, f"line 1: the header is not valid UTF-8 ({err.reason})") from None
-        fields = next(csv.reader([header_text], delimiter=delimiter, quoting=csv.QUOTE_MINIMAL if quoting else csv.QUOTE_NONE))
+        try:
+            fields = next(csv.reader([header_text], delimiter=delimiter, quoting=csv.QUOTE_MINIMAL if quoting else csv.QUOTE_NONE))
+        except csv.Error as err:  # a bare CR inside the header: CR-only line endings
+            raise header_refusal(path, err) from None
         if trailing_delimiter and fields and fields[-1] == "":
             fields = fields[:-1]
         names = _header_names(path, fields)
@@ -122,8 +134,12 @@ def read_delimited(
 
     problems: list[Problem] = []
     keep = np.ones(recs.starts.size, dtype=bool)
+    # a quote that never closes: the last data record (not the header) is cut; its field count means nothing
+    unterminated = quoting and recs.unterminated_last and recs.starts.size > first
     bad_count = recs.field_counts != n_fields
     bad_count[:first] = False
+    if unterminated:
+        bad_count[-1] = False
     for i in np.flatnonzero(bad_count):  # one iteration per malformed record only
         keep[i] = False
         raw = data[recs.starts[i] : recs.ends[i]].decode("utf-8", errors="replace")
@@ -133,13 +149,13 @@ def read_delimited(
                 None,
                 raw[:200],
                 "wrong number of fields",
-                f"expected {n_fields}, found {int(recs.field_counts[i])}",
+                f"expected {n_fields}, found {int(recs.field_counts[i])}{_span(data, recs, i)}",
             )
         )
-    if quoting and recs.unterminated_last and keep[-1]:
+    if unterminated:
         keep[-1] = False
         raw = data[recs.starts[-1] : recs.ends[-1]].decode("utf-8", errors="replace")
-        problems.append((int(recs.lines[-1]), None, raw[:200], "unterminated quoted field", "file truncated?"))
+        problems.append((int(recs.lines[-1]), None, raw[:200], "unterminated quoted field", f"file truncated?{_span(data, recs, -1)}"))
     for i in sorted(_undecodable_records(data, recs.starts)):
         if i < first:
             raise FileRefused(path, "line 1: the header is not valid UTF-8")
@@ -164,8 +180,9 @@ def read_delimited(
                 separator=delimiter,
                 quote_char='"' if quoting else None,
             )
-        except Exception as err:  # polars' own message says what it could not parse
-            raise FileRefused(path, f"cannot parse as {'CSV' if delimiter == ',' else 'delimited text'}: {err}") from None
+        except Exception as err:  # polars' own message (its first line) says what it could not parse
+            reason = str(err).strip().split("\n", 1)[0]
+            raise FileRefused(path, f"cannot parse as {'CSV' if delimiter == ',' else 'delimited text'}: {reason}") from None
         if frame.height != kept_lines.size:
             raise FileRefused(
                 path, f"internal: CSV parser found {frame.height} records where {kept_lines.size} were expected"
@@ -176,14 +193,35 @@ def read_delimited(
     return RawTable(frame=frame, records=records, problems=_problems(problems))
 
 
+class _JsonObject(dict):
+    """A JSON object whose keys are trimmed and lower-cased as header names are, remembering
+    a key given twice (``{"run_id": "a", "RUN_ID": "b"}``: which one is meant cannot be known)."""
+
+    def __init__(self, pairs: list[tuple[str, object]]):
+        super().__init__()
+        self.repeated: str | None = None
+        for key, value in pairs:
+            name = key.strip().lower()
+            if name in self and self.repeated is None:
+                self.repeated = key
+            self[name] = value
+
+
 def _json_text(value) -> str | None:
-    if value is None or isinstance(value, str):
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate escape such as "\ud800" is not a character
+            raise ValueError("not valid UTF-8 text") from None
+        return value
+    if value is None:
         return value
     if isinstance(value, bool):
         raise ValueError("a boolean is not a valid value here")
     if isinstance(value, (int, float)):
         return json.dumps(value)
-    raise ValueError(f"nested {type(value).__name__} is not a valid value")
+    kind = "dict" if isinstance(value, dict) else type(value).__name__
+    raise ValueError(f"nested {kind} is not a valid value")
 
 
 def read_ndjson(path: Path, data: bytes) -> RawTable:
@@ -199,7 +237,7 @@ def read_ndjson(path: Path, data: bytes) -> RawTable:
             continue
         records += 1
         try:
-            obj = json.loads(raw)
+            obj = json.loads(raw, object_pairs_hook=_JsonObject)
         except UnicodeDecodeError:
             problems.append((lineno, None, None, "not valid UTF-8 text", None))
             continue
@@ -207,14 +245,24 @@ def read_ndjson(path: Path, data: bytes) -> RawTable:
             text = raw[:200].decode("utf-8", "replace")
             problems.append((lineno, None, text, "invalid JSON", f"column {err.colno}: {err.msg}"))
             continue
+        except (ValueError, RecursionError) as err:  # an integer of > 4300 digits, arrays nested too deep
+            text = raw[:200].decode("utf-8", "replace")
+            detail = "nested too deeply" if isinstance(err, RecursionError) else str(err)[:200]
+            problems.append((lineno, None, text, "invalid JSON", detail))
+            continue
         if not isinstance(obj, dict):
             text = raw[:200].decode("utf-8", "replace")
             problems.append((lineno, None, text, "a line must hold one JSON object", None))
             continue
+        if obj.repeated is not None:
+            text = raw[:200].decode("utf-8", "replace")
+            problems.append((lineno, obj.repeated.strip().lower(), text, "key repeated in the object", None))
+            continue
         row: dict[str, str | None] = {}
         try:
             for key, value in obj.items():
-                row[key.strip().lower()] = _json_text(value)
+                _json_text(key)  # the key's text, like a value's, must be UTF-8
+                row[key] = _json_text(value)
         except ValueError as err:
             problems.append((lineno, key, raw[:200].decode("utf-8", "replace"), str(err), None))
             continue
@@ -225,6 +273,15 @@ def read_ndjson(path: Path, data: bytes) -> RawTable:
         {n: [r.get(n) for r in rows] for n in names}, schema={n: pl.String for n in names}
     ).with_columns(pl.Series("_line", lines, dtype=pl.Int64))
     return RawTable(frame=frame, records=records, problems=_problems(problems))
+
+
+def _text_like(dtype: pl.DataType) -> bool:
+    """Whether a Parquet column type reads as run-log text (booleans and nested types are refused apart)."""
+    if dtype == pl.Boolean or isinstance(dtype, (pl.List, pl.Struct, pl.Array)):
+        return True  # refused with their own message
+    if isinstance(dtype, pl.Duration):
+        return False
+    return dtype.is_numeric() or dtype.is_temporal() or isinstance(dtype, (pl.String, pl.Categorical, pl.Enum, pl.Null, pl.Binary))
 
 
 def _as_text(frame: pl.DataFrame) -> pl.DataFrame:
@@ -258,6 +315,15 @@ def parquet_frame(path: Path, frame: pl.DataFrame, first_row: int = 1) -> RawTab
     unsupported = [n for n, t in frame.schema.items() if t == pl.Boolean or isinstance(t, (pl.List, pl.Struct, pl.Array))]
     if unsupported:
         raise FileRefused(path, f"column(s) {unsupported} have a nested or boolean type; the run log needs scalars")
+    other = {n: str(t) for n, t in frame.schema.items() if not _text_like(t)}
+    if other:  # durations, objects, ...: no run-log column holds one
+        raise FileRefused(path, f"column(s) {other} have a type the run log cannot read (numbers, text, dates and times only)")
+    for name, dtype in frame.schema.items():
+        if dtype == pl.Binary:  # text written without the UTF-8 annotation: fine when it is UTF-8
+            try:
+                frame = frame.with_columns(pl.col(name).cast(pl.String))
+            except pl.exceptions.PolarsError:
+                raise FileRefused(path, f"column {name!r} is binary and not valid UTF-8 text") from None
     text = _as_text(frame).with_columns(
         pl.int_range(first_row, first_row + frame.height, dtype=pl.Int64).alias("_line"))
     return RawTable(frame=text, records=frame.height)

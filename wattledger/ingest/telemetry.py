@@ -54,6 +54,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from wattledger.ingest.contract import LIMITS
 from wattledger.ingest.errors import FileRefused
 from wattledger.ingest.readers import PROBLEM_SCHEMA
 
@@ -85,6 +86,15 @@ _LABEL = rf"{_NAME}\s*=\s*{_QUOTED}"
 _SAMPLE_RE = rf'^([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{{(?:[^"}}]|{_QUOTED})*\}})?\s+(\S+)(?:\s+(-?[0-9]+))?\s*$'
 _LABELS_RE = rf"^\{{\s*(?:{_LABEL}(?:\s*,\s*{_LABEL})*\s*,?\s*)?\}}$"
 _ISO_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%.f%#z"
+#: Sample times outside these years are typos or garbage (and far ones make polars panic, not fail).
+_YEARS = (int(LIMITS["earliest_year"]), int(LIMITS["latest_year"]))
+_EPOCH_S = (
+    datetime(_YEARS[0], 1, 1, tzinfo=timezone.utc).timestamp(),
+    datetime(_YEARS[1] + 1, 1, 1, tzinfo=timezone.utc).timestamp(),
+)
+_YEARS_TEXT = f"outside the accepted years {_YEARS[0]}-{_YEARS[1]}"
+_POWER_CEILING = f"above the sanity ceiling of {LIMITS['max_power_w']:g}"
+_LIMITS_DETAIL = "see LIMITS in wattledger/ingest/contract.py"
 
 
 @dataclass
@@ -93,6 +103,7 @@ class TelemetryTable:
 
     samples: pl.DataFrame  # SAMPLE_SCHEMA
     records: int  # lines read as samples or rejected (headers, comments, blank lines, other metrics excluded)
+    # (a DCGM power line and an energy line of one GPU and time make one sample: the second is folded)
     problems: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PROBLEM_SCHEMA))
 
 
@@ -307,6 +318,9 @@ def read_nvidia_smi(
             "power out of range",
             pl.lit("power must be finite and >= 0 W"),
         ),
+        (pl.col("power_w").is_finite() & (pl.col("power_w") > LIMITS["max_power_w"]), power_field, "power_raw",
+         _POWER_CEILING, pl.lit(_LIMITS_DETAIL)),
+        (~pl.col("local").dt.year().is_between(*_YEARS), "timestamp", "ts_raw", _YEARS_TEXT, pl.lit(_LIMITS_DETAIL)),
         (
             pl.col("index_raw").is_not_null() & pl.col("gpu_index").is_null(),
             "index",
@@ -347,7 +361,10 @@ def _scrape_time(value: pl.Expr) -> pl.Expr:
         format=_ISO_TIME_FORMAT, time_unit="us", time_zone="UTC", strict=False
     )
     from_epoch = (epoch * 1e6).round().cast(pl.Int64, strict=False).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
-    return pl.when(epoch.is_not_null() & epoch.is_finite()).then(from_epoch).otherwise(iso)
+    in_years = pl.when(iso.dt.year().is_between(*_YEARS)).then(iso)
+    return pl.when(epoch.is_not_null() & epoch.is_finite()).then(
+        pl.when(epoch.is_between(*_EPOCH_S, closed="left")).then(from_epoch)
+    ).otherwise(in_years)
 
 
 def read_dcgm(
@@ -422,7 +439,7 @@ def read_dcgm(
     if not_sample.height:
         problems.append(_problem(not_sample, None, pl.col("text"), "not a Prometheus sample line", pl.lit("expected: metric{labels} value [timestamp_ms]")))
     ours = parts.filter(pl.col("metric").is_in([DCGM_POWER, DCGM_ENERGY]))
-    records = ours.height + not_sample.height
+    records = ours.height + not_sample.height + bad_markers.height  # an unreadable '# scraped_at' line is a rejected record
 
     labels_ok = pl.col("labels").fill_null("{}").str.contains(_LABELS_RE)
     ours = ours.with_columns(
@@ -431,7 +448,9 @@ def read_dcgm(
         _label("UUID").alias("gpu_uuid"),
         pl.coalesce(_label("Hostname"), pl.lit(host, dtype=pl.String)).alias("host"),
         pl.col("value_raw").cast(pl.Float64, strict=False).alias("value"),
-        pl.col("ts_raw").cast(pl.Int64, strict=False).cast(pl.Datetime("ms")).dt.replace_time_zone("UTC").dt.cast_time_unit("us").alias("ts"),
+        pl.col("ts_raw").cast(pl.Int64, strict=False).pipe(
+            lambda ms: pl.when(ms.is_between(_EPOCH_S[0] * 1e3, _EPOCH_S[1] * 1e3, closed="left")).then(ms)
+        ).cast(pl.Datetime("ms")).dt.replace_time_zone("UTC").dt.cast_time_unit("us").alias("ts"),
     ).with_columns(pl.col("gpu_raw").cast(pl.Int32, strict=False).alias("gpu_index"))
     caller_time = pl.lit(scraped_at.astimezone(timezone.utc).replace(tzinfo=None) if scraped_at else None, dtype=pl.Datetime("us")).dt.replace_time_zone("UTC")
     ours = ours.with_columns(
@@ -450,7 +469,10 @@ def read_dcgm(
         (pl.col("labels_ok") & pl.col("host").is_null(), "Hostname", "labels", "no host", pl.lit("no Hostname label and no host given by the caller")),
         (pl.col("value").is_null(), "value", "value_raw", "not a number", None),
         (pl.col("value").is_not_null() & ~(pl.col("value").is_finite() & (pl.col("value") >= 0)), "value", "value_raw", "value out of range", pl.lit("must be finite and >= 0")),
-        (pl.col("ts_raw").is_not_null() & pl.col("ts").is_null(), "timestamp", "ts_raw", "unreadable timestamp", pl.lit("expected milliseconds since the epoch")),
+        (pl.col("value").is_finite() & (pl.col("metric") == DCGM_POWER) & (pl.col("value") > LIMITS["max_power_w"]), "value",
+         "value_raw", _POWER_CEILING, pl.lit(_LIMITS_DETAIL)),
+        (pl.col("ts_raw").is_not_null() & pl.col("ts").is_null(), "timestamp", "ts_raw", "unreadable timestamp",
+         pl.lit(f"expected milliseconds since the epoch, in the years {_YEARS[0]}-{_YEARS[1]}")),
         (
             pl.col("ts_raw").is_null() & pl.col("under_marker").is_not_null() & pl.col("marker_time").is_null(),
             "timestamp",

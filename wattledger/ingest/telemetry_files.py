@@ -52,6 +52,12 @@ class ParsedTelemetry:
     samples: pl.DataFrame  # SAMPLE_SCHEMA of wattledger.ingest.telemetry
     problems: pl.DataFrame  # line, column_name, value, reason, detail
 
+    @property
+    def folded_records(self) -> int:
+        """Records merged into another's sample (DCGM's power and energy lines of one GPU and time):
+        records = samples + rejected lines + folded."""
+        return self.records - self.samples.height - self.problems["line"].n_unique()
+
 
 def is_telemetry(path: Path) -> bool:
     """Whether the file's header is nvidia-smi's or DCGM's."""

@@ -39,6 +39,7 @@ from pydantic import Field, field_validator
 from wattledger.ingest.adapters import Adapted, reject_where, text
 from wattledger.ingest.adapters.config import Strict, check_timezone, load_yaml_model
 from wattledger.ingest.adapters.times import localize, naive, utc_text
+from wattledger.ingest.contract import LIMITS
 from wattledger.ingest.errors import FileRefused
 from wattledger.ingest.readers import RawTable
 from wattledger.resources import resource_dir
@@ -52,6 +53,7 @@ _USED = {
     "codecarbon_version", "gpu_count", "gpu_model", "pue",
 }  # fmt: skip
 _TIMESTAMP = "%Y-%m-%dT%H:%M:%S%.f"
+_MAX_DURATION_S = LIMITS["max_duration_h"] * 3600.0  # checked here too: started_at = timestamp - duration
 
 
 class CodeCarbonSidecar(Strict):
@@ -153,6 +155,7 @@ def adapt_codecarbon(path: Path, raw: RawTable, sidecar: CodeCarbonSidecar, side
         (pl.col("_duration_s").is_null(), "duration", missing_or("duration", "not a number")),
         (~pl.col("_duration_s").is_finite(), "duration", "not a finite number"),
         (pl.col("_duration_s") < 0, "duration", "must be at least 0"),
+        (pl.col("_duration_s").is_finite() & (pl.col("_duration_s") > _MAX_DURATION_S), "duration", f"run longer than the sanity ceiling of {LIMITS['max_duration_h']:g} h"),
         (pl.col("_stamp").is_null(), "timestamp", missing_or("timestamp", "not a CodeCarbon timestamp (YYYY-MM-DDThh:mm:ss)")),
         (pl.col("_energy_kwh").is_null(), energy_col, missing_or(energy_col, "not a number")),
         (_not_a_number(frame, "pue"), "pue", "not a number"),
@@ -198,7 +201,8 @@ def adapt_codecarbon(path: Path, raw: RawTable, sidecar: CodeCarbonSidecar, side
         pl.when(cc_pue != 1.0).then(cc_pue.cast(pl.String)).alias("pue"),
         _region(frame, sidecar).alias("region"),
         pl.lit(sidecar.datacenter, dtype=pl.String).alias("datacenter"),
-        (pl.col("_energy_kwh") / cc_pue).cast(pl.String).alias("measured_it_energy_kwh"),
+        # a pue of 0 is rejected on its own; dividing by it would add a misleading "inf" energy
+        pl.when(cc_pue > 0).then(pl.col("_energy_kwh") / cc_pue).cast(pl.String).alias("measured_it_energy_kwh"),
         source.alias("measured_energy_source"),
         text(frame, "emissions").alias("tracker_co2e_kg"),
         pl.lit("codecarbon").alias("source_format"),

@@ -57,6 +57,7 @@ _USED = {"jobid", "jobname", "account", "partition", "state", "start", "end", "e
 JOB_ID = r"^\d+(?:_(?:\d+|\[[^\]]*\]))?(?:\+\d+)?(?:\.[A-Za-z0-9_+-]+)?$"
 SACCT_TIME = "%Y-%m-%dT%H:%M:%S"
 _UNSET_TIME = ("unknown", "none")  # sacct's words for a time not reached yet (Slurm < 23 / >= 23)
+_MAX_ELAPSED_S = 400 * 86_400  # an Elapsed beyond this is garbage, not a job (the validation caps runs at a year)
 
 
 def read_sacct(path: Path, data: bytes, *, header: bool, fields: list[str] | None = None) -> RawTable:
@@ -85,13 +86,14 @@ def _elapsed_seconds(frame: pl.DataFrame) -> pl.Expr:
     raw = text(frame, "elapsedraw").cast(pl.Int64, strict=False)
     el = text(frame, "elapsed")
     parts = el.str.extract_groups(r"^(?:(\d+)-)?(\d+):(\d{2}):(\d{2})$")
-    secs = (
-        parts.struct.field("1").cast(pl.Int64).fill_null(0) * 86_400
-        + parts.struct.field("2").cast(pl.Int64) * 3_600
-        + parts.struct.field("3").cast(pl.Int64) * 60
-        + parts.struct.field("4").cast(pl.Int64)
+    secs = (  # non-strict: a day count of 30 digits is no elapsed time, not a crash
+        parts.struct.field("1").cast(pl.Int64, strict=False).fill_null(0) * 86_400
+        + parts.struct.field("2").cast(pl.Int64, strict=False) * 3_600
+        + parts.struct.field("3").cast(pl.Int64, strict=False) * 60
+        + parts.struct.field("4").cast(pl.Int64, strict=False)
     )
-    return pl.coalesce(raw, secs)
+    elapsed = pl.coalesce(raw, secs)
+    return pl.when(elapsed.is_between(0, _MAX_ELAPSED_S)).then(elapsed)  # else unknown: not used to place times
 
 
 def _placement(frame: pl.DataFrame, cluster: ClusterFile, field: str, gres_type: pl.Expr) -> pl.Expr:
@@ -149,8 +151,9 @@ def adapt_sacct(path: Path, raw: RawTable, cluster: ClusterFile, cluster_path: P
     # times, GPUs, state: all columnar
     start, end = text(jobs, "start"), text(jobs, "end")
     tres = text(jobs, "alloctres").fill_null("")
-    untyped = tres.str.extract(r"(?:^|,)gres/gpu=(\d+)(?:,|$)", 1).cast(pl.Int64)
-    typed_counts = tres.str.extract_all(r"gres/gpu:[^=,]+=\d+").list.eval(pl.element().str.extract(r"=(\d+)$", 1).cast(pl.Int64))
+    # counts as floats: digits always convert, and an absurd count reaches the validation's ceiling
+    untyped = tres.str.extract(r"(?:^|,)gres/gpu=(\d+)(?:,|$)", 1).cast(pl.Float64)
+    typed_counts = tres.str.extract_all(r"gres/gpu:[^=,]+=\d+").list.eval(pl.element().str.extract(r"=(\d+)$", 1).cast(pl.Float64))
     typed = typed_counts.list.sum()
     type_names = pl.element().str.extract(r"gres/gpu:([^=,]+)=", 1).str.to_lowercase()
     gres_types = tres.str.extract_all(r"gres/gpu:[^=,]+=").list.eval(type_names).list.unique()
@@ -241,7 +244,7 @@ def adapt_sacct(path: Path, raw: RawTable, cluster: ClusterFile, cluster_path: P
         utc_text(pl.col("_started")).alias("started_at"),
         utc_text(pl.col("_ended")).alias("ended_at"),
         pl.col("_gpu_model").alias("gpu_model"),
-        pl.col("_gpus").cast(pl.String).alias("gpu_count"),
+        pl.col("_gpus").cast(pl.Int64, strict=False).cast(pl.String).fill_null(pl.col("_gpus").cast(pl.String)).alias("gpu_count"),
         pl.col("_region").alias("region"),
         pl.col("_datacenter").alias("datacenter"),
         pl.when(hosts.str.to_lowercase() != "none assigned").then(hosts).alias("hosts"),
