@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -29,7 +30,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
+out = Console(markup=False)  # tables and lines of log text: "[" in a run name is not markup
 err = Console(stderr=True)
 
 DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file [default: $WATTLEDGER_DB or ./wattledger.duckdb]")]
@@ -47,12 +48,12 @@ def _db(db: Path | None) -> Path:
 def _open(db: Path | None, *, read_only: bool = False):
     path = _db(db)
     if read_only and not path.exists():
-        err.print(f"[red]error:[/red] {path}: no such database; run `wattledger ingest` or `wattledger demo` first")
+        err.print(f"[red]error:[/red] {escape(str(path))}: no such database; run `wattledger ingest` or `wattledger demo` first")
         raise typer.Exit(2)
     try:
         return connect(path, read_only=read_only)
     except (DatabaseLocked, MigrationError) as e:
-        err.print(f"[red]error:[/red] {path}: {e}")
+        err.print(f"[red]error:[/red] {escape(str(path))}: {escape(str(e))}")
         raise typer.Exit(3) from None
 
 
@@ -61,7 +62,7 @@ class _IngestProgress:
 
     def __init__(self):
         self.rows = 0
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        self.bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
                             TimeElapsedColumn(), console=err) if err.is_terminal else None
 
     def __enter__(self):
@@ -115,7 +116,7 @@ def ingest(
     out.print(f"{summary.loaded} runs loaded, {summary.rejected} records rejected "
               f"(see: wattledger sql \"select * from rejects\")")
     for r in summary.refused:
-        err.print(f"[red]refused:[/red] {r}")
+        err.print(f"[red]refused:[/red] {escape(str(r))}")
     if summary.refused:
         raise typer.Exit(1)
 
@@ -159,7 +160,7 @@ def report(db: DbOption = None, period: PeriodOption = None, out_path: OutOption
         else:
             path = write_period_report(con, target, period=period, db_label=_db(db).name)
     except (ValueError, RunNotFound) as e:
-        err.print(f"[red]error:[/red] {e}")
+        err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(2) from None
     finally:
         con.close()
@@ -187,7 +188,7 @@ def export(
         target = out_path or Path("reports") / f"run_footprints.{fmt}"
         n = export_footprints(con, target, fmt, period)
     except (ValueError, RunNotFound) as e:
-        err.print(f"[red]error:[/red] {e}")
+        err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(2) from None
     finally:
         con.close()
@@ -201,7 +202,7 @@ def sites(path: Annotated[Path, typer.Argument(help="Site file (datacenters.yaml
     try:
         n = load_site_file(con, path)
     except (SiteFileError, FactorError) as e:
-        err.print(f"[red]error:[/red] {e}")
+        err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(2) from None
     finally:
         con.close()
@@ -255,7 +256,7 @@ def sql(query: Annotated[str, typer.Argument(help="A SQL query, e.g. select * fr
             return
         columns, rows = rel.columns, rel.fetchall()
     except duckdb.Error as e:
-        err.print(f"[red]error:[/red] {e}")
+        err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(2) from None
     finally:
         con.close()
@@ -286,10 +287,14 @@ def constants(
             try:
                 set_constant(con, name.strip(), float(value), source, year)
             except (KeyError, ValueError) as e:
-                err.print(f"[red]error:[/red] {e}")
+                err.print(f"[red]error:[/red] {escape(str(e))}")
                 raise typer.Exit(2) from None
         if reset:
-            reset_constant(con, reset)
+            try:
+                reset_constant(con, reset)
+            except KeyError as e:
+                err.print(f"[red]error:[/red] {escape(str(e))}")
+                raise typer.Exit(2) from None
         table = Table("name", "value", "unit", "source", "year", "override")
         for c in list_constants(con):
             table.add_row(c["name"], f"{c['value']:,}", c["unit"], c["source"], str(c["vintage_year"] or ""),
@@ -311,7 +316,7 @@ def _flow(task_runner: str, dask_address: str | None, workers: int):
     try:
         return pipeline.with_options(task_runner=make_runner(task_runner, dask_address=dask_address, workers=workers))
     except RunnerError as e:
-        err.print(f"[red]error:[/red] {e}")
+        err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(2) from None
 
 
@@ -327,7 +332,7 @@ def _run_flow(paths: list[str], db: Path, period: str | None, out_path: Path | N
               mapping=str(mapping) if mapping else None, cluster=str(cluster) if cluster else None, mapped=mapped,
               distributed=task_runner == "dask")
     except (FilesRefused, SiteFileError, FactorError, DatabaseLocked) as e:
-        err.print(f"[red]error:[/red] {e}")
+        err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(1) from None
     typer.echo(f"database: {db.resolve()}")
     typer.echo(f"report:   {target.resolve()}")
@@ -380,7 +385,7 @@ def serve(
     try:
         schedule = Cron(cron, timezone=timezone)
     except ValueError as e:
-        err.print(f"[red]error:[/red] --cron {cron!r}: {e} (e.g. \"0 2 * * *\": 02:00 every day)")
+        err.print(f"[red]error:[/red] --cron {escape(repr(cron))}: {escape(str(e))} (e.g. \"0 2 * * *\": 02:00 every day)")
         raise typer.Exit(2) from None
     if not PREFECT_API_URL.value():
         err.print(f"[red]error:[/red] {SERVER_NEEDED}")
@@ -394,7 +399,7 @@ def serve(
     try:
         flow_.serve(name=name, schedule=schedule, parameters=parameters)
     except RuntimeError as e:  # Prefect's own refusal of a temporary server, if it got this far
-        err.print(f"[red]error:[/red] {e}. {SERVER_NEEDED}")
+        err.print(f"[red]error:[/red] {escape(str(e))}. {SERVER_NEEDED}")
         raise typer.Exit(2) from None
 
 

@@ -269,9 +269,10 @@ def read_ndjson(path: Path, data: bytes) -> RawTable:
         rows.append(row)
         lines.append(lineno)
     names = sorted({k for r in rows for k in r})
-    frame = pl.DataFrame(
-        {n: [r.get(n) for r in rows] for n in names}, schema={n: pl.String for n in names}
-    ).with_columns(pl.Series("_line", lines, dtype=pl.Int64))
+    frame = pl.DataFrame(  # _line built with the columns: objects without keys ({}) leave no other column
+        {n: [r.get(n) for r in rows] for n in names} | {"_line": lines},
+        schema={n: pl.String for n in names} | {"_line": pl.Int64},
+    )
     return RawTable(frame=frame, records=records, problems=_problems(problems))
 
 

@@ -269,6 +269,8 @@ def read_nvidia_smi(
         (fld("uuid") if "uuid" in names else pl.lit(None, dtype=pl.String)).alias("uuid_raw"),
         fld(power_field).alias("power_raw"),
     )
+    if rows.is_empty():  # polars panics evaluating the per-row daylight-saving rule over no rows
+        return _finish(_empty_samples(), body.height, problems)
     naive = pl.col("ts_raw").str.strptime(pl.Datetime("us"), NVIDIA_SMI_TIME_FORMAT, strict=False)
     rows = rows.with_columns(naive.alias("local"))
     # File order resolves the repeated hour at the end of daylight saving time: within a
