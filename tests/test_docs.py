@@ -39,3 +39,22 @@ def test_every_macro_is_documented(con):
 @pytest.mark.parametrize("command", sorted(c.name or c.callback.__name__ for c in app.registered_commands))
 def test_every_cli_command_is_in_the_readme(command):
     assert f"`wattledger {command}" in README, f"README.md does not document `wattledger {command}`"
+
+
+def test_every_test_named_in_reliability_md_exists():
+    """docs/reliability.md names the test that proves each guarantee: each must exist."""
+    import yaml
+
+    doc = (REPO / "docs" / "reliability.md").read_text(encoding="utf-8")
+    cases = yaml.safe_load((REPO / "tests" / "data" / "bad" / "expected.yaml").read_text(encoding="utf-8"))["cases"]
+    current, named = None, 0
+    for path, test in re.findall(r"(tests/[a-z_]+\.py)|::([a-z_0-9]+)", doc):  # ::name belongs to the file named last
+        if path:
+            current = path
+            continue
+        assert current, f"::{test} before any test file in docs/reliability.md"
+        assert f"def {test}(" in (REPO / current).read_text(encoding="utf-8"), f"{current}::{test} does not exist"
+        named += 1
+    for case in re.findall(r"`\[([a-z_]+/[a-z_0-9.-]+)\]`", doc):
+        assert case in cases, f"corpus case {case} is not in tests/data/bad/expected.yaml"
+    assert named >= 30
