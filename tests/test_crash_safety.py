@@ -22,9 +22,9 @@ from wattledger.compute import compute_footprints
 from wattledger.pipeline import ingest_paths
 from wattledger.store import connect
 
-SMALL_FILES, SMALL_ROWS, BIG_ROWS = 4, 2_500, 30_000
-BATCH_RUNS = 4_000  # compute batches of the 40,000 runs: 10 batches, one transaction each
-PIECE_BYTES = 256 * 1024  # the big file (~2.2 MB) is stored in pieces, all in one transaction
+SMALL_FILES, SMALL_ROWS, BIG_ROWS = 4, 1_500, 14_000
+BATCH_RUNS = 2_000  # compute batches of the 20,000 runs: 10 batches, one transaction each
+PIECE_BYTES = 128 * 1024  # the big file (~1 MB) is stored in pieces, all in one transaction
 
 # The worker: ingests the files, then computes, announcing each step. It stops for good
 # (waiting on an event nobody sets) at the point named by its arguments, so the kill always
