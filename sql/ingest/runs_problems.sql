@@ -7,8 +7,9 @@ typed as (
     select * from typed
 ),
 
-number_checks as (
-    -- (column, raw text, parsed value, lower bound, upper bound) for each numeric column
+number_checks as materialized (
+    -- (column, raw text, parsed value, lower bound, upper bound) of each numeric value that
+    -- fails a check below (only those rows are kept: the branches below classify them)
     select _line, column_name, raw, value, lo, hi, lo_inclusive
     from typed,
     lateral (values
@@ -23,6 +24,7 @@ number_checks as (
         ('compute_price_per_gpu_hour', compute_price_raw, compute_price_per_gpu_hour, 0.0, $max_compute_price_per_gpu_hour, true)
     ) as c(column_name, raw, value, lo, hi, lo_inclusive)
     where raw is not null
+        and (value is null or not isfinite(value) or value < lo or value > hi or (not lo_inclusive and value = lo))
 ),
 
 problems as (
