@@ -165,6 +165,7 @@ class _PreparedBatch:
     table: pl.DataFrame  # footprints computed by the kernel
     unchanged: pl.DataFrame  # run_id: inputs unchanged, only the factor set moves
     unresolved: pl.DataFrame  # run_id, factor_set, reason
+    had_footprints: bool  # some run of the batch has a footprint already (to replace)
 
 
 def _prepare_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: int, recompute_all: bool,
@@ -219,7 +220,7 @@ def _prepare_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: in
     )
     pre = pre.with_columns(_inputs_sha(pre))
     unchanged = pl.DataFrame(schema={"run_id": pl.String})
-    compare = con.execute("select bool_or(has_footprint) from compute_queue where batch = ?", [batch]).fetchall()[0][0]
+    compare = bool(con.execute("select bool_or(has_footprint) from compute_queue where batch = ?", [batch]).fetchall()[0][0])
     if compare and not recompute_all and pre.height:
         con.register("batch_inputs", pre.select("run_id", "inputs_sha").to_arrow())
         try:
@@ -234,6 +235,7 @@ def _prepare_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: in
     return _PreparedBatch(
         run_ids=runs.select("run_id"), table=table, unchanged=unchanged.select("run_id"),
         unresolved=bad.select("run_id", pl.lit(lib.version).alias("factor_set"), pl.col("unresolved_reason").alias("reason")),
+        had_footprints=compare,
     )
 
 
@@ -244,12 +246,17 @@ def _write_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, b: _Prepare
         con.register("batch_runs", b.run_ids.to_arrow())
         con.register("batch_unchanged", b.unchanged.to_arrow())
         con.register("batch_unresolved", b.unresolved.to_arrow())
-        replace_footprints(con, b.table.to_arrow(), in_transaction=True)
-        con.execute("update footprints set factor_set = ? where run_id in (select run_id from batch_unchanged)",
-                    [lib.version])
+        # a batch of runs new to the footprints table (the common case) only inserts: no scan
+        # of the whole table for footprints to replace
+        replace_footprints(con, b.table.to_arrow(), in_transaction=True, replace=b.had_footprints)
+        if b.unchanged.height:
+            con.execute("update footprints set factor_set = ? where run_id in (select run_id from batch_unchanged)",
+                        [lib.version])
         con.execute("delete from unresolved_runs where run_id in (select run_id from batch_runs)")
-        con.execute("insert into unresolved_runs by name select * from batch_unresolved")
-        con.execute("delete from footprints where run_id in (select run_id from batch_unresolved)")
+        if b.unresolved.height:
+            con.execute("insert into unresolved_runs by name select * from batch_unresolved")
+            if b.had_footprints:
+                con.execute("delete from footprints where run_id in (select run_id from batch_unresolved)")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

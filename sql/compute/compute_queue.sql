@@ -1,11 +1,13 @@
 -- grain: one row per run that needs work under the current factor set ($factor_set): no
 -- footprint and no unresolved record for it (every run when $recompute_all), numbered into
--- batches of $batch_runs runs (by start time), noting the runs that have a footprint already
--- (computed under another factor set, or before their file was replaced).
+-- batches of $batch_runs runs (by start time), with the run's columns the compute reads and
+-- whether the run has a footprint already (computed under another factor set, or before its
+-- file was replaced). Stored in batch order, so reading one batch (runs_to_compute.sql)
+-- skips the others' row groups instead of joining the whole runs table again.
 with
 
 runs as (
-    select run_id, started_at from runs
+    select * from runs
 ),
 
 current_footprints as (
@@ -17,20 +19,44 @@ current_unresolved as (
 ),
 
 pending as (
-    select run_id, started_at from runs
+    select * from runs
     where $recompute_all
         or (run_id not in (select run_id from current_footprints)
             and run_id not in (select run_id from current_unresolved))
 ),
 
-final as (
+numbered as (
     select
-        run_id,
+        *,
         -- by start time: a batch spans a short stretch of time, so the power samples it
         -- reads (attribution) stay bounded however many are stored
-        (row_number() over (order by started_at nulls first, run_id) - 1) // $batch_runs as batch,
-        run_id in (select run_id from footprints) as has_footprint  -- inputs to compare with
+        (row_number() over (order by started_at nulls first, run_id) - 1) // $batch_runs as batch
     from pending
+),
+
+final as (
+    select
+        batch,
+        run_id,
+        started_at,
+        ended_at,
+        region,
+        datacenter,
+        gpu_model,
+        gpu_count,
+        hosts,
+        gpu_hours,
+        avg_power_w,
+        pue,
+        grid_intensity_kg_per_kwh,
+        price_per_kwh,
+        currency,
+        measured_it_energy_kwh,
+        measured_energy_source,
+        compute_price_per_gpu_hour,
+        compute_currency,
+        run_id in (select run_id from footprints) as has_footprint  -- inputs to compare with
+    from numbered
 )
 
-select * from final
+select * from final order by batch, run_id

@@ -223,8 +223,10 @@ def store_parsed_telemetry(con: duckdb.DuckDBPyConnection, parsed: ParsedTelemet
                       replaced_source_file_id=previous, replaced_rows=replaced)
 
 
-def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table, *, in_transaction: bool = False) -> int:
-    """Write footprints for the runs in ``footprints``, replacing older ones.
+def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table, *, in_transaction: bool = False,
+                       replace: bool = True) -> int:
+    """Write footprints for the runs in ``footprints``, replacing older ones (``replace``
+    False: the caller knows none of these runs has a footprint, so nothing is looked up).
 
     Runs in its own transaction unless the caller already holds one (``in_transaction``).
     """
@@ -232,7 +234,8 @@ def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table, *, 
         con.execute("begin transaction")
     try:
         con.register("new_footprints", footprints)
-        con.execute("delete from footprints where run_id in (select run_id from new_footprints)")
+        if replace:
+            con.execute("delete from footprints where run_id in (select run_id from new_footprints)")
         con.execute("insert into footprints by name select * from new_footprints")
         if not in_transaction:
             con.execute("commit")
