@@ -5,7 +5,7 @@ concurrently (threads; pure functions of the file), then stored one by one by th
 flow's single writer, each in its own transaction.
 
 Caching: no task uses Prefect's result cache (NO_CACHE). Idempotency comes from the
-database itself: a file whose content hash is recorded is skipped, and footprints are
+database itself: a file whose content hash is recorded is skipped (hashed, never parsed), and footprints are
 recomputed only for runs without one for the current factor set. A Prefect cache keyed
 on paths would go stale when a file changes; one keyed on content would duplicate the
 store's own record.
@@ -24,11 +24,27 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from wattledger.compute import PARTITION_RUNS, ComputeResult, compute_footprints, kernel_table
-from wattledger.ingest import FileRefused, ParsedFile, discover, parse_run_log, parse_run_log_pieces, reads_in_pieces
+from wattledger.ingest import (
+    FileRefused,
+    KnownContent,
+    ParsedFile,
+    discover,
+    known_content,
+    parse_run_log,
+    parse_run_log_pieces,
+    reads_in_pieces,
+)
 from wattledger.ingest.telemetry_files import ParsedTelemetry, is_telemetry, parse_telemetry
 from wattledger.pipeline import default_report_path, load_site_file
 from wattledger.report import top_runs, write_period_report
-from wattledger.store import StoredFile, connect, store_parsed_file, store_parsed_telemetry
+from wattledger.store import (
+    StoredFile,
+    connect,
+    store_known_content,
+    store_parsed_file,
+    store_parsed_telemetry,
+    stored_contents,
+)
 
 
 class FilesRefused(Exception):
@@ -57,22 +73,44 @@ class LargeFile:
     cluster: Path | None
 
 
-@task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE, task_run_name="parse {path.name}")
-def parse_file(path: Path, mapping: Path | None = None, cluster: Path | None = None) -> ParsedFile | ParsedTelemetry | LargeFile | FileRefused:
+@task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def stored_hashes(db: str) -> frozenset[str]:
+    """The content hashes of the files the database holds (their files are not parsed again)."""
+    con = connect(db)
     try:
-        if mapping is None and is_telemetry(path):
-            return parse_telemetry(path)
-        if reads_in_pieces(path, mapping):
-            return LargeFile(path, mapping, cluster)
-        return parse_run_log(path, mapping, cluster=cluster)
+        return stored_contents(con)
+    finally:
+        con.close()
+
+
+@task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE, task_run_name="parse {path.name}")
+def parse_file(path: Path, mapping: Path | None = None, cluster: Path | None = None,
+               known: frozenset[str] = frozenset()) -> ParsedFile | ParsedTelemetry | LargeFile | KnownContent | FileRefused:
+    try:
+        if (already := known_content(path, known)) is not None:
+            return already
+        return _parse(path, mapping, cluster)
     except FileRefused as err:  # a refusal is an answer, not a failure to retry
         return err
 
 
+def _parse(path: Path, mapping: Path | None, cluster: Path | None) -> ParsedFile | ParsedTelemetry | LargeFile:
+    if mapping is None and is_telemetry(path):
+        return parse_telemetry(path)
+    if reads_in_pieces(path, mapping):
+        return LargeFile(path, mapping, cluster)
+    return parse_run_log(path, mapping, cluster=cluster)
+
+
 @task(cache_policy=NO_CACHE, task_run_name="store {parsed.path.name}")
-def store_file(db: str, parsed: ParsedFile | ParsedTelemetry | LargeFile) -> StoredFile | FileRefused:
+def store_file(db: str, parsed: ParsedFile | ParsedTelemetry | LargeFile | KnownContent,
+               mapping: Path | None = None, cluster: Path | None = None) -> StoredFile | FileRefused:
     con = connect(db)
     try:
+        if isinstance(parsed, KnownContent):
+            if (stored := store_known_content(con, parsed)) is not None:
+                return stored
+            parsed = _parse(parsed.path, mapping, cluster)  # that content is no longer current
         if isinstance(parsed, ParsedTelemetry):
             return store_parsed_telemetry(con, parsed)
         if isinstance(parsed, LargeFile):
@@ -144,9 +182,9 @@ def publish_artifacts(db: str, period: str | None, report_path: str) -> None:
 PARSE_AHEAD = 4
 
 
-def _store(db: str, parsed, result: PipelineResult, logger) -> None:
+def _store(db: str, parsed, mapping: Path | None, cluster: Path | None, result: PipelineResult, logger) -> None:
     """Store one parsed file (or record its refusal) and log what it did."""
-    stored = parsed if isinstance(parsed, FileRefused) else store_file(db, parsed)
+    stored = parsed if isinstance(parsed, FileRefused) else store_file(db, parsed, mapping, cluster)
     if isinstance(stored, FileRefused):
         logger.error("refused %s", stored)
         result.refused.append(str(stored))
@@ -185,13 +223,16 @@ def pipeline(
         files.append(Path(data))
         mappings.append(Path(its_mapping))
     cluster_file = Path(cluster) if cluster else None
+    known = stored_hashes(db)  # files with these contents are hashed, not parsed
     ahead: deque = deque()  # parsed files wait in memory only this many at a time
     for path, its_mapping in zip(files, mappings, strict=True):
-        ahead.append(parse_file.submit(path, its_mapping, cluster_file))
+        ahead.append((parse_file.submit(path, its_mapping, cluster_file, known), its_mapping))
         if len(ahead) > PARSE_AHEAD:
-            _store(db, ahead.popleft().result(), result, logger)
+            future, its = ahead.popleft()
+            _store(db, future.result(), its, cluster_file, result, logger)
     while ahead:
-        _store(db, ahead.popleft().result(), result, logger)
+        future, its = ahead.popleft()
+        _store(db, future.result(), its, cluster_file, result, logger)
     if sites:
         load_sites(db, sites)
     result.computed = compute(db, distributed, partition_runs)

@@ -4,7 +4,7 @@ import pytest
 
 from conftest import EXAMPLES
 from flows.pipeline import FilesRefused, parse_file, pipeline
-from wattledger.ingest import FileRefused
+from wattledger.ingest import FileRefused, KnownContent, file_sha256
 from wattledger.store import connect
 
 
@@ -18,6 +18,17 @@ def test_pipeline_flow_ingests_computes_reports(prefect_harness, tmp_path):
     assert con.sql("select count(*) from run_footprints").fetchall() == [(379,)]
     con.close()
     _assert_artifacts_published()
+
+    import flows.pipeline
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a file whose content is stored was parsed again")
+
+    with pytest.MonkeyPatch.context() as m:  # the second run hashes the files and parses none
+        for name in ("parse_run_log", "parse_run_log_pieces", "parse_telemetry"):
+            m.setattr(flows.pipeline, name, refuse)
+        again = pipeline(paths=[str(EXAMPLES / "cluster_logs")], db=str(db), period="2024-10", report_out=str(out))
+    assert again.stored and all(s.already_ingested for s in again.stored) and again.computed.nothing_to_do
 
 
 def _assert_artifacts_published():
@@ -45,4 +56,6 @@ def test_a_refused_file_fails_the_flow_after_the_others_are_stored(prefect_harne
 def test_parse_task_logic_without_the_engine(tmp_path, write):
     p = write("x.csv", "run_id,gpu_count,gpu_hours\na,1,10\n")
     assert parse_file.fn(p).runs.num_rows == 1
+    known = parse_file.fn(p, known=frozenset({file_sha256(p.read_bytes())}))
+    assert isinstance(known, KnownContent) and known.path == p.resolve()
     assert isinstance(parse_file.fn(tmp_path / "missing.csv"), FileRefused)

@@ -31,14 +31,27 @@ def _consistent(con):
     assert orphans == (0, 0, 0)
 
 
-def test_an_unchanged_second_run_does_no_work(con):
+def _parsing_forbidden(monkeypatch):
+    import wattledger.pipeline
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a file whose content is stored was parsed again")
+
+    for name in ("parse_run_log", "parse_run_log_pieces", "parse_telemetry"):
+        monkeypatch.setattr(wattledger.pipeline, name, refuse)
+
+
+def test_an_unchanged_second_run_does_no_work(con, monkeypatch):
     paths = [EXAMPLES / "public_runs.csv", EXAMPLES / "cluster_logs"]
     ingest_paths(con, paths)
     load_site_file(con, EXAMPLES / "datacenters.yaml")
     first = compute_footprints(con)
     assert first.computed > 300
-    again = ingest_paths(con, paths)
-    assert again.loaded == 0 and all(s.already_ingested for s in again.stored)
+    with monkeypatch.context() as m:
+        _parsing_forbidden(m)  # stored files are hashed, not parsed
+        again = ingest_paths(con, paths)
+    assert again.loaded == 0 and again.stored and all(s.already_ingested for s in again.stored)
+    assert {s.format for s in again.stored} == {"csv", "ndjson", "parquet"}  # the stored files' formats, told back
     load_site_file(con, EXAMPLES / "datacenters.yaml")  # the same site file again
     second = compute_footprints(con)
     assert second.nothing_to_do and second.batches == 0 and second.factor_set == first.factor_set
@@ -64,7 +77,10 @@ def test_a_changed_file_replaces_its_runs(con, tmp_path):
     assert "c" not in after
     _consistent(con)
 
-    _write_runs(path, {"a": 1, "b": 2, "c": 4})  # back to the first content: replaces again
+    copy = _write_runs(tmp_path / "copy.csv", {"a": 1, "b": 8, "d": 2})  # the current content at another path
+    assert ingest_paths(con, [copy]).stored[0].already_ingested
+
+    _write_runs(path, {"a": 1, "b": 2, "c": 4})  # back to the first content (replaced, so not current): parsed again
     v3 = ingest_paths(con, [path]).stored[0]
     assert not v3.already_ingested and v3.replaced_source_file_id == v2.source_file_id
     compute_footprints(con)

@@ -12,8 +12,10 @@ from wattledger.factors import FactorLibrary
 from wattledger.ingest import (
     ConfigFileError,
     FileRefused,
+    KnownContent,
     discover,
     file_sha256,
+    known_content,
     load_mapping,
     parse_run_log,
     parse_run_log_pieces,
@@ -23,7 +25,14 @@ from wattledger.ingest.prefetch import prefetched
 from wattledger.ingest.adapters.cluster import load_cluster_file
 from wattledger.sites import load_sites, sites_frame
 from wattledger.ingest.telemetry_files import ParsedTelemetry, is_telemetry, parse_telemetry
-from wattledger.store import StoredFile, replace_datacenters, store_parsed_file, store_parsed_telemetry
+from wattledger.store import (
+    StoredFile,
+    replace_datacenters,
+    store_known_content,
+    store_parsed_file,
+    store_parsed_telemetry,
+    stored_contents,
+)
 
 
 @dataclass
@@ -73,17 +82,21 @@ def ingest_paths(
     except FileRefused as err:
         summary.refused.append(err)
         return summary
+    known = stored_contents(con)  # files with these contents are hashed, not parsed
+
+    def parse(f: Path):
+        if mapping is None and is_telemetry(f):
+            return parse_telemetry(f)
+        if reads_in_pieces(f, mapping):
+            return parse_run_log_pieces(f, mapping, cluster=cluster)
+        return parse_run_log(f, mapping, cluster=cluster)
+
     def parsed_files():
-        """Each file parsed (small ones whole, ahead of the writer), or the lazy pieces of a
-        large one (parsed while its transaction is open), or its refusal."""
+        """Each file known by its content, or parsed (small ones whole, ahead of the writer),
+        or the lazy pieces of a large one (parsed while its transaction is open), or its refusal."""
         for f in files:
             try:
-                if mapping is None and is_telemetry(f):
-                    yield f, parse_telemetry(f)
-                elif reads_in_pieces(f, mapping):
-                    yield f, parse_run_log_pieces(f, mapping, cluster=cluster)
-                else:
-                    yield f, parse_run_log(f, mapping, cluster=cluster)
+                yield f, known_content(f, known) or parse(f)
             except FileRefused as err:
                 yield f, err
 
@@ -91,10 +104,16 @@ def ingest_paths(
         try:
             if isinstance(parsed, FileRefused):
                 raise parsed
-            if isinstance(parsed, ParsedTelemetry):
-                outcome: StoredFile | FileRefused = store_parsed_telemetry(con, parsed)
-            else:
-                outcome = store_parsed_file(con, parsed)
+            outcome: StoredFile | FileRefused | None = None
+            if isinstance(parsed, KnownContent):
+                outcome = store_known_content(con, parsed)
+                if outcome is None:  # that content is no longer current: store the file as usual
+                    parsed = parse(f)
+            if outcome is None:
+                if isinstance(parsed, ParsedTelemetry):
+                    outcome = store_parsed_telemetry(con, parsed)
+                else:
+                    outcome = store_parsed_file(con, parsed)
         except FileRefused as err:
             summary.refused.append(err)
             outcome = err

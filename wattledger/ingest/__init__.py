@@ -36,12 +36,14 @@ __all__ = [
     "ConfigFileError",
     "Detection",
     "FileRefused",
+    "KnownContent",
     "MappingFile",
     "ParsedFile",
     "detect",
     "detect_format",
     "discover",
     "file_sha256",
+    "known_content",
     "load_mapping",
     "parse_run_log",
     "parse_run_log_pieces",
@@ -73,6 +75,29 @@ class ParsedFile:
 
 def file_sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class KnownContent:
+    """A file whose content (SHA-256) the database holds already: nothing to parse or store."""
+
+    path: Path
+    content_sha256: str
+
+
+def known_content(path: Path, stored_sha256: frozenset[str] | set[str]) -> KnownContent | None:
+    """``path`` as :class:`KnownContent` when its content hash is among ``stored_sha256`` (the
+    current source files' hashes), else None: the file is hashed in one streaming pass before
+    anything parses it, so a scheduled run over an unchanged folder reads each file once and
+    parses none. Raises :class:`FileRefused` when the file cannot be read."""
+    path = Path(path).resolve()
+    if not stored_sha256:
+        return None
+    try:
+        sha = sha256_of_file(path)
+    except OSError as err:
+        raise FileRefused(path, f"cannot read: {err.strerror}") from None
+    return KnownContent(path, sha) if sha in stored_sha256 else None
 
 
 def _read_container(path: Path, data: bytes, container: str, delimiter: str = ",") -> RawTable:

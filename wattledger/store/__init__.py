@@ -7,8 +7,10 @@ from wattledger.store.writes import (
     StoredFile,
     replace_datacenters,
     replace_footprints,
+    store_known_content,
     store_parsed_file,
     store_parsed_telemetry,
+    stored_contents,
 )
 
 __all__ = [
@@ -23,6 +25,8 @@ __all__ = [
     "replace_footprints",
     "reset_constant",
     "set_constant",
+    "store_known_content",
     "store_parsed_file",
     "store_parsed_telemetry",
+    "stored_contents",
 ]

@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from wattledger.ingest import ParsedFile
+from wattledger.ingest import KnownContent, ParsedFile
 from wattledger.ingest.prefetch import prefetched
 from wattledger.ingest.telemetry_files import ParsedTelemetry
 from wattledger.resources import sql_text
@@ -36,15 +36,32 @@ class StoredFile:
     replaced_rows: int = 0  # runs (or samples) of that version removed
 
 
+def stored_contents(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The content hashes (SHA-256) of the current (not replaced) source files."""
+    rows = con.execute("select content_sha256 from source_files where replaced_by_source_file_id is null").fetchall()
+    return frozenset(r[0] for r in rows)
+
+
 def _already_stored(con: duckdb.DuckDBPyConnection, parsed) -> StoredFile | None:
-    """The current (not replaced) source file with this content, if any."""
+    """The current (not replaced) source file with this content, if any (``parsed``: a parsed
+    file, or :class:`KnownContent`: then the format is the stored file's)."""
     existing = con.execute(
-        "select source_file_id from source_files where content_sha256 = ? and replaced_by_source_file_id is null",
+        "select source_file_id, format, detected from source_files "
+        "where content_sha256 = ? and replaced_by_source_file_id is null",
         [parsed.content_sha256],
     ).fetchall()
     if existing:
-        return StoredFile(str(parsed.path), existing[0][0], parsed.format, 0, 0, True, detected=parsed.detected)
+        source_file_id, fmt, detected = existing[0]
+        return StoredFile(str(parsed.path), source_file_id, getattr(parsed, "format", fmt), 0, 0, True,
+                          detected=getattr(parsed, "detected", detected))
     return None
+
+
+def store_known_content(con: duckdb.DuckDBPyConnection, known: KnownContent) -> StoredFile | None:
+    """What storing a file whose content is already recorded does: nothing (the StoredFile
+    says already_ingested). None when that content is no longer current (the caller parses
+    and stores the file as usual)."""
+    return _already_stored(con, known)
 
 
 def _previous_version(con: duckdb.DuckDBPyConnection, path) -> int | None:
