@@ -106,6 +106,9 @@ def compute_footprints(
     totals = [0, 0, 0]
     writer = con.cursor()  # a second connection: batch k is written while batch k+1 is prepared
     writer.execute("set TimeZone = 'UTC'")
+    # footprints are read by run_id, never by position: their rows may be written in
+    # parallel, in any order (about twice as fast on two cores)
+    writer.execute("set session preserve_insertion_order = false")
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wattledger-write") as pool:
         pending = None
         for batch in range(batches):
