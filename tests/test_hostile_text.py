@@ -34,6 +34,7 @@ HOSTILE = [
     "@SUM(A1:A9)",
     "\t=1+1",
     "\r=1+1",
+    "$\\frac{1}{$ budget $x^2$",  # matplotlib mathtext in a chart label (a parse error unless escaped)
 ]
 
 

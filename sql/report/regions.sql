@@ -2,7 +2,7 @@
 with
 
 scoped as (
-    select * from wl_period_footprints($period_start, $period_end)
+    select * from report_footprints
 ),
 
 final as (

@@ -1,8 +1,8 @@
--- grain: one row: the totals of the report's period ($period_start, $period_end).
+-- grain: one row: the totals of the report's period (the runs of report_footprints, period_footprints.sql).
 with
 
 scoped as (
-    select * from wl_period_footprints($period_start, $period_end)
+    select * from report_footprints
 ),
 
 final as (

@@ -14,6 +14,12 @@ import polars as pl  # noqa: E402
 _DPI = 110
 
 
+def _label(text: str) -> str:
+    """Log text as a chart label: control characters (no glyph) become spaces and ``$`` is
+    escaped (matplotlib would read ``$...$`` as mathematics)."""
+    return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text).replace("$", r"\$")
+
+
 def _save(fig, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=_DPI)
@@ -34,7 +40,7 @@ def monthly_by_team(team_monthly: pl.DataFrame, path: Path) -> Path:
         for team in teams:
             rows = dict(data.filter(pl.col("team") == team).select("label", column).iter_rows())
             values = [rows.get(m, 0.0) for m in months]
-            ax.bar(months, values, bottom=bottom, label=team)
+            ax.bar(months, values, bottom=bottom, label=_label(team))
             bottom = [b + v for b, v in zip(bottom, values, strict=True)]
         ax.set_ylabel(unit)
         ax.set_title(unit + " by month")
@@ -53,7 +59,7 @@ def co2e_by_region(regions: pl.DataFrame, path: Path) -> Path:
     y = range(data.height)
     ax.barh([i + 0.2 for i in y], data["co2e_t"], height=0.4, label="location-based")
     ax.barh([i - 0.2 for i in y], data["co2e_market_t"], height=0.4, label="market-based")
-    ax.set_yticks(list(y), data["region"].to_list())
+    ax.set_yticks(list(y), [_label(r) for r in data["region"].to_list()])
     ax.set_xlabel("CO2e (t)")
     ax.set_title("CO2e by grid region")
     ax.grid(axis="x", alpha=0.3)
@@ -65,7 +71,7 @@ def intensity_by_region(regions: pl.DataFrame, path: Path) -> Path:
     """Energy-weighted grid intensity [kgCO2e/kWh] each region's runs were accounted at."""
     data = regions.with_columns(pl.col("region").fill_null("(logged factor)")).sort("intensity_kg_per_kwh")
     fig, ax = plt.subplots(figsize=(8, 0.45 * data.height + 1.5))
-    ax.barh(data["region"].to_list(), data["intensity_kg_per_kwh"], color="tab:gray")
+    ax.barh([_label(r) for r in data["region"].to_list()], data["intensity_kg_per_kwh"], color="tab:gray")
     for i, v in enumerate(data["intensity_kg_per_kwh"]):
         ax.text(v, i, f" {v:.3f}", va="center", fontsize=8)
     ax.set_xlabel("Grid intensity (kgCO2e/kWh)")
