@@ -14,7 +14,7 @@ import polars as pl
 
 import numpy as np
 
-from wattledger.attribution import measured_telemetry
+from wattledger.attribution import PIECES_SCHEMA, TELEMETRY_SCHEMA, measured_telemetry
 from wattledger.compute_cost import COST_INPUT_COLUMNS, cost_columns, with_compute_prices
 from wattledger.factors import FactorLibrary, normalise_model
 from wattledger.kernel import FootprintInputs, footprints
@@ -68,8 +68,10 @@ def _inputs_sha(frame: pl.DataFrame) -> pl.Series:
     """One hash per run of everything its footprint is computed from (resolved factors, their
     sources, hourly refinement, prices) and the code version."""
     inputs = frame.drop("run_id", "factor_set")
-    first, second = inputs.hash_rows(seed=1).cast(pl.String), inputs.hash_rows(seed=2).cast(pl.String)
-    return (CODE_VERSION + ":" + first + ":" + second).alias("inputs_sha")
+    first, second = inputs.hash_rows(seed=1), inputs.hash_rows(seed=2)
+    # one concatenation of the text "CODE_VERSION:first:second" (no intermediate strings)
+    text = pl.concat_str(pl.lit(CODE_VERSION + ":"), first.cast(pl.String), pl.lit(":"), second.cast(pl.String))
+    return pl.select(text.alias("inputs_sha")).to_series()
 
 
 def compute_footprints(
@@ -97,6 +99,7 @@ def compute_footprints(
     """
     kernel_map = kernel_map or run_kernel_here
     telemetry = con.sql("select count(*), max(source_file_id) from power_samples").fetchall()[0]
+    has_samples = telemetry[0] > 0  # the compute writes footprints only: this holds for every batch
     lib = library or FactorLibrary(sites=con.sql(sql_text("compute/datacenters.sql")).pl(), data_version=f"samples:{telemetry}")
     con.execute(
         "create or replace temp table compute_queue as " + sql_text("compute/compute_queue.sql"),
@@ -112,7 +115,7 @@ def compute_footprints(
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wattledger-write") as pool:
         pending = None
         for batch in range(batches):
-            prepared = _prepare_batch(con, lib, batch, recompute_all, kernel_map, partition_runs)
+            prepared = _prepare_batch(con, lib, batch, recompute_all, kernel_map, partition_runs, has_samples)
             if pending is not None:
                 _add(totals, pending.result())  # one write at a time, in batch order
             pending = pool.submit(_write_batch, writer, lib, prepared)
@@ -171,14 +174,49 @@ class _PreparedBatch:
     had_footprints: bool  # some run of the batch has a footprint already (to replace)
 
 
-def _prepare_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: int, recompute_all: bool,
-                   kernel_map: KernelMap, partition_runs: int) -> _PreparedBatch:
-    """One batch of the queue read, resolved and computed (reads only)."""
+def _batch_runs(con: duckdb.DuckDBPyConnection, batch: int) -> pl.DataFrame:
+    """The runs of one batch of the queue, by run_id.
+
+    The queue is stored in (batch, run_id) order and read without an ORDER BY (a sort of
+    the batch in DuckDB); the order is checked here, and the rows sorted only if they did
+    not come back in it (DuckDB promises no order without ORDER BY)."""
     runs = con.sql(sql_text("compute/runs_to_compute.sql"), params={"batch": batch}).pl()
-    tdp = runs.select("run_id", normalise_model(pl.col("gpu_model")).alias("model_key")).join(
-        lib.gpu_aliases.select("model_key", "tdp_w"), on="model_key", how="left").select("run_id", "tdp_w")
-    telemetry, pieces = measured_telemetry(con, runs, tdp)
-    runs = runs.join(telemetry, on="run_id", how="left", maintain_order="left")
+    return runs if _increasing(runs["run_id"]) else runs.sort("run_id")
+
+
+def _increasing(values: pl.Series) -> bool:
+    """Whether ``values`` increase strictly (no nulls): one vectorised comparison."""
+    if values.null_count():
+        return False
+    return values.len() < 2 or bool((values.slice(1) > values.slice(0, values.len() - 1)).all())
+
+
+def _run_tdp(runs: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
+    """run_id, tdp_w (null when the GPU model is unknown): the model names normalised once
+    per distinct name of the batch (a handful), not once per run."""
+    models = runs.select(pl.col("gpu_model").unique()).with_columns(normalise_model(pl.col("gpu_model")).alias("model_key"))
+    tdp_of_model = models.join(lib.gpu_aliases.select("model_key", "tdp_w"), on="model_key", how="left")
+    return runs.select("run_id", "gpu_model").join(tdp_of_model.select("gpu_model", "tdp_w"), on="gpu_model", how="left",
+                                                   maintain_order="left").select("run_id", "tdp_w")
+
+
+def _with_telemetry(con: duckdb.DuckDBPyConnection, runs: pl.DataFrame, lib: FactorLibrary,
+                    has_samples: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``runs`` with their measured telemetry columns (TELEMETRY_SCHEMA, null without), and
+    the telemetry's energy per hour (PIECES_SCHEMA). Without power samples in the database
+    there is nothing to attribute: no TDP lookup, no join, null columns."""
+    if not has_samples:
+        nulls = [pl.lit(None, dtype).alias(name) for name, dtype in TELEMETRY_SCHEMA.items() if name != "run_id"]
+        return runs.with_columns(nulls), pl.DataFrame(schema=PIECES_SCHEMA)
+    telemetry, pieces = measured_telemetry(con, runs, _run_tdp(runs, lib))
+    return runs.join(telemetry, on="run_id", how="left", maintain_order="left"), pieces
+
+
+def _prepare_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: int, recompute_all: bool,
+                   kernel_map: KernelMap, partition_runs: int, has_samples: bool = True) -> _PreparedBatch:
+    """One batch of the queue read, resolved and computed (reads only). ``has_samples``:
+    whether the database holds power samples (else no telemetry is attributed)."""
+    runs, pieces = _with_telemetry(con, _batch_runs(con, batch), lib, has_samples)
     resolved = lib.resolve(runs)
     ok = resolved.filter(pl.col("unresolved_reason").is_null())
     # telemetry pieces weight the series only for runs whose energy is that telemetry

@@ -26,6 +26,7 @@ currencies are never added (no conversion): such a total is null, with the reaso
 
 from __future__ import annotations
 
+import weakref
 from types import SimpleNamespace
 
 import polars as pl
@@ -90,6 +91,19 @@ def read_compute_prices(path, gpu_aliases: pl.DataFrame) -> pl.DataFrame:
     if dup.height:
         raise FactorError(f"{name} lines {', '.join(map(str, dup['line'].to_list()))}: two prices for one provider, region, "
                           "GPU model and effective_date (a run could not tell which applies)")
+    return table
+
+
+#: The list-price table read for each library (it caches its other tables the same way: once).
+_PRICE_TABLES: weakref.WeakKeyDictionary[FactorLibrary, pl.DataFrame] = weakref.WeakKeyDictionary()
+
+
+def _price_table(lib: FactorLibrary) -> pl.DataFrame:
+    """``read_compute_prices`` of the library's tariffs, read and validated once per library
+    (not once per batch and rule: compute prices every batch of runs)."""
+    table = _PRICE_TABLES.get(lib)
+    if table is None:
+        table = _PRICE_TABLES[lib] = read_compute_prices(lib.reference_path("tariffs", "compute_prices.csv"), lib.gpu_aliases)
     return table
 
 
@@ -195,7 +209,7 @@ def _price_profile(lib: FactorLibrary) -> list[pl.Expr]:
 def _effective_dates(lib: FactorLibrary) -> pl.Series:
     """Every effective date of a negotiated rate or a list price, sorted."""
     rates = lib.sites.select(pl.col("compute_rates").explode().struct.field("effective_date")).to_series()
-    listed = read_compute_prices(lib.reference_path("tariffs", "compute_prices.csv"), lib.gpu_aliases)["effective_date"]
+    listed = _price_table(lib)["effective_date"]
     return pl.concat([rates.drop_nulls(), listed]).unique().sort()
 
 
@@ -225,7 +239,7 @@ def _price_rows(runs: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
     negotiated = _pick_dated(keys.drop_nulls(["datacenter", "gpu_table_model"]), rates, ["datacenter", "gpu_table_model"], "neg")
 
     # list prices of the run's provider, GPU model and region (or every region)
-    table = read_compute_prices(lib.reference_path("tariffs", "compute_prices.csv"), lib.gpu_aliases)
+    table = _price_table(lib)
     listed = table.join(lib.gpu_aliases.select("model_key", pl.col("gpu_model").alias("gpu_table_model")), on="model_key").select(
         pl.col("provider").alias("_provider"), "gpu_table_model", pl.col("region").alias("_row_region"), "effective_date",
         pl.col("price_per_gpu_hour").alias("price"), "currency",
