@@ -181,11 +181,22 @@ def with_compute_prices(runs: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
     if _repeats(runs["run_id"]):  # the dated rules pick per run_id: every row as it is
         priced = _price_rows(runs, lib)
     else:
-        priced = by_profile(runs, _price_profile(lib), lambda df: _price_rows(df, lib),
+        priced = by_profile(runs, _price_profile(lib), lambda df: _without_unread_helpers(_price_rows(df, lib)),
                             lambda df: df.with_columns(_rate()), ("compute_rate_per_gpu_hour",))
     # (run_date, dropped here, is the date of one run of the profile)
-    return priced.drop("run_date", "_provider", "_cloud_region",
-                       *[c for c in priced.columns if c.startswith(("neg_", "list_", "owned_"))])
+    return priced.drop(c for c in priced.columns if _is_helper(c))
+
+
+def _is_helper(name: str) -> bool:
+    """A column of ``_price_rows`` that only serves the rules (candidates, keys), not returned."""
+    return name in ("run_date", "_provider", "_cloud_region") or name.startswith(("neg_", "list_", "owned_"))
+
+
+def _without_unread_helpers(priced: pl.DataFrame) -> pl.DataFrame:
+    """``priced`` (a row per profile) less the helper columns the per-run rate does not read:
+    by_profile would otherwise copy them to every run only for them to be dropped."""
+    read = set(_rate().meta.root_names())
+    return priced.drop(c for c in priced.columns if _is_helper(c) and c not in read)
 
 
 def _repeats(ids: pl.Series) -> bool:
