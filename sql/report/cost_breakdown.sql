@@ -3,7 +3,7 @@
 with
 
 scoped as (
-    select * from report_footprints
+    select * from wl_period_footprints($period_start, $period_end)
     where compute_cost is not null
 ),
 

@@ -21,17 +21,17 @@ fallbacks as (
     select 'run with a fallback factor' as kind, factor || ': ' || basis as reason, count(*) as records
     from (
         select 'grid intensity' as factor, intensity_basis as basis
-        from report_footprints
+        from wl_period_footprints($period_start, $period_end)
         where intensity_basis like 'default:%' or intensity_basis like '%earlier_year'
         union all
-        select 'PUE', pue_basis from report_footprints where pue_basis like 'default:%'
+        select 'PUE', pue_basis from wl_period_footprints($period_start, $period_end) where pue_basis like 'default:%'
         union all
-        select 'price', price_basis from report_footprints where price_basis like 'default:%'
+        select 'price', price_basis from wl_period_footprints($period_start, $period_end) where price_basis like 'default:%'
         union all
-        select 'power', power_basis from report_footprints where power_basis = 'tdp'
+        select 'power', power_basis from wl_period_footprints($period_start, $period_end) where power_basis = 'tdp'
         union all
         select 'compute price', compute_cost_basis || ' ' || compute_price_date_rule
-        from report_footprints
+        from wl_period_footprints($period_start, $period_end)
         where compute_price_date_rule in ('later_than_run', 'latest_for_undated_run')
     )
     group by all
@@ -39,7 +39,7 @@ fallbacks as (
 
 unpriced as (
     select 'run without a compute price' as kind, cost_note as reason, count(*) as records
-    from report_footprints
+    from wl_period_footprints($period_start, $period_end)
     where compute_cost_basis = 'unpriced'
     group by all
 ),

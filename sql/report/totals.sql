@@ -1,8 +1,8 @@
--- grain: one row: the totals of the report's period (the runs of report_footprints, period_footprints.sql).
+-- grain: one row: the totals of the report's period ($period_start, $period_end).
 with
 
 scoped as (
-    select * from report_footprints
+    select * from wl_period_footprints($period_start, $period_end)
 ),
 
 final as (

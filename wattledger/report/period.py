@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,20 +57,6 @@ def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFr
     return con.sql(sql_text(f"report/{name}.sql"), params=params).pl()
 
 
-@contextmanager
-def _period_footprints(con: duckdb.DuckDBPyConnection, scope: Scope) -> Iterator[None]:
-    """The scope's footprints stored once as the temp table ``report_footprints``, which the
-    report's queries read (one join of runs and footprints for the whole report, not one per
-    section: at 10 M runs each join is seconds); dropped afterwards. Temp tables are private
-    to the connection and allowed on a read-only one."""
-    con.execute("create or replace temp table report_footprints as " + sql_text("report/period_footprints.sql"),
-                scope.params)
-    try:
-        yield
-    finally:
-        con.execute("drop table if exists temp.report_footprints")
-
-
 @dataclass
 class ReportData:
     scope: Scope
@@ -96,31 +80,26 @@ class ReportData:
 
 def gather(con: duckdb.DuckDBPyConnection, scope: Scope) -> ReportData:
     """Every figure of the report, as numbers (formatting is :func:`render`'s job)."""
-    p = scope.params  # the queries reading report_footprints take no period: the table is the period's
-    previous_totals = None
-    if prev := scope.previous():
-        with _period_footprints(con, prev):
-            previous_totals = _query(con, "totals", {}).row(0, named=True)
-    with _period_footprints(con, scope):
-        return ReportData(
-            scope=scope,
-            totals=_query(con, "totals", {}).row(0, named=True),
-            costs=_query(con, "cost_by_currency", {}),
-            breakdown=_query(con, "breakdown", {}),
-            top_runs=_query(con, "top_runs", {"limit": TOP_RUNS}),
-            basis=_query(con, "basis", p),
-            factors_used=_query(con, "factors_used", p),
-            data_quality=_query(con, "data_quality", {"period_start": scope.start}),
-            constants=con.sql("select * from constants order by name").pl(),
-            months=_query(con, "months", {"period_end": scope.end}),
-            regions=_query(con, "regions", {}),
-            waste=_query(con, "waste", {}),
-            trackers=_query(con, "tracker_comparison", {}),
-            previous_totals=previous_totals,
-            cost_totals=_query(con, "cost_totals", {}),
-            cost_breakdown=_query(con, "cost_breakdown", {}),
-            compute_basis=_query(con, "compute_basis", {}),
-        )
+    p = scope.params
+    return ReportData(
+        scope=scope,
+        totals=_query(con, "totals", p).row(0, named=True),
+        costs=_query(con, "cost_by_currency", p),
+        breakdown=_query(con, "breakdown", p),
+        top_runs=_query(con, "top_runs", p | {"limit": TOP_RUNS}),
+        basis=_query(con, "basis", p),
+        factors_used=_query(con, "factors_used", p),
+        data_quality=_query(con, "data_quality", p),
+        constants=con.sql("select * from constants order by name").pl(),
+        months=_query(con, "months", {"period_end": scope.end}),
+        regions=_query(con, "regions", p),
+        waste=_query(con, "waste", p),
+        trackers=_query(con, "tracker_comparison", p),
+        previous_totals=_query(con, "totals", prev.params).row(0, named=True) if (prev := scope.previous()) else None,
+        cost_totals=_query(con, "cost_totals", p),
+        cost_breakdown=_query(con, "cost_breakdown", p),
+        compute_basis=_query(con, "compute_basis", p),
+    )
 
 
 def _money(costs: pl.DataFrame, column: str = "energy_cost") -> str:
@@ -427,9 +406,7 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
 
 def top_runs(con: duckdb.DuckDBPyConnection, period: str | None = None, limit: int = TOP_RUNS) -> list[dict]:
     """The period's runs with the most CO2e, as rows (numbers, not text)."""
-    scope = scope_for(period)
-    with _period_footprints(con, scope):
-        return _query(con, "top_runs", {"limit": limit}).to_dicts()
+    return _query(con, "top_runs", scope_for(period).params | {"limit": limit}).to_dicts()
 
 
 def write_charts(d: ReportData, out: Path) -> dict[str, str]:
