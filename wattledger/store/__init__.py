@@ -3,6 +3,7 @@
 from wattledger.store.connection import DatabaseLocked, connect, default_db_path
 from wattledger.store.constants import list_constants, reset_constant, set_constant
 from wattledger.store.migrations import MigrationError, migrate
+from wattledger.store.validation import validate_runs
 from wattledger.store.writes import (
     StoredFile,
     replace_datacenters,
@@ -29,4 +30,5 @@ __all__ = [
     "store_parsed_file",
     "store_parsed_telemetry",
     "stored_contents",
+    "validate_runs",
 ]
