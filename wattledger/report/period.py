@@ -13,7 +13,8 @@ import polars as pl
 from wattledger.report import charts
 from wattledger.report import markdown as md
 from wattledger.report.cost import cost_section
-from wattledger.resources import sql_text
+from wattledger.store import constants_table
+from wattledger.store import report_queries as q
 from wattledger.units import LOGGED_POWER_REL_UNCERTAINTY, TDP_LOWER_FRACTION
 
 TOP_RUNS = 10
@@ -53,10 +54,6 @@ def scope_for(period: str | None) -> Scope:
     return Scope(start.strftime("%B %Y"), start, end)
 
 
-def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFrame:
-    return con.sql(sql_text(f"report/{name}.sql"), params=params).pl()
-
-
 @dataclass
 class ReportData:
     scope: Scope
@@ -80,25 +77,25 @@ class ReportData:
 
 def gather(con: duckdb.DuckDBPyConnection, scope: Scope) -> ReportData:
     """Every figure of the report, as numbers (formatting is :func:`render`'s job)."""
-    p = scope.params
+    start, end = scope.start, scope.end
     return ReportData(
         scope=scope,
-        totals=_query(con, "totals", p).row(0, named=True),
-        costs=_query(con, "cost_by_currency", p),
-        breakdown=_query(con, "breakdown", p),
-        top_runs=_query(con, "top_runs", p | {"limit": TOP_RUNS}),
-        basis=_query(con, "basis", p),
-        factors_used=_query(con, "factors_used", p),
-        data_quality=_query(con, "data_quality", p),
-        constants=con.sql("select * from constants order by name").pl(),
-        months=_query(con, "months", {"period_end": scope.end}),
-        regions=_query(con, "regions", p),
-        waste=_query(con, "waste", p),
-        trackers=_query(con, "tracker_comparison", p),
-        previous_totals=_query(con, "totals", prev.params).row(0, named=True) if (prev := scope.previous()) else None,
-        cost_totals=_query(con, "cost_totals", p),
-        cost_breakdown=_query(con, "cost_breakdown", p),
-        compute_basis=_query(con, "compute_basis", p),
+        totals=q.totals(con, start, end),
+        costs=q.cost_by_currency(con, start, end),
+        breakdown=q.breakdown(con, start, end),
+        top_runs=q.top_runs(con, start, end, TOP_RUNS),
+        basis=q.basis(con, start, end),
+        factors_used=q.factors_used(con, start, end),
+        data_quality=q.data_quality(con, start, end),
+        constants=constants_table(con),
+        months=q.months(con, end),
+        regions=q.regions(con, start, end),
+        waste=q.waste(con, start, end),
+        trackers=q.tracker_comparison(con, start, end),
+        previous_totals=q.totals(con, prev.start, prev.end) if (prev := scope.previous()) else None,
+        cost_totals=q.cost_totals(con, start, end),
+        cost_breakdown=q.cost_breakdown(con, start, end),
+        compute_basis=q.compute_basis(con, start, end),
     )
 
 
@@ -406,7 +403,8 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
 
 def top_runs(con: duckdb.DuckDBPyConnection, period: str | None = None, limit: int = TOP_RUNS) -> list[dict]:
     """The period's runs with the most CO2e, as rows (numbers, not text)."""
-    return _query(con, "top_runs", scope_for(period).params | {"limit": limit}).to_dicts()
+    scope = scope_for(period)
+    return q.top_runs(con, scope.start, scope.end, limit).to_dicts()
 
 
 def write_charts(d: ReportData, out: Path) -> dict[str, str]:
