@@ -22,7 +22,8 @@ from wattledger.sites import SiteFileError
 from wattledger.report import write_period_report
 from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card
 from wattledger.resources import resource_dir
-from wattledger.store import DatabaseLocked, MigrationError, connect, default_db_path, list_constants, reset_constant, set_constant
+from wattledger.store import (DatabaseLocked, MigrationError, connect, datacenters, default_db_path, list_constants,
+                              read_only_query, reset_constant, set_constant)
 
 app = typer.Typer(
     help="Energy, CO2e and electricity cost of GPU training runs, from the logs you already have.",
@@ -217,14 +218,12 @@ def factors(
     db: DbOption = None,
 ) -> None:
     """Show what a region (and year, datacenter) resolves to, and why."""
-    from wattledger.resources import sql_text  # noqa: PLC0415
-
     path = _db(db)
     sites_frame = None
     if path.exists():
         con = _open(db, read_only=True)
         try:
-            sites_frame = con.sql(sql_text("compute/datacenters.sql")).pl()
+            sites_frame = datacenters(con)
         finally:
             con.close()
     r = explain(FactorLibrary(sites=sites_frame), region=region, year=year, datacenter=datacenter)
@@ -251,10 +250,10 @@ def sql(query: Annotated[str, typer.Argument(help="A SQL query, e.g. select * fr
 
     con = _open(db, read_only=True)
     try:
-        rel = con.sql(query)
-        if rel is None:
+        result = read_only_query(con, query)
+        if result is None:
             return
-        columns, rows = rel.columns, rel.fetchall()
+        columns, rows = result
     except duckdb.Error as e:
         err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(2) from None

@@ -47,7 +47,7 @@ def lib(tmp_path_factory):
     demo = (EXAMPLES / "datacenters.yaml").read_text(encoding="utf-8")
     path.write_text(demo + SITES.split("datacenters:\n", 1)[1], encoding="utf-8")
     load_site_file(con, path)
-    sites = con.sql(sql_text("compute/datacenters.sql")).pl()
+    sites = con.sql(sql_text("queries/compute/datacenters.sql")).pl()
     con.close()
     return FactorLibrary(sites=sites)
 

@@ -26,7 +26,8 @@ import polars as pl
 from wattledger.hostlist import HostlistError, expand_hostlist
 from wattledger.ingest.telemetry import sample_arrays
 from wattledger.kernel.telemetry import hourly_energy, power_curve, window_energy
-from wattledger.resources import sql_text
+from wattledger.store import (power_samples_count, power_samples_on_hosts, power_samples_per_host, runs_on_hosts,
+                              sampled_hosts)
 from wattledger.units import J_PER_KWH
 
 #: Least share of a run's device-time the samples must cover for a measured basis. [-]
@@ -69,20 +70,19 @@ def measured_telemetry(
     UTC hour (PIECES_SCHEMA), which weights hourly intensity and prices.
     ``tdp_w``: run_id, tdp_w (may be null)."""
     empty = (pl.DataFrame(schema=TELEMETRY_SCHEMA), pl.DataFrame(schema=PIECES_SCHEMA))
-    n_samples = con.sql("select count(*) from power_samples").fetchall()[0][0]
+    n_samples = power_samples_count(con)
     if n_samples == 0:
         return empty
     timed = runs.filter(pl.col("hosts").is_not_null() & pl.col("started_at").is_not_null() & pl.col("ended_at").is_not_null())
     mine = _run_hosts(timed)
     if mine.height == 0:
         return empty
-    sampled_hosts = con.sql("select distinct host from power_samples").pl()
-    mine = mine.join(sampled_hosts, on="host")
+    mine = mine.join(sampled_hosts(con), on="host")
     if mine.height == 0:
         return empty
     # every stored run on those hosts, to find runs that share a host at the same time
     span = timed.select(pl.col("started_at").min().alias("from_ts"), pl.col("ended_at").max().alias("to_ts")).row(0, named=True)
-    others = con.sql(sql_text("compute/runs_on_hosts.sql"), params=span).pl()
+    others = runs_on_hosts(con, span["from_ts"], span["to_ts"])
     all_hosts = _run_hosts(others).join(mine.select("host").unique(), on="host").join(others.drop("hosts"), on="run_id")
     window = mine.join(timed.select("run_id", "started_at", "ended_at"), on="run_id")
     clash = (
@@ -150,11 +150,7 @@ MAX_SAMPLES_PER_READ = 5_000_000
 def _host_groups(con: duckdb.DuckDBPyConnection, host_windows: pl.DataFrame) -> list[pl.Series]:
     """Hosts in groups whose samples (inside the batch's windows) fit MAX_SAMPLES_PER_READ;
     a host with more samples than that is a group of its own."""
-    con.register("batch_host_windows", host_windows.to_arrow())
-    try:
-        counts = con.sql(sql_text("compute/power_samples_per_host.sql")).pl()
-    finally:
-        con.unregister("batch_host_windows")
+    counts = power_samples_per_host(con, host_windows)
     groups, current, size = [], [], 0
     for host, n in counts.iter_rows():
         if current and size + n > MAX_SAMPLES_PER_READ:
@@ -170,12 +166,9 @@ def _host_groups(con: duckdb.DuckDBPyConnection, host_windows: pl.DataFrame) -> 
 def _integrate_hosts(con: duckdb.DuckDBPyConnection, window: pl.DataFrame, host_windows: pl.DataFrame):
     """Per device of the runs in ``window`` (run_id, host, started_at, ended_at) on these hosts:
     the device rows, their energy/coverage, and their energy in each UTC hour."""
-    con.register("batch_host_windows", host_windows.to_arrow())
-    try:
-        samples = con.sql(sql_text("compute/power_samples_on_hosts.sql")).pl()
-    finally:
-        con.unregister("batch_host_windows")
-    arrays = sample_arrays(samples)
+    samples = power_samples_on_hosts(con, host_windows)
+    # ingest's sample_arrays still reads energy_mj, which power_samples no longer has (migration 009)
+    arrays = sample_arrays(samples.with_columns(pl.lit(None, dtype=pl.Float64).alias("energy_mj")))
     curve = power_curve(arrays.device, arrays.t_s, arrays.power_w)
     devices = window.join(arrays.devices, on="host").with_columns(pl.col("device").cast(pl.Int64))
     start = devices["started_at"].dt.epoch("us").to_numpy() / 1e6

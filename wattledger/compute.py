@@ -19,8 +19,9 @@ from wattledger.compute_cost import COST_INPUT_COLUMNS, cost_columns, with_compu
 from wattledger.factors import FactorLibrary, normalise_model
 from wattledger.kernel import FootprintInputs, footprints
 from wattledger.time_resolved import apply_hourly_intensity, apply_tou_prices
-from wattledger.resources import sql_text
-from wattledger.store import replace_footprints
+from wattledger.store import (batch_has_footprints, create_compute_queue, datacenters, drop_compute_queue,
+                              footprint_writer, power_samples_summary, queued_batch, runs_with_same_inputs,
+                              write_footprint_batch)
 
 
 #: Runs computed per batch (one transaction each): memory is bounded by the batch.
@@ -98,20 +99,12 @@ def compute_footprints(
     process reads and writes the database.
     """
     kernel_map = kernel_map or run_kernel_here
-    telemetry = con.sql("select count(*), max(source_file_id) from power_samples").fetchall()[0]
+    telemetry = power_samples_summary(con)
     has_samples = telemetry[0] > 0  # the compute writes footprints only: this holds for every batch
-    lib = library or FactorLibrary(sites=con.sql(sql_text("compute/datacenters.sql")).pl(), data_version=f"samples:{telemetry}")
-    con.execute(
-        "create or replace temp table compute_queue as " + sql_text("compute/compute_queue.sql"),
-        {"factor_set": lib.version, "recompute_all": recompute_all, "batch_runs": batch_runs},
-    )
-    batches = con.execute("select coalesce(max(batch) + 1, 0) from compute_queue").fetchall()[0][0]
+    lib = library or FactorLibrary(sites=datacenters(con), data_version=f"samples:{telemetry}")
+    batches = create_compute_queue(con, lib.version, recompute_all=recompute_all, batch_runs=batch_runs)
     totals = [0, 0, 0]
-    writer = con.cursor()  # a second connection: batch k is written while batch k+1 is prepared
-    writer.execute("set TimeZone = 'UTC'")
-    # footprints are read by run_id, never by position: their rows may be written in
-    # parallel, in any order (about twice as fast on two cores)
-    writer.execute("set session preserve_insertion_order = false")
+    writer = footprint_writer(con)  # a second connection: batch k is written while batch k+1 is prepared
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wattledger-write") as pool:
         pending = None
         for batch in range(batches):
@@ -122,7 +115,7 @@ def compute_footprints(
         if pending is not None:
             _add(totals, pending.result())
     writer.close()
-    con.execute("drop table compute_queue")
+    drop_compute_queue(con)
     return ComputeResult(computed=totals[0], unresolved=totals[1], factor_set=lib.version, unchanged=totals[2],
                          batches=batches)
 
@@ -180,7 +173,7 @@ def _batch_runs(con: duckdb.DuckDBPyConnection, batch: int) -> pl.DataFrame:
     The queue is stored in (batch, run_id) order and read without an ORDER BY (a sort of
     the batch in DuckDB); the order is checked here, and the rows sorted only if they did
     not come back in it (DuckDB promises no order without ORDER BY)."""
-    runs = con.sql(sql_text("compute/runs_to_compute.sql"), params={"batch": batch}).pl()
+    runs = queued_batch(con, batch)
     return runs if _increasing(runs["run_id"]) else runs.sort("run_id")
 
 
@@ -261,14 +254,9 @@ def _prepare_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: in
     )
     pre = pre.with_columns(_inputs_sha(pre))
     unchanged = pl.DataFrame(schema={"run_id": pl.String})
-    compare = bool(con.execute("select bool_or(has_footprint) from compute_queue where batch = ?", [batch]).fetchall()[0][0])
+    compare = batch_has_footprints(con, batch)
     if compare and not recompute_all and pre.height:
-        con.register("batch_inputs", pre.select("run_id", "inputs_sha").to_arrow())
-        try:
-            unchanged = con.sql(
-                "select run_id from footprints inner join batch_inputs using (run_id, inputs_sha)").pl()
-        finally:
-            con.unregister("batch_inputs")
+        unchanged = runs_with_same_inputs(con, pre.select("run_id", "inputs_sha"))
     if unchanged.height:
         keep = ~ok["run_id"].is_in(unchanged["run_id"].implode())
         ok, pre = ok.filter(keep), pre.filter(keep)
@@ -282,27 +270,6 @@ def _prepare_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: in
 
 def _write_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, b: _PreparedBatch) -> tuple[int, int, int]:
     """Write one prepared batch in one transaction: (computed, unresolved, unchanged)."""
-    con.execute("begin transaction")
-    try:
-        con.register("batch_runs", b.run_ids.to_arrow())
-        con.register("batch_unchanged", b.unchanged.to_arrow())
-        con.register("batch_unresolved", b.unresolved.to_arrow())
-        # a batch of runs new to the footprints table (the common case) only inserts: no scan
-        # of the whole table for footprints to replace
-        replace_footprints(con, b.table.to_arrow(), in_transaction=True, replace=b.had_footprints)
-        if b.unchanged.height:
-            con.execute("update footprints set factor_set = ? where run_id in (select run_id from batch_unchanged)",
-                        [lib.version])
-        con.execute("delete from unresolved_runs where run_id in (select run_id from batch_runs)")
-        if b.unresolved.height:
-            con.execute("insert into unresolved_runs by name select * from batch_unresolved")
-            if b.had_footprints:
-                con.execute("delete from footprints where run_id in (select run_id from batch_unresolved)")
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    finally:
-        for name in ("batch_runs", "batch_unchanged", "batch_unresolved"):
-            con.unregister(name)
+    write_footprint_batch(con, lib.version, b.table.to_arrow(), b.run_ids, b.unchanged, b.unresolved,
+                          had_footprints=b.had_footprints)
     return b.table.height, b.unresolved.height, b.unchanged.height

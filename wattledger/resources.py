@@ -1,5 +1,7 @@
 """Where the files read at run time live: sql/, grid_intensity/, tariffs/, hardware/, examples/.
 
+:func:`sql_text` is the single reader of sql/ files; only wattledger/store/ calls it.
+
 In a checkout (or an editable install) they are the repository's top-level folders;
 in an installed wheel they are packed under ``wattledger/_resources/``.
 """

@@ -1,7 +1,7 @@
 """Exact unit conversions and the cited constants every figure depends on.
 
 This is the one place these numbers are written down. The SQL macros in
-``sql/migrations`` read the same values from the ``constants`` table, which the
+``sql/macros`` read the same values from the ``constants`` table, which the
 store fills from :data:`CONSTANTS` (see ``wattledger.store.constants``), so SQL and
 Python agree by construction.
 """

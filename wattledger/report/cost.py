@@ -1,6 +1,6 @@
 """The report's cost section: compute (rented or owned) beside electricity, per currency.
 
-Numbers come from sql/report/cost_totals.sql, cost_breakdown.sql and compute_basis.sql; this
+Numbers come from sql/queries/report/cost_totals.sql, cost_breakdown.sql and compute_basis.sql; this
 module only formats them. Amounts of different currencies are never added.
 """
 

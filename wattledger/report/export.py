@@ -13,7 +13,7 @@ import yaml
 from wattledger import __version__
 from wattledger.report import markdown as md
 from wattledger.report.period import scope_for
-from wattledger.resources import sql_text
+from wattledger.store import report_queries
 from wattledger.units import G_PER_KG
 
 #: A cell starting with one of these is read as a formula by spreadsheet programs (OWASP
@@ -37,7 +37,8 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
 
 def export_footprints(con: duckdb.DuckDBPyConnection, out: Path, fmt: str, period: str | None = None) -> int:
     """Write run_footprints (of a period, or all) to ``out`` as ``csv`` or ``parquet``."""
-    frame = con.sql(sql_text("report/export_footprints.sql"), params=scope_for(period).params).pl()
+    scope = scope_for(period)
+    frame = report_queries.export_footprints(con, scope.start, scope.end)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
@@ -53,7 +54,7 @@ def export_footprints(con: duckdb.DuckDBPyConnection, out: Path, fmt: str, perio
 
 
 def _run(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:
-    rows = con.sql(sql_text("report/run_card.sql"), params={"run_id": run_id}).pl()
+    rows = report_queries.run_card(con, run_id)
     if rows.height == 0:
         raise RunNotFound(f"no footprint for run {run_id!r} (is it ingested and computed? see unresolved_runs)")
     return rows.row(0, named=True)

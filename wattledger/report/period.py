@@ -13,8 +13,9 @@ import polars as pl
 from wattledger.report import charts
 from wattledger.report import markdown as md
 from wattledger.report.cost import cost_section
-from wattledger.resources import sql_text
-from wattledger.units import LOGGED_POWER_REL_UNCERTAINTY, TDP_LOWER_FRACTION
+from wattledger.report.methodology import methodology
+from wattledger.store import constants_table
+from wattledger.store import report_queries as q
 
 TOP_RUNS = 10
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
@@ -53,10 +54,6 @@ def scope_for(period: str | None) -> Scope:
     return Scope(start.strftime("%B %Y"), start, end)
 
 
-def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFrame:
-    return con.sql(sql_text(f"report/{name}.sql"), params=params).pl()
-
-
 @dataclass
 class ReportData:
     scope: Scope
@@ -80,25 +77,25 @@ class ReportData:
 
 def gather(con: duckdb.DuckDBPyConnection, scope: Scope) -> ReportData:
     """Every figure of the report, as numbers (formatting is :func:`render`'s job)."""
-    p = scope.params
+    start, end = scope.start, scope.end
     return ReportData(
         scope=scope,
-        totals=_query(con, "totals", p).row(0, named=True),
-        costs=_query(con, "cost_by_currency", p),
-        breakdown=_query(con, "breakdown", p),
-        top_runs=_query(con, "top_runs", p | {"limit": TOP_RUNS}),
-        basis=_query(con, "basis", p),
-        factors_used=_query(con, "factors_used", p),
-        data_quality=_query(con, "data_quality", p),
-        constants=con.sql("select * from constants order by name").pl(),
-        months=_query(con, "months", {"period_end": scope.end}),
-        regions=_query(con, "regions", p),
-        waste=_query(con, "waste", p),
-        trackers=_query(con, "tracker_comparison", p),
-        previous_totals=_query(con, "totals", prev.params).row(0, named=True) if (prev := scope.previous()) else None,
-        cost_totals=_query(con, "cost_totals", p),
-        cost_breakdown=_query(con, "cost_breakdown", p),
-        compute_basis=_query(con, "compute_basis", p),
+        totals=q.totals(con, start, end),
+        costs=q.cost_by_currency(con, start, end),
+        breakdown=q.breakdown(con, start, end),
+        top_runs=q.top_runs(con, start, end, TOP_RUNS),
+        basis=q.basis(con, start, end),
+        factors_used=q.factors_used(con, start, end),
+        data_quality=q.data_quality(con, start, end),
+        constants=constants_table(con),
+        months=q.months(con, end),
+        regions=q.regions(con, start, end),
+        waste=q.waste(con, start, end),
+        trackers=q.tracker_comparison(con, start, end),
+        previous_totals=q.totals(con, prev.start, prev.end) if (prev := scope.previous()) else None,
+        cost_totals=q.cost_totals(con, start, end),
+        cost_breakdown=q.cost_breakdown(con, start, end),
+        compute_basis=q.compute_basis(con, start, end),
     )
 
 
@@ -279,73 +276,6 @@ def _data_quality(d: ReportData) -> str:
     )
 
 
-def _methodology(d: ReportData) -> str:
-    factors = md.table(
-        ["Factor", "Basis", "Source", "Year", "Runs"],
-        [
-            [md.text(r["factor"]), md.text(r["basis"]), md.text(r["source"]), str(r["year"] or "—"), f"{r['runs']:,}"]
-            for r in d.factors_used.iter_rows(named=True)
-        ],
-        "lllrr",
-    )
-    constants = md.table(
-        ["Constant", "Value", "Unit", "Source", "Year"],
-        [
-            [
-                f"`{r['name']}`",
-                md.num(r["value"], 0),
-                md.text(r["unit"]),
-                md.text(r["source"]) + (" **(user override)**" if r["is_override"] else ""),
-                str(r["vintage_year"] or "—"),
-            ]
-            for r in d.constants.iter_rows(named=True)
-        ],
-        "lrlll",
-    )
-    return f"""### Formulas
-
-- IT energy [kWh] = GPU-hours [h] × power per device [W] / 1000. GPU-hours are logged, or
-  `gpu_count × (ended_at − started_at)`.
-- Facility energy [kWh] = IT energy × PUE. MWh = kWh / 1000.
-- Location-based CO2e [kg] = facility energy [kWh] × grid intensity [kgCO2e/kWh]
-  (GHG Protocol Scope 2 Guidance, location-based method). t = kg / 1000.
-- Market-based CO2e [kg] = facility energy × (1 − share covered by RECs/PPAs) × the
-  supplier-specific factor, else the residual mix, else — with no instruments on record —
-  the location-based grid average (GHG Protocol Scope 2 Guidance, Table 6.3). It is reported
-  beside the location-based figure, never added to it.
-- Embodied CO2e [kg] = GPU-hours × (GPU + server share, kgCO2e) / (life [years] × 8760 h ×
-  utilisation), from `hardware/embodied.csv` (only GPUs with a published figure); a separate
-  line, never added to the operational CO2e.
-- Electricity cost = facility energy [kWh] × price [currency/kWh].
-- US household-years = facility energy [kWh] / `us_household_kwh_per_year`;
-  passenger-car-years = CO2e [kg] / `passenger_vehicle_kg_co2e_per_year`. These are
-  equivalences of quantity: 119 household-years means the electricity 119 homes use in one
-  year (not one home for 119 years — and not "one household for three years").
-
-### Power basis and bounds
-
-Power per device, in order of preference: measured telemetry, the run's logged
-`avg_power_w`, the GPU's TDP from `hardware/gpu_power.csv`. A logged power has bounds of
-±{LOGGED_POWER_REL_UNCERTAINTY:.0%}; a TDP estimate is an upper bound (the central value is
-TDP, the low bound {TDP_LOWER_FRACTION:.0%} of TDP). A cloud fleet PUE spans the provider's
-published figures, an unknown site's PUE spans 1.12–1.56; a grid factor of an earlier year
-spans that region's last 3 published years, the world default the 10th–90th percentile of
-countries (docs/method.md). Bounds add up across runs (worst case, not a statistical interval). A run with neither logged power nor a known GPU model gets no
-footprint and is listed under data quality — never a guess.
-
-### Factors used in this report
-
-{factors}
-
-### Constants
-
-{constants}
-
-Timestamps are UTC; a timestamp logged without an offset is read as UTC. A period report
-covers runs that started in the period.
-"""
-
-
 def _charts(links: dict[str, str] | None) -> str:
     if not links:
         return "_No charts (no runs)._"
@@ -399,14 +329,15 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
         "## Data quality",
         _data_quality(d),
         "## Methodology",
-        _methodology(d),
+        methodology(d.factors_used, d.constants),
     ]
     return "\n\n".join(sections).rstrip() + "\n"
 
 
 def top_runs(con: duckdb.DuckDBPyConnection, period: str | None = None, limit: int = TOP_RUNS) -> list[dict]:
     """The period's runs with the most CO2e, as rows (numbers, not text)."""
-    return _query(con, "top_runs", scope_for(period).params | {"limit": limit}).to_dicts()
+    scope = scope_for(period)
+    return q.top_runs(con, scope.start, scope.end, limit).to_dicts()
 
 
 def write_charts(d: ReportData, out: Path) -> dict[str, str]:

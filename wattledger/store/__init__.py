@@ -1,13 +1,37 @@
-"""The DuckDB store: connection, migrations, constants, transactional writes."""
+"""The DuckDB store, the one door to SQL: connection, atomic(), migrations, views, named queries, writes."""
 
+from wattledger.store.compute_reads import (
+    batch_has_footprints,
+    create_compute_queue,
+    datacenters,
+    drop_compute_queue,
+    power_samples_summary,
+    queued_batch,
+    runs_with_same_inputs,
+)
 from wattledger.store.connection import DatabaseLocked, connect, default_db_path
-from wattledger.store.constants import list_constants, reset_constant, set_constant
-from wattledger.store.migrations import MigrationError, migrate
-from wattledger.store.validation import validate_runs
-from wattledger.store.writes import (
-    StoredFile,
+from wattledger.store.constants import constants_table, list_constants, reset_constant, set_constant
+from wattledger.store.footprint_writes import (
+    footprint_writer,
     replace_datacenters,
     replace_footprints,
+    write_footprint_batch,
+)
+from wattledger.store.inputs import KnownFile, RunFile, TelemetryFile
+from wattledger.store.migrations import MigrationError, migrate
+from wattledger.store.queries import NotReadOnly, read_only_query
+from wattledger.store.telemetry_reads import (
+    power_samples_count,
+    power_samples_on_hosts,
+    power_samples_per_host,
+    runs_on_hosts,
+    sampled_hosts,
+)
+from wattledger.store.transactions import atomic
+from wattledger.store.validation import validate_runs
+from wattledger.store.views import apply_views
+from wattledger.store.writes import (
+    StoredFile,
     store_known_content,
     store_parsed_file,
     store_parsed_telemetry,
@@ -16,19 +40,41 @@ from wattledger.store.writes import (
 
 __all__ = [
     "DatabaseLocked",
+    "KnownFile",
     "MigrationError",
+    "NotReadOnly",
+    "RunFile",
     "StoredFile",
+    "TelemetryFile",
+    "apply_views",
+    "atomic",
+    "batch_has_footprints",
     "connect",
+    "constants_table",
+    "create_compute_queue",
+    "datacenters",
     "default_db_path",
+    "drop_compute_queue",
+    "footprint_writer",
     "list_constants",
     "migrate",
+    "power_samples_count",
+    "power_samples_on_hosts",
+    "power_samples_per_host",
+    "power_samples_summary",
+    "queued_batch",
+    "read_only_query",
     "replace_datacenters",
     "replace_footprints",
     "reset_constant",
+    "runs_on_hosts",
+    "runs_with_same_inputs",
+    "sampled_hosts",
     "set_constant",
     "store_known_content",
     "store_parsed_file",
     "store_parsed_telemetry",
     "stored_contents",
     "validate_runs",
+    "write_footprint_batch",
 ]

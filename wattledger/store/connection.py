@@ -8,6 +8,9 @@ from pathlib import Path
 
 import duckdb
 
+from wattledger.store.migrations import migrate
+from wattledger.store.views import apply_views
+
 DEFAULT_DB = "wattledger.duckdb"
 #: DuckDB threads unless $WATTLEDGER_THREADS says otherwise: at most this many cores.
 DEFAULT_MAX_THREADS = 4
@@ -51,7 +54,9 @@ def connect(
     memory_limit: str | None = None,
     lock_timeout_s: float | None = None,
 ) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the database and bring its schema up to date.
+    """Open (creating if needed) the database and bring its schema up to date: a writable
+    connection applies pending migrations (sql/schema/) and re-applies every macro and view
+    (sql/macros/, sql/views/); a read-only one sees what the last writable one stored.
 
     Extension auto-install and auto-load are off: nothing is ever downloaded.
     ``threads`` (``$WATTLEDGER_THREADS``, default: the cores, at most 4) and
@@ -60,8 +65,6 @@ def connect(
     (``$WATTLEDGER_LOCK_TIMEOUT_S``, default 0: fail at once), then raises
     :class:`DatabaseLocked`. The session time zone is UTC.
     """
-    from wattledger.store.migrations import migrate  # noqa: PLC0415  (avoid a cycle)
-
     path = str(db_path if db_path is not None else default_db_path())
     threads_n = int(_setting(threads, "WATTLEDGER_THREADS", default_threads()))
     memory = str(_setting(memory_limit, "WATTLEDGER_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT))
@@ -98,6 +101,7 @@ def connect(
     con.execute("set enable_progress_bar = false")  # no terminal bars from long queries
     if not read_only:
         migrate(con)
+        apply_views(con)
     return con
 
 

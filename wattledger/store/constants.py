@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import duckdb
+import polars as pl
 
 from wattledger.units import CONSTANTS
 
@@ -48,5 +49,12 @@ def reset_constant(con, name: str) -> None:
     sync_default_constants(con)
 
 
-def list_constants(con) -> list[dict]:
-    return con.sql("select * from constants order by name").pl().to_dicts()
+def constants_table(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every constant (name, value, unit, description, source, vintage_year, url, is_override,
+    updated_at), by name."""
+    return con.sql("select * from constants order by name").pl()
+
+
+def list_constants(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every constant as a dict, by name."""
+    return constants_table(con).to_dicts()

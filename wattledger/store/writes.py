@@ -1,4 +1,4 @@
-"""Writes: one transaction per unit of work (a source file, a compute batch)."""
+"""Writes of source files: one transaction per file (its row, its runs or samples, its rejects)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from dataclasses import dataclass
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 
-from wattledger.ingest import KnownContent, ParsedFile
-from wattledger.ingest.prefetch import prefetched
-from wattledger.ingest.telemetry_files import ParsedTelemetry
+from wattledger.iterators import prefetched
 from wattledger.resources import sql_text
+from wattledger.store.inputs import KnownFile, RunFile, TelemetryFile
+from wattledger.store.transactions import atomic
 
 #: factor_set of a footprint whose run's file was replaced: compute re-checks it.
 REPLACED_FACTOR_SET = "replaced:"
@@ -44,7 +43,7 @@ def stored_contents(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
 
 def _already_stored(con: duckdb.DuckDBPyConnection, parsed) -> StoredFile | None:
     """The current (not replaced) source file with this content, if any (``parsed``: a parsed
-    file, or :class:`KnownContent`: then the format is the stored file's)."""
+    file, or a :class:`KnownFile`: then the format is the stored file's)."""
     existing = con.execute(
         "select source_file_id, format, detected from source_files "
         "where content_sha256 = ? and replaced_by_source_file_id is null",
@@ -57,7 +56,7 @@ def _already_stored(con: duckdb.DuckDBPyConnection, parsed) -> StoredFile | None
     return None
 
 
-def store_known_content(con: duckdb.DuckDBPyConnection, known: KnownContent) -> StoredFile | None:
+def store_known_content(con: duckdb.DuckDBPyConnection, known: KnownFile) -> StoredFile | None:
     """What storing a file whose content is already recorded does: nothing (the StoredFile
     says already_ingested). None when that content is no longer current (the caller parses
     and stores the file as usual)."""
@@ -137,21 +136,21 @@ def _insert_rejects(con, source_file_id: int, problems: pl.DataFrame) -> None:
         con.unregister("incoming_rejects")
 
 
-def _store_runs(con, parsed: ParsedFile, source_file_id: int) -> tuple[int, pl.DataFrame]:
+def _store_runs(con, parsed: RunFile, source_file_id: int) -> tuple[int, pl.DataFrame]:
     """Insert one file's (or piece's) valid runs; return (loaded, problems incl. duplicates)."""
     con.register("incoming_runs", parsed.runs)
     try:
-        dup = con.sql(sql_text("ingest/cross_file_duplicates.sql"), params={"source_file_id": source_file_id}).pl()
+        dup = con.sql(sql_text("queries/ingest/cross_file_duplicates.sql"), params={"source_file_id": source_file_id}).pl()
         problems = pl.concat([parsed.problems, dup.cast(parsed.problems.schema)]).sort("line", nulls_last=True)
         con.register("incoming_duplicates", dup.select("value").to_arrow())
-        con.execute(sql_text("ingest/insert_runs.sql"), [source_file_id])
+        con.execute(sql_text("queries/ingest/insert_runs.sql"), [source_file_id])
     finally:
         con.unregister("incoming_runs")
         con.unregister("incoming_duplicates")
     return parsed.runs.num_rows - dup.height, problems
 
 
-def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile | Iterable[ParsedFile]) -> StoredFile:
+def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: RunFile | Iterable[RunFile]) -> StoredFile:
     """Record the file, its valid runs and its rejects, all or nothing.
 
     ``parsed`` is a whole file or the pieces of a large one (parse_run_log_pieces): the
@@ -164,12 +163,11 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile | Itera
     also across pieces.
     """
     # the pieces of a large file: the next one is parsed while this one is stored
-    pieces = iter([parsed]) if isinstance(parsed, ParsedFile) else prefetched(iter(parsed))
+    pieces = iter([parsed]) if isinstance(parsed, RunFile) else prefetched(iter(parsed))
     first = next(pieces)
     if stored := _already_stored(con, first):
         return stored
-    con.execute("begin transaction")
-    try:
+    with atomic(con):
         previous = _previous_version(con, first.path)
         source_file_id, _ = _record_file(con, first, first.problems.clear(), 0, first.folded_records,
                                          first.ignored_columns)
@@ -184,7 +182,7 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile | Itera
             rejected += problems["line"].n_unique()  # pieces hold disjoint lines
             ignored |= set(piece.ignored_columns)
         if first.piece:
-            repeated = con.sql(sql_text("ingest/repeated_across_pieces.sql"), params=[source_file_id]).pl()
+            repeated = con.sql(sql_text("queries/ingest/repeated_across_pieces.sql"), params=[source_file_id]).pl()
             if repeated.height:
                 _insert_rejects(con, source_file_id, repeated)
                 con.execute("delete from runs where source_file_id = ? and run_id in (select unnest(?))",
@@ -197,39 +195,32 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: ParsedFile | Itera
             "where source_file_id = ?",
             [records, loaded, rejected, sorted(ignored), source_file_id],
         )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     return StoredFile(
         str(first.path), source_file_id, first.format, loaded, rejected, False, tuple(sorted(ignored)),
         first.detected or first.format, first.folded_records, previous, replaced,
     )
 
 
-def store_parsed_telemetry(con: duckdb.DuckDBPyConnection, parsed: ParsedTelemetry) -> StoredFile:
+def store_parsed_telemetry(con: duckdb.DuckDBPyConnection, parsed: TelemetryFile) -> StoredFile:
     """Record a telemetry file, its power samples and its rejects, all or nothing
-    (``loaded`` counts samples)."""
+    (``loaded`` counts samples). Sample columns the table does not have are ignored."""
     if stored := _already_stored(con, parsed):
         return stored
-    con.execute("begin transaction")
     try:
-        problems = parsed.problems.select("line", "column_name", "value", "reason", "detail")
-        previous = _previous_version(con, parsed.path)
-        source_file_id, rejected = _record_file(con, parsed, problems, parsed.samples.height, parsed.folded_records, [])
-        replaced = _retire(con, previous, source_file_id)
-        con.register("incoming_samples", parsed.samples.to_arrow())
-        con.execute(
-            """
-            insert into power_samples (source_file_id, line, host, gpu_index, gpu_uuid, sampled_at, power_w, energy_mj)
-            select ?, _line, host, gpu_index, gpu_uuid, sampled_at, power_w, energy_mj from incoming_samples
-            """,
-            [source_file_id],
-        )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
+        with atomic(con):
+            problems = parsed.problems.select("line", "column_name", "value", "reason", "detail")
+            previous = _previous_version(con, parsed.path)
+            source_file_id, rejected = _record_file(con, parsed, problems, parsed.samples.height,
+                                                    parsed.folded_records, [])
+            replaced = _retire(con, previous, source_file_id)
+            con.register("incoming_samples", parsed.samples.to_arrow())
+            con.execute(
+                """
+                insert into power_samples (source_file_id, line, host, gpu_index, gpu_uuid, sampled_at, power_w)
+                select ?, _line, host, gpu_index, gpu_uuid, sampled_at, power_w from incoming_samples
+                """,
+                [source_file_id],
+            )
     finally:
         try:
             con.unregister("incoming_samples")
@@ -238,48 +229,3 @@ def store_parsed_telemetry(con: duckdb.DuckDBPyConnection, parsed: ParsedTelemet
     return StoredFile(str(parsed.path), source_file_id, parsed.format, parsed.samples.height, rejected, False,
                       detected=parsed.detected, folded=parsed.folded_records,
                       replaced_source_file_id=previous, replaced_rows=replaced)
-
-
-def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table, *, in_transaction: bool = False,
-                       replace: bool = True) -> int:
-    """Write footprints for the runs in ``footprints``, replacing older ones (``replace``
-    False: the caller knows none of these runs has a footprint, so nothing is looked up).
-
-    Runs in its own transaction unless the caller already holds one (``in_transaction``).
-    """
-    if not in_transaction:
-        con.execute("begin transaction")
-    try:
-        con.register("new_footprints", footprints)
-        if replace:
-            con.execute("delete from footprints where run_id in (select run_id from new_footprints)")
-        con.execute("insert into footprints by name select * from new_footprints")
-        if not in_transaction:
-            con.execute("commit")
-    except BaseException:
-        if not in_transaction:
-            con.execute("rollback")
-        raise
-    finally:
-        con.unregister("new_footprints")
-    return footprints.num_rows
-
-
-def replace_datacenters(con: duckdb.DuckDBPyConnection, datacenters: pa.Table, path: str, sha256: str) -> int:
-    """Replace the datacenters table with the rows of one site file, in one transaction."""
-    con.execute("begin transaction")
-    try:
-        con.register("new_datacenters", datacenters)
-        con.execute("delete from datacenters")
-        con.execute(
-            "insert into datacenters by name "
-            "select *, ? as site_file_path, ? as site_file_sha256 from new_datacenters",
-            [path, sha256],
-        )
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
-    finally:
-        con.unregister("new_datacenters")
-    return datacenters.num_rows

@@ -158,11 +158,13 @@ RELATION_METHODS = {"filter", "project", "aggregate", "order", "select"}  # Duck
 #: literal or a shipped sql/ file, each with the reason it is safe.
 ALLOWED = {
     # `wattledger sql`: the user's own query by design, on a read-only connection (tested above)
-    ("flows/cli.py", "sql", "query"),
-    # the name of a shipped sql/report/*.sql file: every caller passes a literal (checked below)
-    ("wattledger/report/period.py", "_query", "sql_text(f'report/{name}.sql')"),
-    # the text of a shipped migration file, sql/migrations/NNN_*.sql
+    ("wattledger/store/queries.py", "read_only_query", "text"),
+    # the name of a shipped sql/queries/report/*.sql file: every caller passes a literal (checked below)
+    ("wattledger/store/report_queries.py", "_query", "sql_text(f'queries/report/{name}.sql')"),
+    # the text of a shipped migration file, sql/schema/NNN_*.sql
     ("wattledger/store/migrations.py", "migrate", "text"),
+    # the text of a shipped macro or view file, sql/macros/*.sql, sql/views/*.sql
+    ("wattledger/store/views.py", "apply_views", "text"),
 }
 
 

@@ -1,0 +1,3 @@
+-- (historical) The unit and equivalence macros this migration created now live in sql/macros/,
+-- re-applied from there on every writable connect. A migration holds tables, indexes and data
+-- changes only; this file stays so that version 2 keeps its number.

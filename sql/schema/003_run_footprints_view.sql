@@ -1,0 +1,3 @@
+-- (historical) The run_footprints view and the wl_period_footprints macro this migration
+-- created now live in sql/views/, re-applied from there on every writable connect. A migration
+-- holds tables, indexes and data changes only; this file stays so that version 3 keeps its number.

@@ -1,0 +1,4 @@
+-- (historical) The analyst views this migration created (monthly_by_dimension, team_monthly,
+-- project_monthly, region_summary, wl_factor_usage, factor_usage) now live in sql/views/,
+-- re-applied from there on every writable connect. A migration holds tables, indexes and data
+-- changes only; this file stays so that version 5 keeps its number.

@@ -1,0 +1,57 @@
+"""Compute's reads: the queue of runs that need work (a temp table, read batch by batch), the
+site file's datacenters, what the power samples hold, and footprints with unchanged inputs."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from wattledger.resources import sql_text
+
+
+def power_samples_summary(con: duckdb.DuckDBPyConnection) -> tuple[int, int | None]:
+    """(count, highest source_file_id) of the stored power samples: a version of the telemetry."""
+    return con.sql("select count(*), max(source_file_id) from power_samples").fetchall()[0]
+
+
+def datacenters(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """One row per datacenter of the loaded site file: the columns factor resolution uses."""
+    return con.sql(sql_text("queries/compute/datacenters.sql")).pl()
+
+
+def create_compute_queue(con: duckdb.DuckDBPyConnection, factor_set: str, *, recompute_all: bool,
+                         batch_runs: int) -> int:
+    """Create the temp table ``compute_queue``: the runs that need work under ``factor_set``
+    (every run when ``recompute_all``), numbered into batches of ``batch_runs`` runs by start
+    time; return the number of batches."""
+    con.execute(
+        "create or replace temp table compute_queue as " + sql_text("queries/compute/compute_queue.sql"),
+        {"factor_set": factor_set, "recompute_all": recompute_all, "batch_runs": batch_runs},
+    )
+    return con.execute("select coalesce(max(batch) + 1, 0) from compute_queue").fetchall()[0][0]
+
+
+def queued_batch(con: duckdb.DuckDBPyConnection, batch: int) -> pl.DataFrame:
+    """The runs of one batch of ``compute_queue``, in the order the queue stores them (by
+    run_id; DuckDB promises no order without ORDER BY, so the caller checks it)."""
+    return con.sql(sql_text("queries/compute/runs_to_compute.sql"), params={"batch": batch}).pl()
+
+
+def batch_has_footprints(con: duckdb.DuckDBPyConnection, batch: int) -> bool:
+    """Whether some run of ``batch`` of ``compute_queue`` has a footprint already."""
+    return bool(con.execute("select bool_or(has_footprint) from compute_queue where batch = ?", [batch]).fetchall()[0][0])
+
+
+def drop_compute_queue(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the temp table ``compute_queue`` once every batch is written."""
+    con.execute("drop table compute_queue")
+
+
+def runs_with_same_inputs(con: duckdb.DuckDBPyConnection, inputs: pl.DataFrame) -> pl.DataFrame:
+    """run_id of the runs of ``inputs`` (run_id, inputs_sha) whose stored footprint was
+    computed from those same inputs."""
+    con.register("batch_inputs", inputs.to_arrow())
+    try:
+        return con.sql("select run_id from footprints inner join batch_inputs using (run_id, inputs_sha)").pl()
+    finally:
+        con.unregister("batch_inputs")

@@ -1,0 +1,104 @@
+"""The report's and the exports' reads: one named query per section, over wl_period_footprints.
+
+Each takes the period as [period_start, period_end) (UTC datetimes; both None for all runs)
+and returns a polars frame, one row per item of its section (sql/queries/report/<name>.sql
+states the grain).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import polars as pl
+
+from wattledger.resources import sql_text
+
+
+def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFrame:
+    """sql/queries/report/<name>.sql with ``params``; every caller names a literal file."""
+    return con.sql(sql_text(f"queries/report/{name}.sql"), params=params).pl()
+
+
+def _period(start: datetime | None, end: datetime | None) -> dict:
+    return {"period_start": start, "period_end": end}
+
+
+def totals(con: duckdb.DuckDBPyConnection, period_start: datetime | None, period_end: datetime | None) -> dict:
+    """The period's totals (runs, teams, GPU-hours, energy, CO2e with bounds, equivalences), as one row."""
+    return _query(con, "totals", _period(period_start, period_end)).row(0, named=True)
+
+
+def cost_by_currency(con, period_start: datetime | None, period_end: datetime | None) -> pl.DataFrame:
+    """Electricity cost per currency."""
+    return _query(con, "cost_by_currency", _period(period_start, period_end))
+
+
+def breakdown(con, period_start: datetime | None, period_end: datetime | None) -> pl.DataFrame:
+    """Figures per dimension (team, project, gpu_model, region, source_format), key and currency."""
+    return _query(con, "breakdown", _period(period_start, period_end))
+
+
+def top_runs(con, period_start: datetime | None, period_end: datetime | None, limit: int) -> pl.DataFrame:
+    """The ``limit`` runs of the period with the most CO2e."""
+    return _query(con, "top_runs", _period(period_start, period_end) | {"limit": limit})
+
+
+def basis(con, period_start: datetime | None, period_end: datetime | None) -> pl.DataFrame:
+    """Runs and energy share per factor and basis."""
+    return _query(con, "basis", _period(period_start, period_end))
+
+
+def factors_used(con, period_start: datetime | None, period_end: datetime | None) -> pl.DataFrame:
+    """Each factor row used (factor, basis, source, year) and its runs."""
+    return _query(con, "factors_used", _period(period_start, period_end))
+
+
+def data_quality(con, period_start: datetime | None, period_end: datetime | None) -> pl.DataFrame:
+    """Rejected records and unresolved runs by kind and reason."""
+    return _query(con, "data_quality", _period(period_start, period_end))
+
+
+def months(con, period_end: datetime | None) -> pl.DataFrame:
+    """Team-monthly figures up to ``period_end`` (every month when None)."""
+    return _query(con, "months", {"period_end": period_end})
+
+
+def regions(con, period_start: datetime | None, period_end: datetime | None) -> pl.DataFrame:
+    """CO2e and intensity per grid region."""
+    return _query(con, "regions", _period(period_start, period_end))
+
+
+def waste(con, period_start: datetime | None, period_end: datetime | None) -> pl.DataFrame:
+    """Figures of the runs whose job did not complete, per final state."""
+    return _query(con, "waste", _period(period_start, period_end))
+
+
+def tracker_comparison(con, period_start: datetime | None, period_end: datetime | None) -> pl.DataFrame:
+    """Trackers' own CO2e beside wattledger's, per source format."""
+    return _query(con, "tracker_comparison", _period(period_start, period_end))
+
+
+def cost_totals(con, period_start: datetime | None, period_end: datetime | None) -> pl.DataFrame:
+    """Compute and total cost per currency."""
+    return _query(con, "cost_totals", _period(period_start, period_end))
+
+
+def cost_breakdown(con, period_start: datetime | None, period_end: datetime | None) -> pl.DataFrame:
+    """Compute and total cost per dimension, key and compute currency."""
+    return _query(con, "cost_breakdown", _period(period_start, period_end))
+
+
+def compute_basis(con, period_start: datetime | None, period_end: datetime | None) -> pl.DataFrame:
+    """Runs per compute cost basis, date rule and source."""
+    return _query(con, "compute_basis", _period(period_start, period_end))
+
+
+def export_footprints(con, period_start: datetime | None, period_end: datetime | None) -> pl.DataFrame:
+    """The run_footprints rows of the period, as exported (CSV, Parquet)."""
+    return _query(con, "export_footprints", _period(period_start, period_end))
+
+
+def run_card(con, run_id: str) -> pl.DataFrame:
+    """The footprint of one run with its log's columns (no row when it has none)."""
+    return _query(con, "run_card", {"run_id": run_id})
