@@ -48,7 +48,7 @@ def test_every_test_named_in_reliability_md_exists():
     doc = (REPO / "docs" / "reliability.md").read_text(encoding="utf-8")
     cases = yaml.safe_load((REPO / "tests" / "data" / "bad" / "expected.yaml").read_text(encoding="utf-8"))["cases"]
     current, named = None, 0
-    for path, test in re.findall(r"(tests/[a-z_]+\.py)|::([a-z_0-9]+)", doc):  # ::name belongs to the file named last
+    for path, test in re.findall(r"(tests/[a-z_/]+\.py)|::([a-z_0-9]+)", doc):  # ::name belongs to the file named last
         if path:
             current = path
             continue
