@@ -27,7 +27,7 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wattledger.ingest import parse_run_log  # noqa: E402
+from wattledger.pipeline import parse_run_log  # noqa: E402
 
 CLUSTER = "cluster: bench\ntimezone: America/Chicago\npartitions:\n  a100: {gpu_model: A100-SXM4-80GB, datacenter: tx-colo-2}\n"
 MAPPING = """name: bench

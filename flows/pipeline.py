@@ -18,33 +18,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
-from prefect import flow, get_run_logger, task, unmapped
+from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from wattledger.compute import PARTITION_RUNS, ComputeResult, compute_footprints, kernel_table
-from wattledger.ingest import (
-    FileRefused,
-    KnownContent,
-    ParsedFile,
-    discover,
-    known_content,
-    parse_run_log,
-    parse_run_log_pieces,
-    reads_in_pieces,
-)
-from wattledger.ingest.telemetry_files import ParsedTelemetry, is_telemetry, parse_telemetry
-from wattledger.pipeline import default_report_path, load_site_file
+from wattledger.ingest import FileRefused, discover, plan_path
+from wattledger.pipeline import Parsed, default_report_path, load_site_file, parse_planned, store_planned
 from wattledger.report import top_runs, write_period_report
-from wattledger.store import (
-    StoredFile,
-    connect,
-    store_known_content,
-    store_parsed_file,
-    store_parsed_telemetry,
-    stored_contents,
-)
+from wattledger.store import StoredFile, connect, stored_contents
 
 
 class FilesRefused(Exception):
@@ -64,15 +47,6 @@ def find_files(paths: list[str]) -> list[Path]:
     return discover([Path(p) for p in paths])
 
 
-@dataclass(frozen=True)
-class LargeFile:
-    """A run log read in pieces while it is stored (by the flow process), not parsed ahead."""
-
-    path: Path
-    mapping: Path | None
-    cluster: Path | None
-
-
 @task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
 def stored_hashes(db: str) -> frozenset[str]:
     """The content hashes of the files the database holds (their files are not parsed again)."""
@@ -85,37 +59,17 @@ def stored_hashes(db: str) -> frozenset[str]:
 
 @task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE, task_run_name="parse {path.name}")
 def parse_file(path: Path, mapping: Path | None = None, cluster: Path | None = None,
-               known: frozenset[str] = frozenset()) -> ParsedFile | ParsedTelemetry | LargeFile | KnownContent | FileRefused:
-    try:
-        if (already := known_content(path, known)) is not None:
-            return already
-        return _parse(path, mapping, cluster)
-    except FileRefused as err:  # a refusal is an answer, not a failure to retry
-        return err
-
-
-def _parse(path: Path, mapping: Path | None, cluster: Path | None) -> ParsedFile | ParsedTelemetry | LargeFile:
-    if mapping is None and is_telemetry(path):
-        return parse_telemetry(path)
-    if reads_in_pieces(path, mapping):
-        return LargeFile(path, mapping, cluster)
-    return parse_run_log(path, mapping, cluster=cluster)
+               known: frozenset[str] = frozenset()) -> Parsed:
+    """The file planned and parsed (a refusal is an answer, returned, not a failure to retry);
+    a large run log comes back as its plan, read in pieces by :func:`store_file`."""
+    return parse_planned(plan_path(path, mapping=mapping, cluster=cluster, known_sha256=known))
 
 
 @task(cache_policy=NO_CACHE, task_run_name="store {parsed.path.name}")
-def store_file(db: str, parsed: ParsedFile | ParsedTelemetry | LargeFile | KnownContent,
-               mapping: Path | None = None, cluster: Path | None = None) -> StoredFile | FileRefused:
+def store_file(db: str, parsed: Parsed) -> StoredFile | FileRefused:
     con = connect(db)
     try:
-        if isinstance(parsed, KnownContent):
-            if (stored := store_known_content(con, parsed)) is not None:
-                return stored
-            parsed = _parse(parsed.path, mapping, cluster)  # that content is no longer current
-        if isinstance(parsed, ParsedTelemetry):
-            return store_parsed_telemetry(con, parsed)
-        if isinstance(parsed, LargeFile):
-            return store_parsed_file(con, parse_run_log_pieces(parsed.path, parsed.mapping, cluster=parsed.cluster))
-        return store_parsed_file(con, parsed)
+        return store_planned(con, parsed)
     except FileRefused as err:  # a large file refused in a later piece: nothing of it stored
         return err
     finally:
@@ -182,9 +136,9 @@ def publish_artifacts(db: str, period: str | None, report_path: str) -> None:
 PARSE_AHEAD = 4
 
 
-def _store(db: str, parsed, mapping: Path | None, cluster: Path | None, result: PipelineResult, logger) -> None:
+def _store(db: str, parsed: Parsed, result: PipelineResult, logger) -> None:
     """Store one parsed file (or record its refusal) and log what it did."""
-    stored = parsed if isinstance(parsed, FileRefused) else store_file(db, parsed, mapping, cluster)
+    stored = parsed if isinstance(parsed, FileRefused) else store_file(db, parsed)
     if isinstance(stored, FileRefused):
         logger.error("refused %s", stored)
         result.refused.append(str(stored))
@@ -226,13 +180,11 @@ def pipeline(
     known = stored_hashes(db)  # files with these contents are hashed, not parsed
     ahead: deque = deque()  # parsed files wait in memory only this many at a time
     for path, its_mapping in zip(files, mappings, strict=True):
-        ahead.append((parse_file.submit(path, its_mapping, cluster_file, known), its_mapping))
+        ahead.append(parse_file.submit(path, its_mapping, cluster_file, known))
         if len(ahead) > PARSE_AHEAD:
-            future, its = ahead.popleft()
-            _store(db, future.result(), its, cluster_file, result, logger)
+            _store(db, ahead.popleft().result(), result, logger)
     while ahead:
-        future, its = ahead.popleft()
-        _store(db, future.result(), its, cluster_file, result, logger)
+        _store(db, ahead.popleft().result(), result, logger)
     if sites:
         load_sites(db, sites)
     result.computed = compute(db, distributed, partition_runs)

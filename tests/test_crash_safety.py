@@ -67,8 +67,8 @@ class Watched:
 
 counts = {"ingest": 0, "compute": 0}
 # large files in pieces of piece_bytes (the big file then has several pieces in one transaction)
-pipeline.reads_in_pieces = functools.partial(pipeline.reads_in_pieces, piece_bytes=piece_bytes)
-pipeline.parse_run_log_pieces = functools.partial(pipeline.parse_run_log_pieces, piece_bytes=piece_bytes)
+import wattledger.pipeline.ingest as pipeline_ingest
+pipeline_ingest.plan_path = functools.partial(pipeline_ingest.plan_path, piece_bytes=piece_bytes)
 write_batch = compute._write_batch
 compute._write_batch = lambda con, *a: write_batch(Watched(con, "compute"), *a)
 

@@ -19,14 +19,14 @@ def test_pipeline_flow_ingests_computes_reports(prefect_harness, tmp_path):
     con.close()
     _assert_artifacts_published()
 
-    import flows.pipeline
+    import wattledger.pipeline.parse
 
     def refuse(*args, **kwargs):
         raise AssertionError("a file whose content is stored was parsed again")
 
     with pytest.MonkeyPatch.context() as m:  # the second run hashes the files and parses none
-        for name in ("parse_run_log", "parse_run_log_pieces", "parse_telemetry"):
-            m.setattr(flows.pipeline, name, refuse)
+        for name in ("read_run_log", "read_run_log_pieces", "parse_telemetry"):
+            m.setattr(wattledger.pipeline.parse, name, refuse)
         again = pipeline(paths=[str(EXAMPLES / "cluster_logs")], db=str(db), period="2024-10", report_out=str(out))
     assert again.stored and all(s.already_ingested for s in again.stored) and again.computed.nothing_to_do
 

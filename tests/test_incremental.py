@@ -32,13 +32,13 @@ def _consistent(con):
 
 
 def _parsing_forbidden(monkeypatch):
-    import wattledger.pipeline
+    import wattledger.pipeline.parse
 
     def refuse(*args, **kwargs):
         raise AssertionError("a file whose content is stored was parsed again")
 
-    for name in ("parse_run_log", "parse_run_log_pieces", "parse_telemetry"):
-        monkeypatch.setattr(wattledger.pipeline, name, refuse)
+    for name in ("read_run_log", "read_run_log_pieces", "parse_telemetry"):
+        monkeypatch.setattr(wattledger.pipeline.parse, name, refuse)
 
 
 def test_an_unchanged_second_run_does_no_work(con, monkeypatch):

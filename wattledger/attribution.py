@@ -167,8 +167,7 @@ def _integrate_hosts(con: duckdb.DuckDBPyConnection, window: pl.DataFrame, host_
     """Per device of the runs in ``window`` (run_id, host, started_at, ended_at) on these hosts:
     the device rows, their energy/coverage, and their energy in each UTC hour."""
     samples = power_samples_on_hosts(con, host_windows)
-    # ingest's sample_arrays still reads energy_mj, which power_samples no longer has (migration 009)
-    arrays = sample_arrays(samples.with_columns(pl.lit(None, dtype=pl.Float64).alias("energy_mj")))
+    arrays = sample_arrays(samples)
     curve = power_curve(arrays.device, arrays.t_s, arrays.power_w)
     devices = window.join(arrays.devices, on="host").with_columns(pl.col("device").cast(pl.Int64))
     start = devices["started_at"].dt.epoch("us").to_numpy() / 1e6

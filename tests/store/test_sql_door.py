@@ -2,9 +2,7 @@
 
 A static check of wattledger/ and flows/: outside wattledger/store/, no call of ``sql_text``
 or ``resource_dir("sql")``, no ``.sql(``, ``.execute(``, ``.executemany(`` or ``.query(`` on
-anything (a DuckDB connection or cursor). One file is left out for now: wattledger/ingest/
-validate.py, whose SQL moves to ``wattledger.store.validate_runs`` in the ingest package's own
-change (it then has no SQL, and this exception goes).
+anything (a DuckDB connection or cursor).
 """
 
 from __future__ import annotations
@@ -18,15 +16,13 @@ from conftest import REPO
 QUERY_METHODS = {"sql", "execute", "executemany", "query"}
 #: where sql_text is defined: the single reader of sql/ files, called only from the store
 READER = "wattledger/resources.py"
-#: files outside the store that still run SQL, each with the change that removes it
-PENDING = {"wattledger/ingest/validate.py"}  # -> wattledger.store.validate_runs (ingest's change)
 
 
 def _door_findings(root) -> list[str]:
     findings = []
     for path in sorted([*(root / "wattledger").rglob("*.py"), *(root / "flows").rglob("*.py")]):
         rel = path.relative_to(root).as_posix()
-        if rel.startswith("wattledger/store/") or rel in PENDING or rel == READER:
+        if rel.startswith("wattledger/store/") or rel == READER:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if not isinstance(node, ast.Call):
@@ -44,16 +40,6 @@ def _door_findings(root) -> list[str]:
 
 def test_only_the_store_reads_sql_files_or_runs_sql():
     assert _door_findings(REPO) == []
-
-
-def test_the_pending_exceptions_still_exist():
-    """An exception whose file is gone (or has no SQL any more) must be removed from PENDING."""
-    for rel in PENDING:
-        path = REPO / rel
-        if path.exists():
-            text = path.read_text(encoding="utf-8")
-            if "sql_text(" not in text and ".execute(" not in text and ".sql(" not in text:
-                pytest.fail(f"{rel} runs no SQL any more: remove it from PENDING")
 
 
 def test_the_door_check_finds_what_it_looks_for(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from wattledger.ingest.detect import sniff
 from wattledger.ingest.errors import FileRefused
 
 #: File name suffix -> container format; files with these suffixes are read from folders.
@@ -20,8 +21,6 @@ def format_of(path: Path) -> str | None:
 
 
 def _is_sacct(path: Path) -> bool:
-    from wattledger.ingest.detect import sniff  # noqa: PLC0415  (detect imports the adapters)
-
     try:
         return sniff(path).format == "sacct"
     except (FileRefused, OSError):

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pyarrow.parquet as pq
 
 from wattledger.ingest.errors import FileRefused
@@ -104,14 +105,12 @@ def parquet_rows(path: Path) -> int:
     """Rows of a Parquet file, from its footer (0 when it cannot be read: the reader says why)."""
     try:
         return pq.ParquetFile(path).metadata.num_rows
-    except Exception:  # noqa: BLE001  (parse_run_log reports the unreadable file)
+    except Exception:  # noqa: BLE001  (the Parquet reader reports the unreadable file)
         return 0
 
 
 def parquet_batches(path: Path, rows: int = PIECE_ROWS):
     """``(polars frame, first_row)`` batches of a Parquet file, ``first_row`` 1-based."""
-    import polars as pl  # noqa: PLC0415
-
     try:
         reader = pq.ParquetFile(path)
     except Exception as err:

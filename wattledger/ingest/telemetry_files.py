@@ -1,6 +1,6 @@
 """Power telemetry files (nvidia-smi CSV logs, DCGM exporter scrapes) as power samples.
 
-The parsers are in :mod:`wattledger.ingest.telemetry`; this module reads a file, finds
+The parsers are in :mod:`wattledger.ingest.telemetry`; this module reads a planned file, finds
 what the parsers need that the file does not say, and returns what the store writes in
 one transaction. nvidia-smi writes host-local times without an offset and no host name,
 so a sidecar ``telemetry.yaml`` in the file's folder must give the ``timezone`` (an IANA
@@ -18,8 +18,9 @@ import polars as pl
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
-from wattledger.ingest.detect import HEAD_BYTES, TELEMETRY_FORMATS, detect
 from wattledger.ingest.errors import FileRefused
+from wattledger.ingest.parsed import file_sha256
+from wattledger.ingest.plan import Plan
 from wattledger.ingest.telemetry import host_from_filename, read_dcgm, read_nvidia_smi
 
 SIDECAR = "telemetry.yaml"
@@ -54,18 +55,9 @@ class ParsedTelemetry:
 
     @property
     def folded_records(self) -> int:
-        """Records merged into another's sample (DCGM's power and energy lines of one GPU and time):
-        records = samples + rejected lines + folded."""
+        """Records that add no sample of their own (DCGM energy-counter lines, folded into the power
+        sample of their GPU and time): records = samples + rejected lines + folded."""
         return self.records - self.samples.height - self.problems["line"].n_unique()
-
-
-def is_telemetry(path: Path) -> bool:
-    """Whether the file's header is nvidia-smi's or DCGM's."""
-    try:
-        with open(path, "rb") as f:
-            return detect(Path(path), f.read(HEAD_BYTES)).format in TELEMETRY_FORMATS
-    except (FileRefused, OSError):
-        return False
 
 
 def _sidecar(path: Path) -> TelemetrySidecar | None:
@@ -78,16 +70,14 @@ def _sidecar(path: Path) -> TelemetrySidecar | None:
         raise FileRefused(path, f"invalid {file}: {err}") from None
 
 
-def parse_telemetry(path: Path) -> ParsedTelemetry:
-    """Read one nvidia-smi or DCGM file; :class:`FileRefused` when it cannot be read at all."""
-    from wattledger.ingest import file_sha256  # noqa: PLC0415  (the package imports this module)
-
-    path = Path(path).resolve()
+def parse_telemetry(plan: Plan) -> ParsedTelemetry:
+    """Read the nvidia-smi or DCGM file of ``plan`` (kind ``telemetry``), with the format
+    its plan detected; :class:`FileRefused` when it cannot be read at all."""
+    path, found = plan.path, plan.detection
     try:
         data = path.read_bytes()
     except OSError as err:
         raise FileRefused(path, f"cannot read: {err.strerror}") from None
-    found = detect(path, data[:HEAD_BYTES])
     side = _sidecar(path)
     if found.format == "nvidia-smi":
         if side is None:
@@ -101,5 +91,5 @@ def parse_telemetry(path: Path) -> ParsedTelemetry:
         detected = "DCGM exporter scrapes (Prometheus text)"
     else:
         raise FileRefused(path, f"not a telemetry file ({found.reason})")
-    return ParsedTelemetry(path, file_sha256(data), found.format, detected, len(data), table.records,
+    return ParsedTelemetry(path, plan.sha256 or file_sha256(data), found.format, detected, len(data), table.records,
                            table.samples, table.problems)

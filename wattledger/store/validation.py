@@ -1,4 +1,4 @@
-"""Columnar validation of run-log records in SQL (sql/ingest/), on a private in-memory DuckDB.
+"""Columnar validation of run-log records in SQL (sql/queries/ingest/), on a private in-memory DuckDB.
 
 No Python loop per row: every check is one set-based query over the whole file. The
 caller stages the records (every canonical column as text, plus ``_line``) and passes the
@@ -26,9 +26,9 @@ def validate_runs(staged: pl.DataFrame, limits: Mapping[str, float]) -> tuple[pa
     try:
         con.execute("set TimeZone = 'UTC'")
         con.register("staged", staged.to_arrow())
-        con.execute("create temp table typed as " + sql_text("ingest/runs_typed.sql"))
-        con.execute("create temp table problems as " + sql_text("ingest/runs_problems.sql"), dict(limits))
-        runs = con.sql(sql_text("ingest/runs_valid.sql")).to_arrow_table()
+        con.execute("create temp table typed as " + sql_text("queries/ingest/runs_typed.sql"))
+        con.execute("create temp table problems as " + sql_text("queries/ingest/runs_problems.sql"), dict(limits))
+        runs = con.sql(sql_text("queries/ingest/runs_valid.sql")).to_arrow_table()
         problems = con.sql("select * from problems order by line, column_name").pl()
     finally:
         con.close()

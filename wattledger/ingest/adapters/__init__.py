@@ -3,7 +3,7 @@
 An adapter takes the :class:`~wattledger.ingest.readers.RawTable` a reader made (text
 columns named as in the file's header, lower-cased, plus ``_line``) and returns an
 :class:`Adapted` table: canonical column names, still text, with the same ``_line``
-numbers, so that validation (sql/ingest/) checks every format alike and every reject
+numbers, so that validation (sql/queries/ingest/) checks every format alike and every reject
 names a line of the original file. All work is columnar (polars expressions); a
 record the adapter itself cannot map is a reject with its line, its source column and
 a reason, and is left out of the frame.

@@ -2,8 +2,7 @@
 
 import pytest
 
-from wattledger.ingest import parse_run_log
-from wattledger.pipeline import ingest_paths
+from wattledger.pipeline import ingest_paths, parse_run_log
 from wattledger.store import connect
 from wattledger.store.migrations import migration_files
 

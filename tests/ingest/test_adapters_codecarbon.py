@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 
 from conftest import EXAMPLES
-from wattledger.ingest import FileRefused, parse_run_log
-from wattledger.pipeline import ingest_paths
+from wattledger.ingest import FileRefused
+from wattledger.pipeline import ingest_paths, parse_run_log
 
 # CodeCarbon 2.8 (32 columns) and 2.1 (29 columns: no experiment_id, codecarbon_version, pue)
 V28 = ("timestamp,project_name,run_id,experiment_id,duration,emissions,emissions_rate,cpu_power,gpu_power,ram_power,"

@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 
 from conftest import EXAMPLES
-from wattledger.ingest import FileRefused, parse_run_log
-from wattledger.pipeline import ingest_paths
+from wattledger.ingest import FileRefused
+from wattledger.pipeline import ingest_paths, parse_run_log
 
 HEAD = "JobID|JobName|User|Account|Partition|State|Start|End|Elapsed|ElapsedRaw|NNodes|AllocTRES|NodeList"
 CLUSTER = """\

@@ -6,9 +6,9 @@ import polars as pl
 import pytest
 
 from conftest import EXAMPLES
-from wattledger.ingest import ConfigFileError, FileRefused, load_mapping, parse_run_log
+from wattledger.ingest import ConfigFileError, FileRefused, load_mapping
+from wattledger.pipeline import ingest_paths, parse_run_log
 from wattledger.ingest.adapters.mapping import CONVERSIONS
-from wattledger.pipeline import ingest_paths
 
 MAPPING = """\
 name: lab-export

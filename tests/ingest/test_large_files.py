@@ -7,7 +7,8 @@ import sys
 import polars as pl
 import pytest
 
-from wattledger.ingest import FileRefused, parse_run_log, parse_run_log_pieces
+from wattledger.ingest import FileRefused
+from wattledger.pipeline import parse_run_log, parse_run_log_pieces
 from wattledger.store import connect, store_parsed_file
 
 HEADER = "run_id,team,started_at,ended_at,gpu_model,gpu_count,region"

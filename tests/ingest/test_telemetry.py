@@ -246,7 +246,7 @@ def test_nvidia_smi_local_time_becomes_utc_and_na_is_rejected():
     assert t.samples["power_w"].to_list() == [31.83, 34.60]
     assert t.samples["_line"].to_list() == [2, 4]
     assert t.samples["host"].unique().to_list() == ["fra-dc-node004"]
-    assert t.samples["energy_mj"].is_null().all()
+    assert "energy_mj" not in t.samples.columns  # no energy counter is kept
     assert t.problems.row(0) == (3, "power.draw", "[N/A]", "power not reported", None)
 
 
@@ -345,8 +345,10 @@ def test_dcgm_timestamps_markers_and_the_two_metrics():
     )
     t = read_dcgm(body.encode())
     assert t.problems.is_empty() and t.records == 4
-    rows = t.samples.select("gpu_index", "power_w", "energy_mj", pl.col("sampled_at").dt.epoch("ms")).rows()
-    assert rows == [(0, 312.5, 123456789.0, 1727964311123), (1, 301.25, None, 1727964321500), (1, 302.0, None, 1727964341000)]
+    # the energy-counter line is a record, checked, then folded into the power sample of its GPU and time
+    rows = t.samples.select("gpu_index", "power_w", pl.col("sampled_at").dt.epoch("ms")).rows()
+    assert rows == [(0, 312.5, 1727964311123), (1, 301.25, 1727964321500), (1, 302.0, 1727964341000)]
+    assert "energy_mj" not in t.samples.columns
     assert t.samples["host"].unique().to_list() == ["node001"]
 
 
@@ -429,6 +431,22 @@ def test_example_nvidia_smi_covers_run_oct24_0363():
     assert ((mean_power_w > 230) & (mean_power_w < 300)).all()
 
 
+def _energy_counter(path, devices):
+    """The file's DCGM energy-counter readings (device code, epoch s, mJ), read here for the
+    cross-check: ingest does not keep the counter. Times come from the '# scraped_at' lines."""
+    code = dict(zip(devices["gpu_index"].to_list(), devices["device"].to_list(), strict=True))
+    device, t_s, energy_mj, at = [], [], [], None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("# scraped_at "):
+            at = datetime.fromisoformat(line.split()[2].replace("Z", "+00:00")).timestamp()
+        elif line.startswith("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION{"):
+            gpu = int(line.split('gpu="', 1)[1].split('"', 1)[0])
+            device.append(code[gpu])
+            t_s.append(at)
+            energy_mj.append(float(line.rsplit("}", 1)[1].split()[0]))
+    return np.array(device, dtype=np.int64), np.array(t_s), np.array(energy_mj)
+
+
 def test_example_dcgm_covers_run_oct24_0351_and_power_agrees_with_the_counter():
     run = _run("oct24-0351")
     assert run["hosts"] == "tx-colo-2-node[032-032]" and run["gpu_count"] == "4"
@@ -438,7 +456,8 @@ def test_example_dcgm_covers_run_oct24_0351_and_power_agrees_with_the_counter():
     assert a.devices["host"].unique().to_list() == ["tx-colo-2-node032"] and a.devices.height == 4
     start, end = utc(run["started_at"]), utc(run["ended_at"])
     by_power = window_energy_kwh(a.device, a.t_s, a.power_w, np.arange(4), start, end)
-    by_counter = window_energy(counter_curve(a.device, a.t_s, a.energy_mj), np.arange(4), start, end)
+    device, t_s, energy_mj = _energy_counter(DCGM_FILE, a.devices)
+    by_counter = window_energy(counter_curve(device, t_s, energy_mj), np.arange(4), start, end)
     assert (by_power.gap_s == 0).all() and (by_counter.outside_s == 0).all()
     assert_allclose(by_power.energy_kwh, by_counter.energy_kwh, rtol=0.03)
 

@@ -6,9 +6,9 @@ import polars as pl
 import pytest
 
 from conftest import EXAMPLES, HEADER
-from wattledger.ingest import FileRefused, detect, detect_format, discover, parse_run_log
+from wattledger.ingest import FileRefused, detect, detect_format, discover
+from wattledger.pipeline import ingest_paths, parse_run_log
 from wattledger.ingest.detect import EXPECTED, FORMATS
-from wattledger.pipeline import ingest_paths
 
 SACCT = "JobID|JobName|Partition|State|Start|End|AllocTRES|NodeList\n"
 SMI = "timestamp, index, uuid, power.draw [W]\n2024/10/03 14:05:11.123, 0, GPU-5a1c2b9e-0f3d-4e1a-9c7b-1d2e3f4a5b6c, 301.25 W\n"

@@ -7,8 +7,8 @@ import polars as pl
 import pytest
 
 from conftest import HEADER
-from wattledger.ingest import FileRefused, parse_run_log
-from wattledger.pipeline import ingest_paths
+from wattledger.ingest import FileRefused
+from wattledger.pipeline import ingest_paths, parse_run_log
 
 
 def rejects(con):

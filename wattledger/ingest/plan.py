@@ -1,0 +1,137 @@
+"""What is this path, and how is it read? Decided once per path, before anything is parsed.
+
+:func:`plan_path` opens the file once: it reads its head (the first :data:`HEAD_BYTES`),
+and, when the caller knows stored contents, hashes the whole file in the same pass. From
+the head it detects the format once. The :class:`Plan` it returns says what the file is:
+
+=================  ===========================================================================
+kind               meaning
+=================  ===========================================================================
+``known``          its content (SHA-256) is among ``known_sha256``: hashed, never parsed
+``run_log``        a run log read whole (any format, or read through a mapping file)
+``large_run_log``  a canonical run log over the piece size: read in pieces while it is stored
+``telemetry``      nvidia-smi or DCGM power telemetry
+``refused``        cannot be read at all (``refusal`` says why); nothing of it is stored
+=================  ===========================================================================
+
+Nothing here parses records; the readers (:mod:`wattledger.ingest.run_log`,
+:mod:`wattledger.ingest.telemetry_files`) take the plan and use its detection and hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from wattledger.ingest.adapters.cluster import CLUSTER_FILE_NAME
+from wattledger.ingest.detect import HEAD_BYTES, TELEMETRY_FORMATS, Detection, detect
+from wattledger.ingest.errors import FileRefused
+from wattledger.ingest.pieces import PIECE_BYTES, PIECE_ROWS, parquet_rows
+
+PlanKind = Literal["known", "run_log", "large_run_log", "telemetry", "refused"]
+#: Bytes hashed per read after the head.
+_HASH_BLOCK = 8 * 2**20
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one path is and how it is read (picklable: it travels to and from task workers)."""
+
+    kind: PlanKind
+    path: Path  # resolved
+    size_bytes: int = 0
+    sha256: str | None = None  # the content hash, when planning computed it (known contents were given)
+    detection: Detection | None = None  # None when read through a mapping, known or refused
+    mapping: Path | None = None  # read through this mapping file instead of detecting the format
+    cluster: Path | None = None  # sacct: the cluster file to use (the one given, else the one next to it)
+    refusal: FileRefused | None = None
+    piece_bytes: int = PIECE_BYTES  # a large text run log is read in pieces of about this many bytes
+    piece_rows: int = PIECE_ROWS  # a large Parquet run log this many rows at a time
+
+
+def plan_path(
+    path: Path,
+    *,
+    mapping: Path | None = None,
+    cluster: Path | None = None,
+    known_sha256: frozenset[str] | set[str] = frozenset(),
+    piece_bytes: int = PIECE_BYTES,
+    piece_rows: int = PIECE_ROWS,
+) -> Plan:
+    """The :class:`Plan` of ``path`` (see the module docstring); never raises for a bad file.
+
+    ``mapping``: every file is a run log read through this mapping file (no detection).
+    ``cluster``: the cluster file of sacct output (default: ``cluster.yaml`` next to it).
+    ``known_sha256``: the current stored contents; when given, the file is hashed while its
+    head is read, and a stored content is planned ``known``. Files over ``piece_bytes``
+    (text) or ``piece_rows`` rows (Parquet) that are canonical run logs are ``large_run_log``.
+    """
+    path = Path(path).resolve()
+    mapping = Path(mapping).resolve() if mapping is not None else None
+    cluster = Path(cluster).resolve() if cluster is not None else None
+    common = dict(path=path, mapping=mapping, cluster=cluster, piece_bytes=piece_bytes, piece_rows=piece_rows)
+    try:
+        head, size, sha = _read_head(path, hash_all=bool(known_sha256))
+    except OSError as err:
+        return Plan("refused", refusal=FileRefused(path, f"cannot read: {err.strerror}"), **common)
+    if sha is not None and sha in known_sha256:
+        return Plan("known", size_bytes=size, sha256=sha, **common)
+    if not head.strip() and size <= len(head):
+        return Plan("refused", size_bytes=size, sha256=sha, refusal=FileRefused(path, "the file is empty"), **common)
+    if mapping is not None:
+        return Plan("run_log", size_bytes=size, sha256=sha, **common)
+    try:
+        found = detect(path, head)
+    except FileRefused as err:
+        return Plan("refused", size_bytes=size, sha256=sha, refusal=err, **common)
+    if found.format in TELEMETRY_FORMATS:
+        return Plan("telemetry", size_bytes=size, sha256=sha, detection=found, **common)
+    if found.format == "sacct":
+        common["cluster"] = cluster or _next_to(path, CLUSTER_FILE_NAME)
+        if common["cluster"] is None:
+            return Plan("refused", size_bytes=size, sha256=sha, detection=found, refusal=_no_cluster_file(path, found),
+                        **common)
+    large = found.format == "canonical" and (
+        parquet_rows(path) > piece_rows if head.startswith(b"PAR1") else size > piece_bytes
+    )
+    return Plan("large_run_log" if large else "run_log", size_bytes=size, sha256=sha, detection=found, **common)
+
+
+def telemetry_refusal(plan: Plan) -> FileRefused:
+    """The refusal of a telemetry file where a run log was asked for."""
+    found = plan.detection
+    return FileRefused(
+        plan.path,
+        f"{found.format} power telemetry ({found.reason}): telemetry files are not run logs; "
+        "they are loaded by the telemetry ingest, not as runs",
+    )
+
+
+def _read_head(path: Path, *, hash_all: bool) -> tuple[bytes, int, str | None]:
+    """The file's head, size and (with ``hash_all``) SHA-256, from one open."""
+    with open(path, "rb") as f:
+        head = f.read(HEAD_BYTES)
+        size = os.fstat(f.fileno()).st_size
+        if not hash_all:
+            return head, size, None
+        h = hashlib.sha256(head)
+        while block := f.read(_HASH_BLOCK):
+            h.update(block)
+    return head, size, h.hexdigest()
+
+
+def _next_to(path: Path, name: str) -> Path | None:
+    candidate = path.parent / name
+    return candidate if candidate.is_file() else None
+
+
+def _no_cluster_file(path: Path, found: Detection) -> FileRefused:
+    return FileRefused(
+        path,
+        f"Slurm sacct output ({found.reason}) needs a cluster file: sacct prints local times without "
+        f"offset and no GPU models. Put a {CLUSTER_FILE_NAME} (cluster, timezone, partitions) next to "
+        "it or pass one explicitly; see docs/formats.md",
+    )

@@ -1,0 +1,128 @@
+"""Ingest paths into the database: plan each file, parse it (ahead of the writer), store it.
+
+The same two steps serve the CLI (:func:`ingest_paths`) and the Prefect flow
+(``flows/pipeline.py``): :func:`wattledger.pipeline.parse.parse_planned` (no database) and
+:func:`store_planned` (one transaction per file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from wattledger.ingest import (
+    ConfigFileError,
+    FileRefused,
+    KnownContent,
+    ParsedTelemetry,
+    Plan,
+    discover,
+    load_mapping,
+    plan_path,
+)
+from wattledger.ingest.adapters.cluster import load_cluster_file
+from wattledger.ingest.prefetch import prefetched
+from wattledger.pipeline.parse import Parsed, parse_planned, run_log_pieces
+from wattledger.store import (
+    StoredFile,
+    store_known_content,
+    store_parsed_file,
+    store_parsed_telemetry,
+    stored_contents,
+)
+
+
+@dataclass
+class IngestSummary:
+    stored: list[StoredFile] = field(default_factory=list)
+    refused: list[FileRefused] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> int:
+        return sum(s.loaded for s in self.stored)
+
+    @property
+    def rejected(self) -> int:
+        return sum(s.rejected for s in self.stored)
+
+
+def store_planned(con: duckdb.DuckDBPyConnection, parsed: Parsed) -> StoredFile:
+    """Store what :func:`~wattledger.pipeline.parse.parse_planned` gave, in one transaction.
+
+    A known content adds nothing (the StoredFile says already_ingested); a known content
+    that is no longer current is planned, parsed and stored as usual. A large run log's
+    plan is read in pieces inside its transaction. Raises :class:`FileRefused` for a
+    refusal, or for a large file refused in a later piece (nothing of it stored then).
+    """
+    if isinstance(parsed, FileRefused):
+        raise parsed
+    if isinstance(parsed, KnownContent):
+        if (stored := store_known_content(con, parsed)) is not None:
+            return stored
+        # that content is no longer current: store the file as usual
+        parsed = parse_planned(plan_path(parsed.path, mapping=parsed.mapping, cluster=parsed.cluster))
+        return store_planned(con, parsed)
+    if isinstance(parsed, Plan):
+        return store_parsed_file(con, run_log_pieces(parsed))
+    if isinstance(parsed, ParsedTelemetry):
+        return store_parsed_telemetry(con, parsed)
+    return store_parsed_file(con, parsed)
+
+
+def ingest_paths(
+    con: duckdb.DuckDBPyConnection,
+    paths: list[Path],
+    mapping: Path | None = None,
+    *,
+    cluster: Path | None = None,
+    on_file: Callable[[int, int, StoredFile | FileRefused], None] | None = None,
+) -> IngestSummary:
+    """Ingest every run-log and telemetry file under ``paths``, one transaction per file.
+
+    Each file's format is detected from its header (canonical, Slurm sacct, CodeCarbon,
+    nvidia-smi and DCGM telemetry) unless ``mapping`` (a mapping file) is given: then
+    every file is read through it. ``cluster`` is the cluster file of sacct files
+    (default: ``cluster.yaml`` next to each sacct file). A file whose content is stored
+    already is hashed, not parsed.
+
+    A file that cannot be read is refused (nothing of it stored) and the others go on;
+    the summary lists both. An invalid mapping or cluster file refuses the whole call
+    before any file is read. ``on_file(done, total, outcome)`` is called after each file
+    (progress for the caller to show).
+    """
+    summary = IngestSummary()
+    for config, load in ((mapping, load_mapping), (cluster, load_cluster_file)):
+        if config is not None:
+            try:
+                load(Path(config))
+            except ConfigFileError as err:
+                summary.refused.append(FileRefused(err.path, "; ".join(err.problems)))
+                return summary
+    try:
+        files = discover([Path(p) for p in paths])
+    except FileRefused as err:
+        summary.refused.append(err)
+        return summary
+    known = stored_contents(con)  # files with these contents are hashed, not parsed
+
+    def parsed_files():
+        """Each file planned and parsed (small ones whole, ahead of the writer; a large one's
+        pieces are parsed while its transaction is open), or its refusal."""
+        for f in files:
+            yield parse_planned(plan_path(f, mapping=mapping, cluster=cluster, known_sha256=known))
+
+    for i, parsed in enumerate(prefetched(parsed_files()), start=1):
+        try:
+            outcome: StoredFile | FileRefused = store_planned(con, parsed)
+        except FileRefused as err:
+            summary.refused.append(err)
+            outcome = err
+        else:
+            summary.stored.append(outcome)
+        if on_file is not None:
+            on_file(i, len(files), outcome)
+    return summary
