@@ -25,7 +25,7 @@ from wattledger.ingest import (
     plan_path,
 )
 from wattledger.ingest.adapters.cluster import load_cluster_file
-from wattledger.ingest.prefetch import prefetched
+from wattledger.iterators import prefetched
 from wattledger.pipeline.parse import Parsed, parse_planned, run_log_pieces
 from wattledger.store import (
     StoredFile,
