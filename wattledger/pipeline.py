@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from wattledger.factors import FactorLibrary
+from wattledger.factors import FactorLibrary, load_sites, sites_frame
 from wattledger.ingest import (
     ConfigFileError,
     FileRefused,
@@ -23,7 +23,6 @@ from wattledger.ingest import (
 )
 from wattledger.ingest.prefetch import prefetched
 from wattledger.ingest.adapters.cluster import load_cluster_file
-from wattledger.sites import load_sites, sites_frame
 from wattledger.ingest.telemetry_files import ParsedTelemetry, is_telemetry, parse_telemetry
 from wattledger.store import (
     StoredFile,

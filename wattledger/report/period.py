@@ -14,7 +14,7 @@ from wattledger.report import charts
 from wattledger.report import markdown as md
 from wattledger.report.cost import cost_section
 from wattledger.resources import sql_text
-from wattledger.units import LOGGED_POWER_REL_UNCERTAINTY, TDP_LOWER_FRACTION
+from wattledger.method import LOGGED_POWER_REL_UNCERTAINTY, TDP_LOWER_FRACTION
 
 TOP_RUNS = 10
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
