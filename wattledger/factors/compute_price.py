@@ -25,7 +25,6 @@ compute and total cost, after the kernel, are wattledger.cost_columns.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -241,11 +240,12 @@ def rules() -> list[Rule]:
              compute_rate_per_gpu_hour=pl.col("owned_price_per_gpu_hour"), compute_rate_currency=pl.col("owned_currency"),
              compute_cost_basis="amortised", compute_price_source=pl.col("owned_source"), is_energy_in_compute_price=False),
         # an owned datacenter without the run's GPU model: not priced as if rented
-        unpriced(owned_site, pl.when(pl.col("gpu_table_model").is_null())
-                 .then(dc + lit(" is owned, but the run's GPU model is not in hardware/gpu_power.csv"))
-                 .otherwise(dc + lit(" has owned_hardware, but none for ") + pl.col("gpu_table_model")
-                            + lit(" (add it to the site file)")), provider_=None),
-        dated(pl.col("neg_price").is_not_null() & (pl.col("neg_in_effect") | pl.col("run_date").is_null()), "neg", "negotiated", None),
+        unpriced(owned_site & pl.col("gpu_table_model").is_null(),
+                 dc + lit(" is owned, but the run's GPU model is not in hardware/gpu_power.csv"), provider_=None),
+        unpriced(owned_site, dc + lit(" has owned_hardware, but none for ") + pl.col("gpu_table_model")
+                 + lit(" (add it to the site file)"), provider_=None),
+        dated(pl.col("neg_price").is_not_null() & (pl.col("neg_in_effect") | pl.col("run_date").is_null()), "neg", "negotiated",
+              None),
         dated(pl.col("list_price").is_not_null(), "list", "cloud_list", pl.col("list_id")),
         unpriced(pl.col("gpu_table_model").is_null(), "no GPU model of hardware/gpu_power.csv: no compute price applies"),
         unpriced(provider.is_not_null(),

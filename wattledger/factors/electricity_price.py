@@ -34,7 +34,8 @@ def rules(lib: FactorLibrary) -> list[Rule]:
     d, d_currency, d_tariff = lib.default_price
     site_tariff = pl.col("site_tariff_id")
     return [
-        _price(pl.col("price_per_kwh").is_not_null(), "price_per_kwh", "currency", "logged", None, "price_per_kwh in the run log"),
+        _price(pl.col("price_per_kwh").is_not_null(), "price_per_kwh", "currency", "logged", None,
+               "price_per_kwh in the run log"),
         _price(pl.col("site_price_per_kwh").is_not_null(), "site_price_per_kwh", "site_currency", "datacenter", None,
                lit("datacenter ") + pl.col("datacenter") + lit(": ") + pl.col("site_price_source")),
         _price(pl.col("tariff_price").is_not_null(), "tariff_price", "tariff_currency", "datacenter_tariff", site_tariff,
