@@ -16,9 +16,8 @@ from rich.table import Table
 
 import flows  # noqa: F401  (sets Prefect's offline settings before prefect is imported)
 from wattledger.compute import compute_footprints
-from wattledger.factors import FactorError, FactorLibrary, explain
+from wattledger.factors import FactorError, FactorLibrary, SiteFileError, explain
 from wattledger.pipeline import default_report_path, ingest_paths, load_site_file
-from wattledger.sites import SiteFileError
 from wattledger.report import write_period_report
 from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card
 from wattledger.resources import resource_dir

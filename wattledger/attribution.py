@@ -23,6 +23,7 @@ import duckdb
 import numpy as np
 import polars as pl
 
+from wattledger.factors.hourly import PIECES_SCHEMA
 from wattledger.hostlist import HostlistError, expand_hostlist
 from wattledger.ingest.telemetry import sample_arrays
 from wattledger.kernel.telemetry import hourly_energy, power_curve, window_energy
@@ -57,9 +58,6 @@ def _run_hosts(runs: pl.DataFrame) -> pl.DataFrame:
     table = pl.DataFrame({"hosts": list(expanded), "host": list(expanded.values())},
                          schema={"hosts": pl.String, "host": pl.List(pl.String)})
     return runs.select("run_id", "hosts").join(table, on="hosts").explode("host").drop_nulls("host").select("run_id", "host")
-
-
-PIECES_SCHEMA = {"run_id": pl.String, "start_s": pl.Float64, "end_s": pl.Float64, "energy_kwh": pl.Float64}
 
 
 def measured_telemetry(

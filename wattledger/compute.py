@@ -14,11 +14,12 @@ import polars as pl
 
 import numpy as np
 
-from wattledger.attribution import PIECES_SCHEMA, TELEMETRY_SCHEMA, measured_telemetry
-from wattledger.compute_cost import COST_INPUT_COLUMNS, cost_columns, with_compute_prices
-from wattledger.factors import FactorLibrary, normalise_model
+from wattledger.attribution import TELEMETRY_SCHEMA, measured_telemetry
+from wattledger.cost_columns import COST_INPUT_COLUMNS, cost_columns
+from wattledger.factors import (
+    PIECES_SCHEMA, FactorLibrary, apply_hourly_intensity, apply_tou_prices, normalise_model, with_compute_prices,
+)
 from wattledger.kernel import FootprintInputs, footprints
-from wattledger.time_resolved import apply_hourly_intensity, apply_tou_prices
 from wattledger.store import (batch_has_footprints, create_compute_queue, datacenters, drop_compute_queue,
                               footprint_writer, power_samples_summary, queued_batch, runs_with_same_inputs,
                               write_footprint_batch)
@@ -53,8 +54,8 @@ def _code_version() -> str:
     """Hash of the code that turns inputs into footprints (and of polars, whose row hash we
     use): a change to the method recomputes every footprint, an unchanged one none."""
     h = hashlib.sha256(pl.__version__.encode())
-    for module in ("wattledger.kernel", "wattledger.compute", "wattledger.compute_cost", "wattledger.time_resolved",
-                   "wattledger.attribution", "wattledger.factors", "wattledger.units"):
+    for module in ("wattledger.kernel", "wattledger.compute", "wattledger.cost_columns", "wattledger.attribution",
+                   "wattledger.factors", "wattledger.method", "wattledger.units"):
         spec = importlib.util.find_spec(module)
         paths = sorted(Path(spec.origin).parent.glob("*.py")) if spec.submodule_search_locations else [Path(spec.origin)]
         for path in paths:

@@ -60,19 +60,6 @@ CONSTANTS: dict[str, Constant] = {
     c.name: c for c in (US_HOUSEHOLD_KWH_PER_YEAR, PASSENGER_VEHICLE_KG_CO2E_PER_YEAR)
 }
 
-# --- uncertainty model of the power basis --------------------------------------
-# These are wattledger's own documented assumptions (not published constants);
-# docs/method.md explains them. A later issue refines them per sensor.
-
-#: Relative half-width of the band around a logged average power. [-]
-LOGGED_POWER_REL_UNCERTAINTY = 0.05
-#: Relative half-width of the band around energy measured by a tracker (CodeCarbon:
-#: NVML for GPUs, RAPL or a TDP model for CPUs, a RAM model). [-]
-MEASURED_ENERGY_REL_UNCERTAINTY = 0.10
-#: When power is estimated from TDP, TDP is the upper bound and the central value;
-#: the lower bound is this fraction of TDP (training rarely sustains less). [-]
-TDP_LOWER_FRACTION = 0.5
-
 
 def kwh_to_mwh(energy_kwh):
     """Energy in MWh from kWh. [MWh]"""

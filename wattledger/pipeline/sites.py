@@ -8,14 +8,14 @@ import duckdb
 
 from wattledger.factors import FactorLibrary
 from wattledger.ingest import file_sha256
-from wattledger.sites import load_sites, sites_frame
+from wattledger.factors import load_sites, sites_frame
 from wattledger.store import replace_datacenters
 
 
 def load_site_file(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """Validate a site file (datacenters.yaml) and make it the database's datacenters.
 
-    Raises :class:`wattledger.sites.SiteFileError` or :class:`wattledger.factors.FactorError`
+    Raises :class:`wattledger.factors.SiteFileError` or :class:`wattledger.factors.FactorError`
     (an unknown tariff id) with the file, the key and the problem; nothing is stored then.
     """
     path = Path(path).resolve()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from wattledger.report import markdown as md
-from wattledger.units import LOGGED_POWER_REL_UNCERTAINTY, TDP_LOWER_FRACTION
+from wattledger.method import LOGGED_POWER_REL_UNCERTAINTY, TDP_LOWER_FRACTION
 
 
 def methodology(factors_used: pl.DataFrame, constants: pl.DataFrame) -> str:

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from conftest import REPO
+
 GRID = REPO / "grid_intensity"
 TARIFFS = REPO / "tariffs"
 HARDWARE = REPO / "hardware"

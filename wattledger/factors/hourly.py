@@ -1,7 +1,8 @@
 """Time-resolved factors: hourly grid intensity and time-of-use prices over each run.
 
-Refines the annual factor and flat price that wattledger.factors resolved, with the exact
-integrals of wattledger.kernel.hourly (docs/time_resolved.md).
+Refines the annual factor and flat price that the resolution stages gave
+(wattledger.factors.resolve), with the exact integrals of wattledger.kernel.hourly
+(docs/time_resolved.md).
 """
 
 from __future__ import annotations
@@ -9,17 +10,16 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from wattledger.attribution import PIECES_SCHEMA
-from wattledger.factors import FactorLibrary
+from wattledger.factors.tables import ReferenceTables, TouTariff
 from wattledger.kernel.hourly import fill_uncovered, hourly_mean
+from wattledger.method import HOURLY_REFINABLE
+
+#: Measured energy of a run in one UTC hour (wattledger.attribution): weights hourly intensity and prices.
+PIECES_SCHEMA = {"run_id": pl.String, "start_s": pl.Float64, "end_s": pl.Float64, "energy_kwh": pl.Float64}
 
 
 def _column(frame: pl.DataFrame, name: str) -> np.ndarray:
     return frame[name].cast(pl.Float64).to_numpy()
-
-
-#: Intensity bases an hourly series may refine: the run's annual grid factor came from its region.
-HOURLY_REFINABLE = ("region", "region_earlier_year")
 
 
 def series_mean(start_series_s, values, sid, run_ids: pl.Series, start_s, end_s, pieces: pl.DataFrame):
@@ -84,7 +84,7 @@ def _hourly_sources(sub: pl.DataFrame, covered: np.ndarray, series: pl.DataFrame
     ).to_series()
 
 
-def apply_hourly_intensity(ok: pl.DataFrame, lib: FactorLibrary, pieces: pl.DataFrame | None = None) -> pl.DataFrame:
+def apply_hourly_intensity(ok: pl.DataFrame, lib: ReferenceTables, pieces: pl.DataFrame | None = None) -> pl.DataFrame:
     """Replace the annual grid factor by the hourly series' mean over the run, where the run's
     region has an hourly series and the run has start and end.
 
@@ -137,7 +137,7 @@ def apply_hourly_intensity(ok: pl.DataFrame, lib: FactorLibrary, pieces: pl.Data
     return _with_rows_replaced(ok, mask, refined)
 
 
-def _tou_series(tariff, timezone: str, first_s: float, last_s: float) -> tuple[float, np.ndarray]:
+def _tou_series(tariff: TouTariff, timezone: str, first_s: float, last_s: float) -> tuple[float, np.ndarray]:
     """The tariff's price in every UTC hour from first_s to last_s: (first hour [s], prices).
 
     The schedule is in the site's local time: each UTC hour is converted, then priced by
@@ -153,7 +153,7 @@ def _tou_series(tariff, timezone: str, first_s: float, last_s: float) -> tuple[f
     return float(first), np.where(weekend, tariff.weekend[month, hour], tariff.weekday[month, hour])
 
 
-def apply_tou_prices(ok: pl.DataFrame, lib: FactorLibrary, pieces: pl.DataFrame | None = None) -> pl.DataFrame:
+def apply_tou_prices(ok: pl.DataFrame, lib: ReferenceTables, pieces: pl.DataFrame | None = None) -> pl.DataFrame:
     """Price runs on a time-of-use tariff at the exact time-weighted mean of its schedule over
     [started_at, ended_at) (basis ``datacenter_tou``); runs without times keep the schedule's
     average (``datacenter_tou_mean``)."""

@@ -47,11 +47,19 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import polars as pl
 import yaml
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from wattledger.factors.errors import FactorError
+from wattledger.factors.names import normalise_model
+
+if TYPE_CHECKING:
+    from wattledger.factors.tables import ReferenceTables
 
 
 class SiteFileError(Exception):
@@ -211,29 +219,44 @@ def load_sites(path: Path) -> SiteFile:
         raise SiteFileError(f"{path}: {problems}") from None
 
 
-def _dtypes():
-    import polars as pl  # noqa: PLC0415
-
-    owned = pl.List(pl.Struct({
-        "gpu_model": pl.String, "purchase_price_per_server": pl.Float64, "purchase_price_per_gpu": pl.Float64,
-        "gpus_per_server": pl.Int32, "currency": pl.String, "life_years": pl.Float64, "utilisation": pl.Float64,
-        "operations_cost_per_server_year": pl.Float64, "operations_cost_per_gpu_year": pl.Float64, "source": pl.String,
-    }))
-    rates = pl.List(pl.Struct({
-        "gpu_model": pl.String, "price_per_gpu_hour": pl.Float64, "currency": pl.String, "effective_date": pl.Date,
-        "source": pl.String,
-    }))
-    return owned, rates
-
-
 #: Polars types of the datacenters table's nested columns (sql/migrations/007_compute_cost.sql).
-OWNED_HARDWARE_DTYPE, COMPUTE_RATES_DTYPE = _dtypes()
+OWNED_HARDWARE_DTYPE = pl.List(pl.Struct({
+    "gpu_model": pl.String, "purchase_price_per_server": pl.Float64, "purchase_price_per_gpu": pl.Float64,
+    "gpus_per_server": pl.Int32, "currency": pl.String, "life_years": pl.Float64, "utilisation": pl.Float64,
+    "operations_cost_per_server_year": pl.Float64, "operations_cost_per_gpu_year": pl.Float64, "source": pl.String,
+}))
+COMPUTE_RATES_DTYPE = pl.List(pl.Struct({
+    "gpu_model": pl.String, "price_per_gpu_hour": pl.Float64, "currency": pl.String, "effective_date": pl.Date,
+    "source": pl.String,
+}))
+
+#: Columns a datacenter row brings (the ``datacenters`` table, or none), in its order.
+SITE_SCHEMA = {
+    "datacenter": pl.String,
+    "region": pl.String,
+    "pue": pl.Float64,
+    "monthly_pue": pl.List(pl.Float64),
+    "pue_source": pl.String,
+    "tariff_id": pl.String,
+    "timezone": pl.String,
+    "price_per_kwh": pl.Float64,
+    "currency": pl.String,
+    "price_source": pl.String,
+    "grid_intensity_kg_per_kwh": pl.Float64,
+    "grid_intensity_source": pl.String,
+    "renewable_coverage_share": pl.Float64,
+    "supplier_factor_kg_per_kwh": pl.Float64,
+    "residual_mix_kg_per_kwh": pl.Float64,
+    "market_source": pl.String,
+    # who runs the GPUs (wattledger.factors.compute_price): rented from a provider, or owned hardware
+    "compute_provider": pl.String,
+    "owned_hardware": OWNED_HARDWARE_DTYPE,
+    "compute_rates": COMPUTE_RATES_DTYPE,
+}
 
 
-def sites_frame(sites: SiteFile):
+def sites_frame(sites: SiteFile) -> pl.DataFrame:
     """One row per datacenter, shaped as the ``datacenters`` table (without file columns)."""
-    import polars as pl  # noqa: PLC0415
-
     rows = []
     for name, dc in sites.datacenters.items():
         m = dc.market
@@ -267,12 +290,35 @@ def sites_frame(sites: SiteFile):
                 "compute_rates": None if dc.compute_rates is None else [r.model_dump() for r in dc.compute_rates],
             }
         )
-    schema = {
-        "datacenter": pl.String, "region": pl.String, "pue": pl.Float64, "monthly_pue": pl.List(pl.Float64),
-        "pue_source": pl.String, "tariff_id": pl.String, "timezone": pl.String, "price_per_kwh": pl.Float64, "currency": pl.String,
-        "price_source": pl.String, "grid_intensity_kg_per_kwh": pl.Float64, "grid_intensity_source": pl.String,
-        "renewable_coverage_share": pl.Float64, "supplier_factor_kg_per_kwh": pl.Float64,
-        "residual_mix_kg_per_kwh": pl.Float64, "market_source": pl.String,
-        "compute_provider": pl.String, "owned_hardware": OWNED_HARDWARE_DTYPE, "compute_rates": COMPUTE_RATES_DTYPE,
-    }
-    return pl.DataFrame(rows, schema=schema)
+    return pl.DataFrame(rows, schema=SITE_SCHEMA)
+
+
+def check_sites(tables: ReferenceTables, sites: pl.DataFrame, path: str) -> None:
+    """Every tariff a datacenter names must exist (flat or time-of-use); a time-of-use tariff
+    needs the site's time zone; GPU models of owned hardware and negotiated rates must be in
+    hardware/gpu_power.csv. Raises FactorError naming the key."""
+    flat = set(tables.tariffs_by_id["tariff_id"].to_list())
+    for r in sites.filter(pl.col("tariff_id").is_not_null()).iter_rows(named=True):
+        key = f"{path}: datacenters.{r['datacenter']}.tariff"
+        if r["tariff_id"] in tables.tou_tariffs:
+            if not r["timezone"]:
+                raise FactorError(f"{key}: {r['tariff_id']!r} is a time-of-use tariff: its schedule is in local "
+                                  f"time, so the datacenter needs 'timezone' (e.g. America/Los_Angeles)")
+        elif r["tariff_id"] not in flat:
+            raise FactorError(
+                f"{key}: unknown tariff {r['tariff_id']!r} (use a tariff_id of tariffs/flat_prices.csv, e.g. "
+                f"eia861:US-CA:industrial:2024, or of tariffs/tou/: {', '.join(sorted(tables.tou_tariffs))})"
+            )
+    canonical = dict(tables.gpu_aliases.select("model_key", "gpu_model").iter_rows())
+    for r in sites.select("datacenter", "owned_hardware", "compute_rates").iter_rows(named=True):
+        named = [(f"owned_hardware.{h['gpu_model']}", h["gpu_model"]) for h in r["owned_hardware"] or []]
+        named += [(f"compute_rates.{i}.gpu_model", c["gpu_model"]) for i, c in enumerate(r["compute_rates"] or [])]
+        owned: dict[str, str] = {}
+        for where, model in named:
+            table_model = canonical.get(pl.select(normalise_model(pl.lit(model))).item())
+            if table_model is None:
+                raise FactorError(f"{path}: datacenters.{r['datacenter']}.{where}: GPU model {model!r} is not in "
+                                  "hardware/gpu_power.csv (use a gpu_model or alias of that table, e.g. H100-SXM)")
+            if where.startswith("owned_hardware.") and owned.setdefault(table_model, model) != model:
+                raise FactorError(f"{path}: datacenters.{r['datacenter']}.{where}: {model!r} and {owned[table_model]!r} "
+                                  f"are both {table_model}: give each GPU model once")

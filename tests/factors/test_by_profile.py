@@ -1,7 +1,7 @@
 """Shortcuts of the compute step give what the plain rules give, bit for bit.
 
 Factor resolution and compute prices run their rules once per distinct run profile and
-broadcast them (``wattledger.factors.by_profile``); the hourly refinement replaces rows in
+broadcast them (``wattledger.factors.profile.by_profile``); the hourly refinement replaces rows in
 place; the hourly kernel works in blocks. Each is checked here against the plain way on
 runs that vary in everything the rules read.
 """
@@ -11,12 +11,11 @@ import polars as pl
 import pytest
 
 from conftest import EXAMPLES
-from wattledger.compute_cost import _price_rows, with_compute_prices
-from wattledger.factors import SITE_PUE_OF_MONTH, FactorLibrary
+from wattledger.factors import SITE_PUE_OF_MONTH, FactorLibrary, apply_hourly_intensity, apply_tou_prices, with_compute_prices
+from wattledger.factors.compute_price import _price_rows
 from wattledger.kernel.hourly import BLOCK_RUNS, hourly_integral, hourly_mean
 from wattledger.pipeline import load_site_file
 from wattledger.resources import sql_text
-from wattledger.time_resolved import apply_hourly_intensity, apply_tou_prices
 
 T0_S = 1_640_995_200  # 2022-01-01T00:00:00Z
 
@@ -129,7 +128,7 @@ def runs():
 def test_resolution_by_profile_is_every_rule_on_every_run(lib, runs, order):
     frame = runs if order == "run_id" else runs.sample(fraction=1.0, shuffle=True, seed=3)
     resolved = lib.resolve(frame)
-    assert_same(resolved, lib._resolve_rows(frame).drop(SITE_PUE_OF_MONTH))
+    assert_same(resolved, lib.resolve_rows(frame).drop(SITE_PUE_OF_MONTH))
     # the data exercise the rules
     for column, some in (("power_basis", {"measured", "logged", "tdp"}), ("pue_basis", {"datacenter_monthly", "logged"}),
                          ("price_basis", {"datacenter_tou_mean", "datacenter", "logged", "region"})):

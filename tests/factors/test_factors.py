@@ -4,9 +4,8 @@ import polars as pl
 import pytest
 
 from conftest import EXAMPLES
-from wattledger.factors import FactorError, FactorLibrary, explain
+from wattledger.factors import FactorError, FactorLibrary, SiteFileError, explain, load_sites, sites_frame
 from wattledger.pipeline import load_site_file
-from wattledger.sites import SiteFileError, load_sites, sites_frame
 
 
 @pytest.fixture(scope="module")

@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 
 from conftest import EXAMPLES, REPO
 from wattledger.compute import compute_footprints
-from wattledger.compute_cost import read_compute_prices
-from wattledger.factors import FACTOR_FILES, FactorError, FactorLibrary
+from wattledger.factors import (
+    FACTOR_FILES, FactorError, FactorLibrary, SiteFileError, load_sites, read_compute_prices, sites_frame,
+)
 from wattledger.kernel import amortised_price_per_gpu_hour, compute_cost, energy_cost_share, total_cost
 from wattledger.pipeline import ingest_paths, load_site_file
 from wattledger.report import write_period_report
-from wattledger.sites import SiteFileError, load_sites, sites_frame
 
 COLUMNS = "run_id,team,project,started_at,ended_at,gpu_model,gpu_count,gpu_hours,avg_power_w,region,datacenter," \
           "compute_price_per_gpu_hour,compute_currency"

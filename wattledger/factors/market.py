@@ -1,0 +1,56 @@
+"""Market-based factor (``market_basis``), from the datacenter's contractual instruments (site
+file ``market``; GHG Protocol Scope 2 Guidance, Table 6.3): the REC/PPA-covered share counts
+at zero (``market_covered_share``), the rest at the supplier-specific factor, else the residual
+mix. No instruments: the location-based grid average, the guidance's last resort, said so.
+Reported beside location-based, never mixed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from wattledger.factors.ladder import Rule, fold
+
+if TYPE_CHECKING:
+    from wattledger.factors.resolve import FactorLibrary
+
+COLUMNS = {"market_covered_share": pl.Float64, "market_factor_kg_per_kwh": pl.Float64, "market_basis": pl.String,
+           "market_source": pl.String}
+#: The factor follows the run's location-based intensity (per run) when instruments do not give it.
+PER_RUN = ("market_factor_kg_per_kwh",)
+
+
+def rules() -> list[Rule]:
+    lit = pl.lit
+    has = pl.col("site_market_source").is_not_null()
+    share = pl.col("site_renewable_coverage_share")
+    supplier = pl.col("site_supplier_factor_kg_per_kwh")
+    residual = pl.col("site_residual_mix_kg_per_kwh")
+    location = pl.col("intensity_kg_per_kwh")
+    source = lit("datacenter ") + pl.col("datacenter") + lit(": ") + pl.col("site_market_source")
+
+    def instruments(when: pl.Expr, factor: pl.Expr, basis: str) -> Rule:
+        return Rule(has & when, market_covered_share=share, market_factor_kg_per_kwh=factor, market_basis=basis,
+                    market_source=source)
+
+    return [
+        # all of it covered: the factor applies to nothing, kept as recorded
+        instruments(share >= 1.0, pl.coalesce(supplier, residual, location), "instruments:full_coverage"),
+        instruments(supplier.is_not_null(), supplier, "instruments:supplier"),
+        instruments(residual.is_not_null(), residual, "instruments:residual_mix"),
+        # instruments without a factor for the uncovered share (a validated site file never gets here)
+        instruments(lit(True), location, "no_instruments:grid_average"),
+        Rule(None, market_covered_share=0.0, market_factor_kg_per_kwh=location, market_basis="no_instruments:grid_average",
+             market_source="no contractual instruments recorded: location-based grid average "
+                           "(GHG Protocol Scope 2 Guidance, Table 6.3, last level)"),
+    ]
+
+
+def resolve(df: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
+    return df.with_columns(fold(rules(), COLUMNS))
+
+
+def per_run(df: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
+    return df.with_columns(fold(rules(), COLUMNS, only=PER_RUN))

@@ -1,0 +1,107 @@
+"""Power per device (``power_basis``): measured energy > logged ``avg_power_w`` > TDP of the GPU model.
+
+measured  power telemetry attributed to the run (wattledger.attribution), else a tracker's
+          ``measured_it_energy_kwh``, as the average power it implies over the GPU-hours;
+logged    the run's ``avg_power_w``;
+tdp       the GPU model's TDP (hardware/gpu_power.csv; names matched ignoring case and
+          punctuation against every alias). None applies: no footprint, and the run gets an
+          ``unresolved_reason``. Bounds: docs/method.md.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
+
+import polars as pl
+
+from wattledger.factors.ladder import Rule, fold
+from wattledger.factors.names import normalise_model
+from wattledger.method import LOGGED_POWER_REL_UNCERTAINTY, MEASURED_ENERGY_REL_UNCERTAINTY, TDP_LOWER_FRACTION
+from wattledger.units import W_PER_KW
+
+if TYPE_CHECKING:
+    from wattledger.factors.resolve import FactorLibrary
+
+#: Columns of measured telemetry energy per run (wattledger.attribution), null when none.
+TELEMETRY_COLUMNS = {
+    "telemetry_it_energy_kwh": pl.Float64,
+    "telemetry_low_kwh": pl.Float64,
+    "telemetry_high_kwh": pl.Float64,
+    "telemetry_source": pl.String,
+    "telemetry_note": pl.String,
+}
+COLUMNS = {"power_w": pl.Float64, "power_low_w": pl.Float64, "power_high_w": pl.Float64, "power_basis": pl.String,
+           "power_source": pl.String}
+#: Resolved columns that follow a run's own numbers (computed for every run, not per profile).
+PER_RUN = ("power_w", "power_low_w", "power_high_w")
+
+
+def _terms() -> SimpleNamespace:
+    """The conditions of the power rules (each excludes the rules before it, nulls counting as false)."""
+    hours = pl.col("gpu_hours")
+    tele = pl.col("telemetry_it_energy_kwh").is_not_null() & (hours > 0)
+    energy = pl.col("measured_it_energy_kwh")
+    tracker = ~tele & energy.is_not_null() & (hours > 0)
+    measured = tele | tracker
+    logged = ~measured & pl.col("avg_power_w").is_not_null()
+    return SimpleNamespace(hours=hours, tele=tele, energy=energy, measured=measured, logged=logged, tdp=pl.col("tdp_w"))
+
+
+def rules() -> list[Rule]:
+    """power_w, its bounds, basis and source, in order of preference (no fallback: unresolved)."""
+    lit = pl.lit
+    t = _terms()
+    note = pl.coalesce(lit("; ") + pl.col("telemetry_note"), lit(""))
+    # power implied by a measured energy: gpu_hours x power / 1000 = energy
+    tracker_w = t.energy * W_PER_KW / t.hours
+    avg = pl.col("avg_power_w")
+    return [
+        Rule(t.tele,
+             power_w=pl.col("telemetry_it_energy_kwh") * W_PER_KW / t.hours,
+             power_low_w=pl.col("telemetry_low_kwh") * W_PER_KW / t.hours,
+             power_high_w=pl.col("telemetry_high_kwh") * W_PER_KW / t.hours,
+             power_basis="measured", power_source=pl.col("telemetry_source")),
+        Rule(t.measured,
+             power_w=tracker_w, power_low_w=tracker_w * (1 - MEASURED_ENERGY_REL_UNCERTAINTY),
+             power_high_w=tracker_w * (1 + MEASURED_ENERGY_REL_UNCERTAINTY),
+             power_basis="measured", power_source=pl.col("measured_energy_source")),
+        Rule(t.logged,
+             power_w=avg, power_low_w=avg * (1 - LOGGED_POWER_REL_UNCERTAINTY),
+             power_high_w=avg * (1 + LOGGED_POWER_REL_UNCERTAINTY),
+             power_basis="logged", power_source=lit("avg_power_w in the run log") + note),
+        Rule(t.tdp.is_not_null(),
+             power_w=t.tdp, power_low_w=t.tdp * TDP_LOWER_FRACTION, power_high_w=t.tdp, power_basis="tdp",
+             power_source=lit("TDP of ") + pl.col("gpu_table_model") + lit(" (hardware/gpu_power.csv: ") + pl.col("gpu_source")
+             + lit(")") + note),
+    ]
+
+
+def reason_rules() -> list[Rule]:
+    """Why a run has no footprint (null: it has one)."""
+    lit = pl.lit
+    t = _terms()
+    return [
+        Rule(t.energy.is_not_null() & (t.hours <= 0),
+             unresolved_reason="measured energy over zero GPU-hours: the run's duration or gpu_hours is wrong"),
+        Rule(t.measured | t.logged | t.tdp.is_not_null()),  # resolved
+        Rule(pl.col("gpu_model").is_null(), unresolved_reason="no avg_power_w and no gpu_model: power cannot be estimated"),
+        Rule(None, unresolved_reason=lit("no avg_power_w and GPU model '") + pl.col("gpu_model")
+             + lit("' is not in hardware/gpu_power.csv: power cannot be estimated")),
+    ]
+
+
+def resolve(df: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
+    """The GPU model's row of hardware/gpu_power.csv (gpu_table_model, tdp_w, gpu_source), then the rules."""
+    df = df.with_columns(normalise_model(pl.col("gpu_model")).alias("model_key")).join(
+        lib.gpu_aliases.rename({"gpu_model": "gpu_table_model", "source": "gpu_source"}),
+        on="model_key", how="left", maintain_order="left",
+    )
+    for name, dtype in TELEMETRY_COLUMNS.items():  # runs without telemetry attribution
+        if name not in df.columns:
+            df = df.with_columns(pl.lit(None, dtype).alias(name))
+    return df.with_columns(*fold(rules(), COLUMNS), *fold(reason_rules(), {"unresolved_reason": pl.String}))
+
+
+def per_run(df: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
+    return df.with_columns(fold(rules(), COLUMNS, only=PER_RUN))

@@ -1,0 +1,391 @@
+"""The reference tables, loaded in one place: each file read once, however many tables use it.
+
+Reference data is data (hardware/, grid_intensity/, tariffs/; each folder's README gives
+sources, licences and the rebuild steps). ``ReferenceTables`` reads each file of
+FACTOR_FILES once (its bytes hash into the factor set, and the same bytes are parsed), and
+derives from them, once each, the tables the factor rules join: GPU aliases, PUE defaults,
+annual intensity, hourly series, flat and time-of-use tariffs, the compute price table,
+embodied emissions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from wattledger.factors.compute_price_table import read_compute_prices
+from wattledger.factors.errors import FactorError
+from wattledger.factors.names import normalise_model, normalise_region
+from wattledger.method import (
+    DEFAULT_INTENSITY_REGION, DEFAULT_PRICE_REGION, DEFAULT_PUE_SCOPE, EUROSTAT_BANDS, HOURS_PER_YEAR, PUE_PROVIDER_OF_CLOUD,
+    US_PRICE_SECTOR, WORLD_QUANTILES,
+)
+from wattledger.resources import resource_dir
+
+#: Files whose content defines the factor set (its version is their joint hash, with the sites), in hashing order.
+FACTOR_FILES = (
+    ("hardware", "gpu_power.csv"),
+    ("hardware", "pue.csv"),
+    ("hardware", "embodied.csv"),
+    ("grid_intensity", "annual_intensity.csv"),
+    ("grid_intensity", "cloud_regions.csv"),
+    ("grid_intensity", "hourly_us_ba_2022.csv"),
+    ("grid_intensity", "hourly_series.csv"),
+    ("tariffs", "flat_prices.csv"),
+    ("tariffs", "compute_prices.csv"),  # GPU-hour list prices (wattledger.factors.compute_price)
+)
+
+
+@dataclass(frozen=True)
+class Default:
+    """A documented default factor: its value, source, vintage year and basis key (``default:...``)."""
+
+    value: float
+    source: str
+    year: int | None
+    key: str
+
+
+@dataclass(frozen=True)
+class HourlyGrid:
+    """Hourly intensity series: region names, each series' first hour [s since epoch, UTC],
+    values (series × hours, NaN-padded) [kgCO2e/kWh], and one row of metadata per series."""
+
+    regions: list[str]
+    start_s: np.ndarray
+    values: np.ndarray
+    series: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class TouTariff:
+    """A time-of-use tariff: energy price [currency/kWh] by month x local hour, weekdays and weekends."""
+
+    tariff_id: str
+    currency: str
+    source: str
+    weekday: np.ndarray  # 12 x 24
+    weekend: np.ndarray  # 12 x 24
+
+    @property
+    def mean_price(self) -> float:
+        """The schedule's time average (5 weekdays, 2 weekend days a week; months equal)."""
+        return float((5 * self.weekday.mean() + 2 * self.weekend.mean()) / 7)
+
+
+class ReferenceTables:
+    """The shipped reference tables (each file read lazily, once) and the tables derived from them."""
+
+    def __init__(self, dirs: dict[str, Path] | None = None):
+        self._dirs = dirs or {d: resource_dir(d) for d, _ in FACTOR_FILES}
+        self._bytes: dict[tuple[str, str], bytes] = {}
+
+    def reference_path(self, folder: str, name: str) -> Path:
+        """The path of a reference table of FACTOR_FILES (FactorError when it is missing)."""
+        p = self._dirs[folder] / name
+        if not p.is_file():
+            raise FactorError(f"reference table {folder}/{name} is missing ({p})")
+        return p
+
+    # --- the files: read once ----------------------------------------------------------
+
+    def file_bytes(self, folder: str, name: str) -> bytes:
+        """The content of a reference file, read on first use and kept."""
+        key = (folder, name)
+        if key not in self._bytes:
+            self._bytes[key] = self.reference_path(folder, name).read_bytes()
+        return self._bytes[key]
+
+    def _csv(self, folder: str, name: str, **options) -> pl.DataFrame:
+        return pl.read_csv(self.file_bytes(folder, name), **options)
+
+    def files_hash(self) -> hashlib._Hash:
+        """sha256 of every factor file, in FACTOR_FILES order (name, then content): the factor set's start."""
+        h = hashlib.sha256()
+        for folder, name in FACTOR_FILES:
+            h.update(name.encode())
+            h.update(self.file_bytes(folder, name))
+        return h
+
+    @cached_property
+    def gpu_power_csv(self) -> pl.DataFrame:
+        return self._csv("hardware", "gpu_power.csv", infer_schema_length=None)
+
+    @cached_property
+    def pue_csv(self) -> pl.DataFrame:
+        return self._csv("hardware", "pue.csv", infer_schema_length=None)
+
+    @cached_property
+    def embodied_csv(self) -> pl.DataFrame:
+        return self._csv("hardware", "embodied.csv", infer_schema_length=None)
+
+    @cached_property
+    def annual_intensity_csv(self) -> pl.DataFrame:
+        return self._csv("grid_intensity", "annual_intensity.csv", infer_schema_length=None)
+
+    @cached_property
+    def cloud_regions_csv(self) -> pl.DataFrame:
+        return self._csv("grid_intensity", "cloud_regions.csv", infer_schema_length=None)
+
+    @cached_property
+    def hourly_csv(self) -> pl.DataFrame:
+        """grid_intensity/hourly_us_ba_2022.csv as written (hour_start_utc as text)."""
+        return self._csv("grid_intensity", "hourly_us_ba_2022.csv", schema_overrides={"hour_start_utc": pl.String})
+
+    @cached_property
+    def hourly_series_csv(self) -> pl.DataFrame:
+        return self._csv("grid_intensity", "hourly_series.csv", infer_schema_length=None)
+
+    @cached_property
+    def flat_prices_csv(self) -> pl.DataFrame:
+        return self._csv("tariffs", "flat_prices.csv", infer_schema_length=None)
+
+    @cached_property
+    def compute_prices(self) -> pl.DataFrame:
+        """tariffs/compute_prices.csv, validated (``read_compute_prices``), with model_key and dates parsed."""
+        return read_compute_prices(self.reference_path("tariffs", "compute_prices.csv"), self.gpu_aliases,
+                                   data=self.file_bytes("tariffs", "compute_prices.csv"))
+
+    @cached_property
+    def tou_tariffs(self) -> dict[str, TouTariff]:
+        """Time-of-use tariffs of tariffs/tou/ (OpenEI URDB form), by tariff id."""
+        out = {}
+        for f in sorted((self._dirs["tariffs"] / "tou").glob("*.json")):
+            d = json.loads(f.read_text(encoding="utf-8"))
+            # the energy price of a period is its first tier's rate + adjustment (tiers by monthly
+            # consumption are not applied: a GPU cluster is past the first tier's limits anyway)
+            prices = {p["period"]: p["tiers"][0]["rate"] + (p["tiers"][0].get("adj") or 0.0) for p in d["energyratestructure"]}
+            period_price = np.array([prices[i] for i in range(len(prices))])
+            out[d["tariff_id"]] = TouTariff(
+                tariff_id=d["tariff_id"], currency=d["currency"],
+                source=f"{d['utility']}, {d['name']} ({d['source']})",
+                weekday=period_price[np.array(d["energyweekdayschedule"])],
+                weekend=period_price[np.array(d["energyweekendschedule"])],
+            )
+        return out
+
+    # --- hardware --------------------------------------------------------------------------
+
+    @cached_property
+    def gpu_aliases(self) -> pl.DataFrame:
+        """One row per accepted spelling: model_key (normalised), gpu_model, tdp_w, source."""
+        spellings = self.gpu_power_csv.select(
+            "gpu_model",
+            "tdp_w",
+            "source",
+            pl.concat_list(pl.col("gpu_model"), pl.col("aliases").fill_null("").str.split(";")).alias("spelling"),
+        ).explode("spelling")
+        out = (
+            spellings.with_columns(normalise_model(pl.col("spelling")).alias("model_key"))
+            .filter(pl.col("model_key") != "")
+            .unique(["model_key", "gpu_model"])
+        )
+        clash = out.group_by("model_key").agg(pl.col("gpu_model").n_unique().alias("n")).filter(pl.col("n") > 1)
+        if clash.height:
+            raise FactorError(f"hardware/gpu_power.csv: alias(es) {clash['model_key'].to_list()} name two GPU models")
+        return out.select("model_key", "gpu_model", pl.col("tdp_w").cast(pl.Float64), "source")
+
+    @cached_property
+    def pue_defaults(self) -> pl.DataFrame:
+        """provider=default rows: scope (aws, gcp, azure, unknown, ...), pue, source, year."""
+        rows = self.pue_csv.filter(pl.col("provider") == "default")
+        return rows.sort("year").group_by("scope", maintain_order=True).last().select("scope", "pue", "source", "year")
+
+    def pue_default(self, scope: str) -> Default:
+        """The latest provider=default row of hardware/pue.csv for ``scope``."""
+        row = self.pue_defaults.filter(pl.col("scope") == scope)
+        if row.height == 0:
+            raise FactorError(f"hardware/pue.csv has no row provider=default, scope={scope}")
+        r = row.row(0, named=True)
+        return Default(float(r["pue"]), f"{r['source']} ({r['year']})", int(r["year"]), f"default:{scope}")
+
+    @cached_property
+    def default_pue(self) -> Default:
+        return self.pue_default(DEFAULT_PUE_SCOPE)
+
+    @cached_property
+    def provider_pue_ranges(self) -> pl.DataFrame:
+        """provider (aws|gcp|azure) -> min and max of the company's published PUE figures."""
+        rows = self.pue_csv.filter(pl.col("provider") != "default")
+        clouds = pl.DataFrame({"provider": list(PUE_PROVIDER_OF_CLOUD), "company": list(PUE_PROVIDER_OF_CLOUD.values())})
+        return clouds.join(
+            rows.group_by("provider").agg(pl.col("pue").min().alias("provider_pue_low"), pl.col("pue").max().alias("provider_pue_high")),
+            left_on="company", right_on="provider",
+        ).select("provider", "provider_pue_low", "provider_pue_high")
+
+    @cached_property
+    def embodied(self) -> pl.DataFrame:
+        """gpu_model -> embodied kgCO2e per GPU-hour (manufacture amortised) and its source."""
+        return self.embodied_csv.select(
+            pl.col("gpu_model").alias("gpu_table_model"),
+            (pl.col("embodied_kg_per_gpu") / (pl.col("lifetime_years") * HOURS_PER_YEAR * pl.col("utilisation")))
+            .alias("embodied_kg_per_gpu_hour"),
+            (pl.col("source") + pl.lit(f"; amortised over life x {HOURS_PER_YEAR:.0f} h x utilisation")).alias("embodied_source"),
+        )
+
+    # --- grid intensity --------------------------------------------------------------------
+
+    @cached_property
+    def hourly_annual_means(self) -> pl.DataFrame:
+        """The annual mean of each hourly grid series, as an annual factor of its region."""
+        # numpy over each region's hours in file order: the same float every time (a
+        # multi-threaded group_by mean may sum in another order and differ in the last bit)
+        means = pl.DataFrame(
+            [(region, float(np.mean(part["intensity_kg_per_kwh"].to_numpy())))
+             for (region,), part in self.hourly_csv.partition_by("region", as_dict=True, maintain_order=True).items()],
+            schema={"region": pl.String, "intensity_kg_per_kwh": pl.Float64}, orient="row",
+        )
+        return means.join(self.hourly_series_csv, on="region").select(
+            pl.col("region").alias("lookup_key"),
+            pl.col("year").alias("vintage_year"),
+            "intensity_kg_per_kwh",
+            "basis",
+            (pl.lit("annual mean of hourly series: ") + pl.col("source")).alias("source"),
+            pl.lit(1).alias("priority"),
+            pl.lit("").alias("period"),
+        )
+
+    @cached_property
+    def annual_intensity(self) -> pl.DataFrame:
+        """Every annual intensity factor: lookup_key, vintage_year, intensity, basis, source, priority.
+
+        Countries and aggregates (Ember via OWID), cloud regions (the provider's own data
+        first, then Cloud Carbon Footprint), US balancing authorities (hourly means). A
+        published value of exactly 0 is treated as missing (no grid has zero lifecycle CO2e).
+        """
+        owid = self.annual_intensity_csv.select(
+            pl.col("region").alias("lookup_key"),
+            "vintage_year",
+            "intensity_kg_per_kwh",
+            "basis",
+            (pl.col("source") + pl.lit(" (") + pl.col("region_name") + pl.lit(")")).alias("source"),
+            pl.lit(1).alias("priority"),
+            pl.lit("").alias("period"),
+        )
+        cloud = self.cloud_regions_csv.select(
+            pl.col("region").alias("lookup_key"),
+            "vintage_year",
+            "intensity_kg_per_kwh",
+            "basis",
+            "source",
+            pl.when(pl.col("source").str.contains("Cloud Carbon Footprint")).then(2).otherwise(1).alias("priority"),
+            pl.lit("").alias("period"),
+        )
+        table = pl.concat([owid, cloud, self.hourly_annual_means], how="vertical_relaxed")
+        return table.filter(pl.col("intensity_kg_per_kwh") > 0).with_columns(normalise_region(pl.col("lookup_key")).alias("lookup_key"))
+
+    @cached_property
+    def default_intensity(self) -> Default:
+        rows = self.annual_intensity.filter(pl.col("lookup_key") == DEFAULT_INTENSITY_REGION)
+        if rows.height == 0:
+            raise FactorError(f"grid_intensity/annual_intensity.csv has no {DEFAULT_INTENSITY_REGION} row")
+        r = rows.sort("vintage_year").row(-1, named=True)
+        return Default(float(r["intensity_kg_per_kwh"]), f"{r['source']}, {r['vintage_year']}, {r['basis']}",
+                       int(r["vintage_year"]), f"default:{DEFAULT_INTENSITY_REGION}")
+
+    @cached_property
+    def world_range(self) -> tuple[float, float]:
+        """Quantiles of the countries' intensities in the world default's year: its bounds."""
+        d = self.default_intensity
+        countries = self.annual_intensity.filter(
+            (pl.col("vintage_year") == d.year) & pl.col("lookup_key").str.contains(r"^[A-Z]{2}$")
+        )["intensity_kg_per_kwh"]
+        lo, hi = (float(countries.quantile(q, "linear")) for q in WORLD_QUANTILES)
+        return min(lo, d.value), max(hi, d.value)
+
+    @cached_property
+    def region_country(self) -> pl.DataFrame:
+        """Known non-country regions and their ISO country: cloud regions and grid zones."""
+        cloud = self.cloud_regions_csv.select(pl.col("region").alias("region_key"), pl.col("country"))
+        series = self.hourly_series_csv.select(pl.col("region").alias("region_key"), pl.lit("US").alias("country"))
+        return pl.concat([cloud, series]).unique("region_key").drop_nulls()
+
+    @cached_property
+    def eia_aliases(self) -> dict[str, str]:
+        """``eia:ciso`` -> ``US-CAL-CISO``: EIA-930 balancing-authority codes as region aliases
+        (keys in normalised, lower case form: ``eia:CISO`` is written by users)."""
+        return {f"eia:{code.lower()}": region for code, region in self.hourly_series_csv.select("eia_ba_code", "region").iter_rows()}
+
+    @cached_property
+    def hourly_series_index(self) -> pl.DataFrame:
+        """One row per hourly intensity series: region, year, hours, filled_hours, fill_rule, source."""
+        return self.hourly_series_csv.select(
+            "region", "eia_ba_code", "year", "hours", "filled_hours", "first_hour_start_utc", "last_hour_start_utc",
+            "fill_rule", "source",
+        )
+
+    def hourly_series(self, region: str) -> pl.DataFrame:
+        """The hourly series of a region (hour_start_utc as UTC datetime, intensity, is_filled).
+
+        Filled hours are flagged, never zero (grid_intensity/README.md gives the fill rule).
+        """
+        return (
+            self.hourly_csv.filter(pl.col("region") == region)
+            .with_columns(pl.col("hour_start_utc").str.to_datetime("%Y-%m-%dT%H:%M:%SZ", time_zone="UTC"))
+            .sort("hour_start_utc")
+        )
+
+    @cached_property
+    def hourly_grid(self) -> HourlyGrid:
+        """Every hourly intensity series as one NaN-padded 2-D array, for the kernel."""
+        hourly = self.hourly_csv.with_columns(
+            pl.col("hour_start_utc").str.to_datetime("%Y-%m-%dT%H:%M:%SZ", time_zone="UTC").dt.epoch("s").alias("t_s")
+        ).sort("region", "t_s")
+        regions = hourly["region"].unique().sort().to_list()
+        starts = hourly.group_by("region").agg(pl.col("t_s").min()).sort("region")["t_s"].to_numpy().astype(np.float64)
+        width = int(hourly.group_by("region").agg(((pl.col("t_s").max() - pl.col("t_s").min()) // 3600 + 1).alias("n"))["n"].max())
+        values = np.full((len(regions), width), np.nan)
+        row = {r: i for i, r in enumerate(regions)}
+        idx = hourly.with_columns(pl.col("region").replace_strict(row, return_dtype=pl.Int64).alias("row"))
+        first = dict(zip(regions, starts, strict=True))
+        col = ((idx["t_s"].to_numpy() - np.array([first[r] for r in idx["region"].to_list()])) // 3600).astype(np.int64)
+        values[idx["row"].to_numpy(), col] = idx["intensity_kg_per_kwh"].to_numpy()
+        series = self.hourly_series_index.select("region", "year", "source", "filled_hours")
+        return HourlyGrid(regions=regions, start_s=starts, values=values, series=series)
+
+    # --- electricity prices ----------------------------------------------------------------
+
+    @cached_property
+    def flat_prices(self) -> pl.DataFrame:
+        """Flat price candidates: lookup_key (region), vintage_year, period, priority, tariff row."""
+        prices = self.flat_prices_csv
+        us = prices.filter(pl.col("tariff_id").str.starts_with("eia861:") & (pl.col("sector") == US_PRICE_SECTOR)).with_columns(
+            pl.lit(1).alias("priority")
+        )
+        eu = prices.filter(pl.col("tariff_id").str.starts_with("eurostat:") & pl.col("band").is_in(EUROSTAT_BANDS)).with_columns(
+            pl.when(pl.col("band") == EUROSTAT_BANDS[0]).then(1).otherwise(2).alias("priority")
+        )
+        return pl.concat([us, eu]).select(
+            pl.col("region").alias("lookup_key"),
+            pl.col("year").alias("vintage_year"),
+            pl.col("period").cast(pl.String),
+            "priority",
+            "tariff_id",
+            "price_per_kwh",
+            "currency",
+            (pl.col("source") + pl.lit(" (") + pl.col("region") + pl.lit(" ") + pl.col("sector") + pl.lit(" ")
+             + pl.coalesce(pl.col("band") + pl.lit(" "), pl.lit("")) + pl.col("period").cast(pl.String) + pl.lit(")")).alias("source"),
+        )
+
+    @cached_property
+    def tariffs_by_id(self) -> pl.DataFrame:
+        """Every flat tariff by its id (a datacenter's ``tariff``): price, currency, source."""
+        return self.flat_prices_csv.select(
+            "tariff_id", "price_per_kwh", "currency",
+            (pl.col("source") + pl.lit(" (") + pl.col("tariff_id") + pl.lit(")")).alias("source"),
+        )
+
+    @cached_property
+    def default_price(self) -> tuple[Default, str, str]:
+        """(price, currency, tariff_id) of the documented default tariff."""
+        rows = self.flat_prices.filter(pl.col("lookup_key") == DEFAULT_PRICE_REGION)
+        if rows.height == 0:
+            raise FactorError(f"tariffs/flat_prices.csv has no {DEFAULT_PRICE_REGION} {US_PRICE_SECTOR} row")
+        r = rows.sort("vintage_year").row(-1, named=True)
+        return Default(float(r["price_per_kwh"]), r["source"], int(r["vintage_year"]), f"default:{r['tariff_id']}"), r["currency"], r["tariff_id"]

@@ -1,0 +1,67 @@
+"""The method's own choices: which default, which band, which span, which limit.
+
+Not units (``wattledger.units`` holds the exact conversions and the cited constants) but
+the decisions that define how wattledger turns runs into footprints; docs/method.md and
+docs/factors.md explain each. A change here changes footprints, so ``wattledger.compute``
+hashes this module into its code version.
+"""
+
+from __future__ import annotations
+
+# --- defaults, when nothing more specific applies (docs/factors.md) ------------------------
+
+#: ``hardware/pue.csv`` row (provider=default) of a site we know nothing about: the industry average.
+DEFAULT_PUE_SCOPE = "unknown"
+#: ``hardware/pue.csv`` row of an unnamed hyperscale site: the low end of an unknown site's PUE bounds.
+HYPERSCALE_PUE_SCOPE = "generic-hyperscale"
+#: Region of the grid-intensity default (no region, or an unknown one): the world average.
+DEFAULT_INTENSITY_REGION = "WORLD"
+#: Region of the electricity-price default: the US industrial average (EIA-861).
+DEFAULT_PRICE_REGION = "US"
+
+# --- cloud providers --------------------------------------------------------------------
+
+#: Region prefixes (``aws:us-east-1``) that name a cloud with a fleet PUE default.
+CLOUD_PROVIDERS = ("aws", "azure", "gcp")
+#: hardware/pue.csv names the companies, regions name the clouds: their published figures bound the fleet PUE.
+PUE_PROVIDER_OF_CLOUD = {"aws": "aws", "gcp": "google", "azure": "microsoft"}
+
+# --- electricity prices -----------------------------------------------------------------
+
+#: EIA-861 sector of a US price: a GPU cluster buys power like an industrial customer.
+US_PRICE_SECTOR = "industrial"
+#: Eurostat non-household bands, preferred first: ID (2-20 GWh/yr; a ~1 MW cluster uses ~9 GWh/yr), else IC (0.5-2 GWh).
+EUROSTAT_BANDS = ("ID", "IC")
+
+# --- years and bounds -------------------------------------------------------------------
+
+#: Bounds of an earlier year's factor span the region's factors of this many latest years (the year-to-year drift).
+EARLIER_YEAR_SPAN = 3
+#: Bounds of the world default: these quantiles of the countries' factors of that year.
+WORLD_QUANTILES = (0.1, 0.9)
+#: Year of a run without started_at: later than every table's, so it takes the latest year available.
+NO_YEAR = 9999
+
+# --- uncertainty model of the power basis (wattledger's own assumptions, docs/method.md) ---
+
+#: Relative half-width of the band around a logged average power: NVML readings are good to a few percent. [-]
+LOGGED_POWER_REL_UNCERTAINTY = 0.05
+#: Relative half-width of the band around energy measured by a tracker (CodeCarbon: NVML for GPUs,
+#: RAPL or a TDP model for CPUs, a RAM model): its CPU and RAM parts are models. [-]
+MEASURED_ENERGY_REL_UNCERTAINTY = 0.10
+#: When power is estimated from TDP, TDP is the upper bound and the central value; the lower
+#: bound is this fraction of TDP, because sustained training rarely draws less. [-]
+TDP_LOWER_FRACTION = 0.5
+
+# --- amortisation and prices --------------------------------------------------------------
+
+#: Hours of a year for amortising embodied emissions and owned hardware: a 365-day year. [h]
+HOURS_PER_YEAR = 8760.0
+#: A list price per GPU-hour above this is a unit mistake (a price per instance-month, or in cents). [currency/GPU-hour]
+MAX_PRICE_PER_GPU_HOUR = 100.0
+
+# --- time-resolved refinement (docs/time_resolved.md) -------------------------------------
+
+#: Intensity bases an hourly series may refine: only an annual factor of the run's own region
+#: (a datacenter's or a country's figure says nothing about the region's hours).
+HOURLY_REFINABLE = ("region", "region_earlier_year")
