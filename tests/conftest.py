@@ -54,3 +54,32 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+# --- test oracles: compositions of the kernel used as independent checks ---------------------
+
+
+def window_energy_kwh(device, t_s, power_w, window_device, window_start_s, window_end_s, *, max_gap_s=None):
+    """Energy of each window from power samples: ``power_curve`` then ``window_energy``."""
+    from wattledger.kernel.telemetry import DEFAULT_MAX_GAP_S, power_curve, window_energy
+
+    curve = power_curve(device, t_s, power_w, max_gap_s=DEFAULT_MAX_GAP_S if max_gap_s is None else max_gap_s)
+    return window_energy(curve, window_device, window_start_s, window_end_s)
+
+
+def hourly_integral(series_start_s, values, run_start_s, run_end_s, *, series_index=None, step_s=3600.0):
+    """∫ v dt over each run [value × h] and the covered hours, straight from the kernel's core
+    (no blocks): the oracle the blocked ``hourly_mean`` is checked against."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from wattledger.kernel import hourly as k
+
+    start, end = k._run_arrays(run_start_s, run_end_s)
+    origin, vals, sid = k._as_series(series_start_s, values, series_index, start.size)
+    offsets = k._grid_offsets(vals.shape[1], step_s)
+    integral, covered_s, _ = k._integrate(offsets, vals, sid, *k._relative(start, end, origin, sid), float(step_s))
+    invalid = ~(end - start >= 0)
+    return SimpleNamespace(integral_h=np.where(invalid, np.nan, integral / 3600.0),
+                           covered_h=np.where(invalid, np.nan, covered_s / 3600.0))

@@ -100,7 +100,7 @@ def test_measured_energy_per_hour_weights_the_hourly_intensity(con, write):
 def test_samples_read_a_few_hosts_at_a_time_give_the_same_footprints(tmp_path, monkeypatch):
     """Power samples are read in groups of hosts (memory bounded by MAX_SAMPLES_PER_READ):
     one host per read gives exactly the footprints of one read for all."""
-    import wattledger.attribution as attribution
+    import wattledger.compute.attribution as attribution
     from wattledger.store import connect
 
     def footprints_with(limit):

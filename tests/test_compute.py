@@ -4,7 +4,8 @@ import polars as pl
 import pytest
 
 from conftest import EXAMPLES, HEADER
-from wattledger.compute import CODE_VERSION, _batch_runs, _increasing, _inputs_sha, _run_tdp, _with_telemetry, compute_footprints
+from wattledger.compute import CODE_VERSION, compute_footprints, inputs_sha
+from wattledger.compute.batch import attribute_telemetry, increasing, read_batch, run_tdp
 from wattledger.factors import FactorLibrary, normalise_model
 from wattledger.pipeline import ingest_paths
 from wattledger.resources import sql_text
@@ -154,17 +155,17 @@ def test_a_batch_is_read_by_run_id_whatever_order_the_queue_comes_back_in(con):
     ids = sorted(r[0] for r in con.sql("select run_id from runs").fetchall())
     for order in ("run_id", "run_id desc", "hash(run_id)"):  # stored in order, reversed, shuffled
         _queue_of_all_runs(con, order)
-        assert _batch_runs(con, 0)["run_id"].to_list() == ids
-    assert not _increasing(pl.Series(["a", "a"])) and not _increasing(pl.Series(["a", None, "b"]))
-    assert _increasing(pl.Series(["a", "b"])) and _increasing(pl.Series([], dtype=pl.String))
+        assert read_batch(con, 0)["run_id"].to_list() == ids
+    assert not increasing(pl.Series(["a", "a"])) and not increasing(pl.Series(["a", None, "b"]))
+    assert increasing(pl.Series(["a", "b"])) and increasing(pl.Series([], dtype=pl.String))
 
 
 def test_runs_without_power_samples_get_the_columns_attribution_would_give(con):
     ingest_paths(con, [EXAMPLES / "public_runs.csv", EXAMPLES / "cluster_logs"])
     _queue_of_all_runs(con, "run_id")
-    runs, lib = _batch_runs(con, 0), FactorLibrary()
-    without, no_pieces = _with_telemetry(con, runs, lib, has_samples=False)
-    attributed, pieces = _with_telemetry(con, runs, lib, has_samples=True)  # no samples stored: attribution finds none
+    runs, lib = read_batch(con, 0), FactorLibrary()
+    without, no_pieces = attribute_telemetry(con, runs, lib, has_samples=False)
+    attributed, pieces = attribute_telemetry(con, runs, lib, has_samples=True)  # no samples stored: attribution finds none
     assert without.equals(attributed) and without.schema == attributed.schema
     assert no_pieces.equals(pieces) and no_pieces.schema == pieces.schema
 
@@ -175,7 +176,7 @@ def test_tdp_by_distinct_model_is_the_per_run_lookup(con):
     lib = FactorLibrary()
     per_run = runs.select("run_id", normalise_model(pl.col("gpu_model")).alias("model_key")).join(
         lib.gpu_aliases.select("model_key", "tdp_w"), on="model_key", how="left", maintain_order="left").select("run_id", "tdp_w")
-    assert _run_tdp(runs, lib).equals(per_run)
+    assert run_tdp(runs, lib).equals(per_run)
     assert per_run["tdp_w"].null_count() < per_run.height  # some models are known
 
 
@@ -185,5 +186,5 @@ def test_inputs_sha_text_is_code_version_and_two_row_hashes():
                           "s": ["text", None, "other"]})
     inputs = frame.drop("run_id", "factor_set")
     expected = [f"{CODE_VERSION}:{h1}:{h2}" for h1, h2 in zip(inputs.hash_rows(seed=1), inputs.hash_rows(seed=2), strict=True)]
-    sha = _inputs_sha(frame)
+    sha = inputs_sha(frame)
     assert sha.name == "inputs_sha" and sha.to_list() == expected

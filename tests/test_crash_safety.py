@@ -32,7 +32,7 @@ PIECE_BYTES = 128 * 1024  # the big file (~1 MB) is stored in pieces, all in one
 WORKER = r"""
 import functools, sys, threading
 from pathlib import Path
-import wattledger.compute as compute
+import wattledger.compute.run as compute
 import wattledger.pipeline as pipeline
 from wattledger.store import connect
 
@@ -69,8 +69,8 @@ counts = {"ingest": 0, "compute": 0}
 # large files in pieces of piece_bytes (the big file then has several pieces in one transaction)
 import wattledger.pipeline.ingest as pipeline_ingest
 pipeline_ingest.plan_path = functools.partial(pipeline_ingest.plan_path, piece_bytes=piece_bytes)
-write_batch = compute._write_batch
-compute._write_batch = lambda con, *a: write_batch(Watched(con, "compute"), *a)
+write_batch = compute.write_batch
+compute.write_batch = lambda con, *a: write_batch(Watched(con, "compute"), *a)
 
 def on_file(done, total, outcome):
     say(f"file {done} stored")

@@ -65,3 +65,15 @@ MAX_PRICE_PER_GPU_HOUR = 100.0
 #: Intensity bases an hourly series may refine: only an annual factor of the run's own region
 #: (a datacenter's or a country's figure says nothing about the region's hours).
 HOURLY_REFINABLE = ("region", "region_earlier_year")
+
+# --- power telemetry (docs/time_resolved.md, "Attribution") --------------------------------
+
+#: Least share of a run's device-time the power samples must cover for a measured basis; below
+#: it, too much of the run would be filled in at its mean power. [-]
+MIN_TELEMETRY_COVERAGE = 0.5
+#: Relative accuracy of board power sensors (NVML/DCGM): a wattledger assumption, the band of a
+#: measured energy. [-]
+SENSOR_REL_UNCERTAINTY = 0.05
+#: Longest interval between two power samples of a device that is bridged (integrated); a
+#: longer gap is a logger outage and counts as uncovered time. [s]
+MAX_TELEMETRY_GAP_S = 60.0

@@ -10,10 +10,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, hourly_integral
 from wattledger.factors import SITE_PUE_OF_MONTH, FactorLibrary, apply_hourly_intensity, apply_tou_prices, with_compute_prices
 from wattledger.factors.compute_price import _price_rows
-from wattledger.kernel.hourly import BLOCK_RUNS, hourly_integral, hourly_mean
+from wattledger.kernel.hourly import BLOCK_RUNS, hourly_mean
 from wattledger.pipeline import load_site_file
 from wattledger.resources import sql_text
 

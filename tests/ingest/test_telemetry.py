@@ -1,4 +1,4 @@
-"""GPU power telemetry: the parsers (nvidia-smi, DCGM) and the energy kernel (trapezoid, counters)."""
+"""GPU power telemetry: the parsers (nvidia-smi, DCGM) and the energy kernel (trapezoid)."""
 
 import csv
 import importlib.util
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, window_energy_kwh
 from wattledger.ingest.errors import FileRefused
 from wattledger.ingest.readers import PROBLEM_SCHEMA
 from wattledger.ingest.telemetry import (
@@ -19,17 +19,9 @@ from wattledger.ingest.telemetry import (
     host_from_filename,
     read_dcgm,
     read_nvidia_smi,
-    sample_arrays,
 )
-from wattledger.kernel.telemetry import (
-    MILLIJOULES_PER_KWH,
-    counter_curve,
-    device_energy,
-    hourly_energy,
-    power_curve,
-    window_energy,
-    window_energy_kwh,
-)
+from wattledger.compute import sample_arrays
+from wattledger.kernel.telemetry import hourly_energy, power_curve, window_energy
 
 T0 = 1_728_727_200.0  # 2024-10-12T10:00:00Z
 TELEMETRY = EXAMPLES / "telemetry"
@@ -49,8 +41,8 @@ def test_constant_300_w_for_one_hour_at_1_s_is_0_3_kwh():
     e = window_energy_kwh(0, t, 300.0, 0, T0, T0 + 3600)
     assert e.energy_kwh[0] == pytest.approx(0.3, rel=1e-12)
     assert (e.covered_s[0], e.gap_s[0], e.outside_s[0]) == (3600.0, 0.0, 0.0)
-    total = device_energy(power_curve(np.zeros(t.size, int), t, np.full(t.size, 300.0)))
-    assert total.energy_kwh[0] == pytest.approx(0.3, rel=1e-12)
+    total = window_energy_kwh(0, t, 300.0, 0, t[0] - 100.0, t[-1] + 100.0)  # beyond the samples: outside, not energy
+    assert total.energy_kwh[0] == pytest.approx(0.3, rel=1e-12) and total.outside_s[0] == 200.0
 
 
 def test_a_ramp_is_integrated_exactly_and_edges_are_interpolated():
@@ -70,8 +62,6 @@ def test_a_gap_longer_than_the_threshold_is_not_bridged():
     assert e.gap_s[0] == pytest.approx(100.0) and e.covered_s[0] == pytest.approx(1100.0)
     # a longer threshold bridges it
     assert window_energy_kwh(0, t, 360.0, 0, T0, T0 + 1200, max_gap_s=120).energy_kwh[0] == pytest.approx(0.12, rel=1e-12)
-    d = device_energy(power_curve(np.zeros(t.size, int), t, np.full(t.size, 360.0)))
-    assert (d.covered_s[0], d.gap_s[0]) == (1100.0, 100.0)
 
 
 def test_samples_straddling_the_run_edges():
@@ -84,26 +74,6 @@ def test_samples_straddling_the_run_edges():
     e = window_energy_kwh(0, t, p, 0, T0 - 20, T0 + 100)
     assert e.energy_kwh[0] * 3.6e6 == pytest.approx(30 * 250 + 30 * 400 + 30 * 250, rel=1e-12)
     assert (e.covered_s[0], e.gap_s[0], e.outside_s[0]) == (90.0, 0.0, 30.0)
-
-
-def test_counter_reset_starts_a_new_segment():
-    t = T0 + np.arange(6.0)
-    counter_mj = np.array([0.0, 1000.0, 2000.0, 50.0, 1050.0, 2050.0])  # reboot between 2 and 3 s
-    c = counter_curve(np.zeros(6, int), t, counter_mj)
-    e = window_energy(c, 0, T0, T0 + 5)
-    assert e.energy_kwh[0] * MILLIJOULES_PER_KWH == pytest.approx(2000.0 + 2000.0)
-    assert e.gap_s[0] == 1.0 and e.covered_s[0] == 4.0
-    # inside an interval the counter's energy is shared in proportion to time
-    assert window_energy(c, 0, T0 + 0.25, T0 + 1.75).energy_kwh[0] * MILLIJOULES_PER_KWH == pytest.approx(1500.0)
-    assert device_energy(c).energy_kwh[0] * MILLIJOULES_PER_KWH == pytest.approx(4000.0)
-
-
-def test_counters_bridge_long_gaps_unless_told_not_to():
-    t = T0 + np.array([0.0, 600.0])
-    c = counter_curve([0, 0], t, [1e6, 1e6 + 3.6e9])  # 1 kWh in 10 minutes
-    assert window_energy(c, 0, T0, T0 + 600).energy_kwh[0] == pytest.approx(1.0)
-    c = counter_curve([0, 0], t, [1e6, 1e6 + 3.6e9], max_gap_s=60)
-    assert window_energy(c, 0, T0, T0 + 600).energy_kwh[0] == 0.0
 
 
 def test_devices_are_kept_apart_and_order_does_not_matter():
@@ -145,22 +115,19 @@ def test_hourly_energy_cuts_windows_at_utc_hours():
 # --- kernel: properties against a brute-force per-sample reference ----------------------
 
 
-def brute(t, v, a, b, max_gap, counter):
+def brute(t, v, a, b, max_gap):
     """(energy [J], covered [s], inside the sampled span [s]) of one device, a loop per sample."""
     e = cov = 0.0
     for i in range(len(t) - 1):
         dt = t[i + 1] - t[i]
-        if not (0 < dt <= max_gap) or (counter and v[i + 1] < v[i]):
+        if not (0 < dt <= max_gap):
             continue
         lo, hi = max(a, t[i]), min(b, t[i + 1])
         if hi <= lo:
             continue
-        if counter:
-            e += (v[i + 1] - v[i]) / 1000.0 * (hi - lo) / dt
-        else:
-            p_lo = v[i] + (v[i + 1] - v[i]) * (lo - t[i]) / dt
-            p_hi = v[i] + (v[i + 1] - v[i]) * (hi - t[i]) / dt
-            e += 0.5 * (p_lo + p_hi) * (hi - lo)
+        p_lo = v[i] + (v[i + 1] - v[i]) * (lo - t[i]) / dt
+        p_hi = v[i] + (v[i + 1] - v[i]) * (hi - t[i]) / dt
+        e += 0.5 * (p_lo + p_hi) * (hi - lo)
         cov += hi - lo
     span = max(0.0, min(b, t[-1]) - max(a, t[0])) if len(t) else 0.0
     return e, cov, span
@@ -181,23 +148,15 @@ def telemetry_cases(draw):
 
 
 @settings(max_examples=60, deadline=None)
-@given(telemetry_cases(), st.booleans())
-def test_window_energy_matches_brute_force(case, counter):
+@given(telemetry_cases())
+def test_window_energy_matches_brute_force(case):
     dev, t, v, wd, ws, we, max_gap = case
-    if counter:
-        # a counter rises with time within a device, except at a reset
-        order = np.lexsort((t, dev))
-        dev, t = dev[order], t[order]
-        v = np.cumsum(v * 1e3)
-        v[dev.size // 2 :] -= v[dev.size // 2] * 0.5 if dev.size else 0  # a reset halfway
-        curve = counter_curve(dev, t, v, max_gap_s=max_gap)
-    else:
-        curve = power_curve(dev, t, v, max_gap_s=max_gap)
+    curve = power_curve(dev, t, v, max_gap_s=max_gap)
     got = window_energy(curve, wd, ws, we)
     for k in range(wd.size):
         m = dev == wd[k]
         order = np.argsort(t[m], kind="stable")
-        e_j, cov, span = brute(t[m][order], v[m][order], ws[k], we[k], max_gap, counter)
+        e_j, cov, span = brute(t[m][order], v[m][order], ws[k], we[k], max_gap)
         assert got.energy_kwh[k] * 3.6e6 == pytest.approx(e_j, rel=1e-9, abs=1e-6)
         assert got.covered_s[k] == pytest.approx(cov, rel=1e-9, abs=1e-6)
         assert got.gap_s[k] == pytest.approx(span - cov, rel=1e-9, abs=1e-6)
@@ -457,9 +416,11 @@ def test_example_dcgm_covers_run_oct24_0351_and_power_agrees_with_the_counter():
     start, end = utc(run["started_at"]), utc(run["ended_at"])
     by_power = window_energy_kwh(a.device, a.t_s, a.power_w, np.arange(4), start, end)
     device, t_s, energy_mj = _energy_counter(DCGM_FILE, a.devices)
-    by_counter = window_energy(counter_curve(device, t_s, energy_mj), np.arange(4), start, end)
-    assert (by_power.gap_s == 0).all() and (by_counter.outside_s == 0).all()
-    assert_allclose(by_power.energy_kwh, by_counter.energy_kwh, rtol=0.03)
+    # the counter's rise over the run, each device's counter interpolated at the run's edges
+    by_counter_mj = np.array([np.diff(np.interp([start, end], t_s[device == d], energy_mj[device == d]))[0]
+                              for d in range(4)])
+    assert (by_power.gap_s == 0).all() and (by_power.outside_s == 0).all()
+    assert_allclose(by_power.energy_kwh, by_counter_mj / 3.6e9, rtol=0.03)
 
 
 def test_example_generator_is_deterministic(tmp_path, monkeypatch):

@@ -20,7 +20,7 @@ cloud_list  tariffs/compute_prices.csv: the row of the run's provider (the datac
 unpriced    none applies: no compute cost, and the reason in ``cost_note`` (never a guess).
 
 Rented and explicit prices include electricity (``is_energy_in_compute_price``). The run's
-compute and total cost, after the kernel, are wattledger.cost_columns.
+compute and total cost, after the kernel, are wattledger.compute.cost_columns.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from wattledger.factors.tables import ReferenceTables, TouTariff
 from wattledger.kernel.hourly import fill_uncovered, hourly_mean
 from wattledger.method import HOURLY_REFINABLE
 
-#: Measured energy of a run in one UTC hour (wattledger.attribution): weights hourly intensity and prices.
+#: Measured energy of a run in one UTC hour (wattledger.compute.attribution): weights hourly intensity and prices.
 PIECES_SCHEMA = {"run_id": pl.String, "start_s": pl.Float64, "end_s": pl.Float64, "energy_kwh": pl.Float64}
 
 

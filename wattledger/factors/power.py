@@ -1,6 +1,6 @@
 """Power per device (``power_basis``): measured energy > logged ``avg_power_w`` > TDP of the GPU model.
 
-measured  power telemetry attributed to the run (wattledger.attribution), else a tracker's
+measured  power telemetry attributed to the run (wattledger.compute.attribution), else a tracker's
           ``measured_it_energy_kwh``, as the average power it implies over the GPU-hours;
 logged    the run's ``avg_power_w``;
 tdp       the GPU model's TDP (hardware/gpu_power.csv; names matched ignoring case and
@@ -23,7 +23,7 @@ from wattledger.units import W_PER_KW
 if TYPE_CHECKING:
     from wattledger.factors.resolve import FactorLibrary
 
-#: Columns of measured telemetry energy per run (wattledger.attribution), null when none.
+#: Columns of measured telemetry energy per run (wattledger.compute.attribution), null when none.
 TELEMETRY_COLUMNS = {
     "telemetry_it_energy_kwh": pl.Float64,
     "telemetry_low_kwh": pl.Float64,

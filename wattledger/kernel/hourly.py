@@ -48,26 +48,11 @@ import numpy as np
 from wattledger.units import J_PER_KWH, SECONDS_PER_HOUR
 
 
-class SeriesIntegral(NamedTuple):
-    """Integral of a series over each run's covered part."""
-
-    integral_h: np.ndarray  #: ∫ v dt over the covered part. [value × h]
-    covered_h: np.ndarray  #: duration of the covered part. [h]
-
-
 class SeriesMean(NamedTuple):
     """Time-weighted mean of a series over each run, and how much of the run it covers."""
 
     mean: np.ndarray  #: mean over the covered part (NaN when nothing is covered). [value]
     covered_fraction: np.ndarray  #: covered duration / run duration, in [0, 1]. [-]
-
-
-class WeightedSum(NamedTuple):
-    """Energy-weighted sum of a series per parent (run)."""
-
-    total: np.ndarray  #: Σ energy × value, uncovered energy at the fallback. [value × kWh]
-    energy_kwh: np.ndarray  #: Σ energy of the parent's pieces. [kWh]
-    covered_fraction: np.ndarray  #: covered energy / energy (1 when energy is 0). [-]
 
 
 class Pieces(NamedTuple):
@@ -295,42 +280,6 @@ def _mean_by_block(offsets_s, vals, sid, start, end, origin, step_s=None) -> Ser
 # --- public functions ---------------------------------------------------------------
 
 
-def hourly_integral(series_start_s, values, run_start_s, run_end_s, *, series_index=None, step_s=SECONDS_PER_HOUR):
-    """Integral of an hourly series over each run's [start, end), and the covered time.
-
-    Parameters
-    ----------
-    series_start_s : float or array_like
-        Start of each series' first step, seconds since the Unix epoch (UTC); one per
-        series. [s]
-    values : array_like
-        Value of each step: 1-D (one series) or 2-D (series × steps, NaN-padded). A NaN
-        step is missing (not covered). E.g. grid intensity [kgCO2e/kWh] or price
-        [currency/kWh]. [value]
-    run_start_s, run_end_s : array_like
-        Run start and end, seconds since the Unix epoch (UTC). [s]
-    series_index : array_like of int, optional
-        The series (row of ``values``) of each run; required with several series. [-]
-    step_s : float
-        Step length, 3600 for hourly series. [s]
-
-    Returns
-    -------
-    SeriesIntegral
-        ``integral_h``: ∫ v dt over the covered part [value × h] (0 for a zero-duration
-        run); ``covered_h``: covered duration [h]. NaN for end < start or NaN times.
-    """
-    start, end = _run_arrays(run_start_s, run_end_s)
-    origin, vals, sid = _as_series(series_start_s, values, series_index, start.size)
-    offsets = _grid_offsets(vals.shape[1], step_s)
-    integral, covered_s, _ = _integrate(offsets, vals, sid, *_relative(start, end, origin, sid), float(step_s))
-    invalid = ~(end - start >= 0)
-    return SeriesIntegral(
-        integral_h=np.where(invalid, np.nan, integral / SECONDS_PER_HOUR),
-        covered_h=np.where(invalid, np.nan, covered_s / SECONDS_PER_HOUR),
-    )
-
-
 def hourly_mean(series_start_s, values, run_start_s, run_end_s, *, series_index=None, step_s=SECONDS_PER_HOUR):
     """Time-weighted mean of an hourly series over each run, and its coverage fraction.
 
@@ -403,35 +352,6 @@ def fill_uncovered(mean, covered_fraction, fallback):
     return np.where(np.isnan(f), np.nan, covered_part + uncovered_part)
 
 
-def hourly_mean_with_fallback(
-    series_start_s, values, run_start_s, run_end_s, fallback, *, series_index=None, step_s=SECONDS_PER_HOUR
-):
-    """Mean of an hourly series over each run, the uncovered part at a fallback factor.
-
-    ``hourly_mean`` then ``fill_uncovered``: value = covered part from the series +
-    uncovered part × fallback. Record ``covered_fraction`` as the basis (1: hourly,
-    0: the fallback, between: mixed).
-
-    Parameters
-    ----------
-    series_start_s, values, run_start_s, run_end_s, series_index, step_s
-        As in ``hourly_mean``. [s], [value]
-    fallback : array_like
-        Per-run factor for the uncovered share (e.g. annual intensity). [value]
-
-    Returns
-    -------
-    SeriesMean
-        ``mean``: the run's value [value]; ``covered_fraction`` [-].
-
-    References
-    ----------
-    .. [1] WRI/WBCSD, "GHG Protocol Scope 2 Guidance", 2015, ch. 6.
-    """
-    m = hourly_mean(series_start_s, values, run_start_s, run_end_s, series_index=series_index, step_s=step_s)
-    return SeriesMean(mean=fill_uncovered(m.mean, m.covered_fraction, fallback), covered_fraction=m.covered_fraction)
-
-
 def step_mean(edges_s, values, start_s, end_s):
     """Time-weighted mean of a step function with irregular edges (e.g. time-of-use blocks).
 
@@ -498,120 +418,3 @@ def split_at_steps(start_s, end_s, *, origin_s=0.0, step_s=SECONDS_PER_HOUR):
     return Pieces(parent=parent[keep], start_s=piece_start[keep], end_s=piece_end[keep])
 
 
-def energy_weighted_sum(
-    series_start_s,
-    values,
-    piece_parent,
-    piece_start_s,
-    piece_end_s,
-    piece_energy_kwh,
-    n_parents,
-    *,
-    fallback=np.nan,
-    series_index=None,
-    step_s=SECONDS_PER_HOUR,
-):
-    """Σ energy_in_piece × series value per parent: CO2e or cost of a metered run.
-
-    Each piece is an interval with a known energy and constant power inside it (e.g. a
-    run's energy per UTC hour from telemetry, or one segment of a power profile). Its
-    value is the series' time-weighted mean over the piece, so a piece inside one step
-    gets that step's value exactly and a longer piece at constant power is exact too.
-    The energy of the uncovered share of a piece is charged at ``fallback``.
-
-    Parameters
-    ----------
-    series_start_s, values, step_s
-        The series, as in ``hourly_mean``. [s], [value per kWh: kgCO2e/kWh, currency/kWh]
-    piece_parent : array_like of int
-        The parent (run) of each piece, in [0, n_parents). [-]
-    piece_start_s, piece_end_s : array_like
-        Piece interval, seconds since the Unix epoch (UTC). [s]
-    piece_energy_kwh : array_like
-        Energy of each piece. [kWh]
-    n_parents : int
-        Number of parents (runs). [-]
-    fallback : array_like
-        Factor for uncovered energy, per parent (scalar or n_parents); NaN (default)
-        makes a parent with uncovered energy NaN. [value per kWh]
-    series_index : array_like of int, optional
-        The series of each parent; required with several series. [-]
-
-    Returns
-    -------
-    WeightedSum
-        ``total`` [kgCO2e or currency], ``energy_kwh`` [kWh], ``covered_fraction`` [-]
-        (covered energy / energy; 1 for a parent without energy).
-
-    References
-    ----------
-    .. [1] Miller, G. J. et al., "Hourly accounting of carbon emissions from electricity
-       consumption", Environ. Res. Lett. 17 044073, 2022. doi:10.1088/1748-9326/ac6147
-    """
-    parent = np.asarray(piece_parent, dtype=np.intp)
-    energy = np.asarray(piece_energy_kwh, dtype=np.float64)
-    sid = None if series_index is None else np.broadcast_to(np.asarray(series_index, dtype=np.intp), (n_parents,))[parent]
-    m = hourly_mean(series_start_s, values, piece_start_s, piece_end_s, series_index=sid, step_s=step_s)
-    covered_energy = energy * np.nan_to_num(m.covered_fraction, nan=0.0)
-    covered_sum = np.where(covered_energy > 0, covered_energy * m.mean, 0.0)
-    energy_total = np.bincount(parent, weights=energy, minlength=n_parents)
-    covered_total = np.bincount(parent, weights=covered_energy, minlength=n_parents)
-    sum_total = np.bincount(parent, weights=covered_sum, minlength=n_parents)
-    uncovered = energy_total - covered_total
-    fb = np.broadcast_to(np.asarray(fallback, dtype=np.float64), (n_parents,))
-    # relative threshold: rounding of the covered sum must not summon the fallback
-    needs_fallback = uncovered > 1e-12 * energy_total
-    total = sum_total + np.where(needs_fallback, uncovered * fb, 0.0)
-    frac = np.divide(covered_total, energy_total, out=np.ones(n_parents), where=energy_total > 0)
-    return WeightedSum(total=total, energy_kwh=energy_total, covered_fraction=np.minimum(frac, 1.0))
-
-
-def power_profile_weighted_sum(
-    series_start_s,
-    values,
-    segment_parent,
-    segment_start_s,
-    segment_end_s,
-    segment_power_w,
-    n_parents,
-    *,
-    fallback=np.nan,
-    series_index=None,
-    step_s=SECONDS_PER_HOUR,
-):
-    """Σ ∫ P(t) v(t) dt per run for a piecewise-constant power profile.
-
-    Segment energy = P × duration / 3.6e6 [kWh]; each segment then goes through
-    ``energy_weighted_sum`` (exact: power is constant inside a segment).
-
-    Parameters
-    ----------
-    series_start_s, values, step_s, fallback, series_index, n_parents
-        As in ``energy_weighted_sum``. [s], [value per kWh]
-    segment_parent : array_like of int
-        The run of each segment. [-]
-    segment_start_s, segment_end_s : array_like
-        Segment interval, seconds since the Unix epoch (UTC). [s]
-    segment_power_w : array_like
-        Constant power over the segment (e.g. devices × W per device, after PUE if the
-        facility energy is wanted). [W]
-
-    Returns
-    -------
-    WeightedSum
-        ``total`` [kgCO2e or currency], ``energy_kwh`` [kWh], ``covered_fraction`` [-].
-    """
-    start, end = _run_arrays(segment_start_s, segment_end_s)
-    energy_kwh = np.asarray(segment_power_w, dtype=np.float64) * (end - start) / J_PER_KWH  # W·s = J
-    return energy_weighted_sum(
-        series_start_s,
-        values,
-        segment_parent,
-        start,
-        end,
-        energy_kwh,
-        n_parents,
-        fallback=fallback,
-        series_index=series_index,
-        step_s=step_s,
-    )

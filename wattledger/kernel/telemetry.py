@@ -1,16 +1,15 @@
-"""Energy from GPU power telemetry: power samples (trapezoid) or energy counters.
+"""Energy from GPU power telemetry: power samples, integrated by the trapezoid rule.
 
 Samples come as flat arrays: a device code per sample (any integer; the caller maps
-host/GPU UUID to codes), a time in seconds since the Unix epoch (UTC) and either the
-power [W] or a cumulative energy counter [mJ, millijoules]. The samples need not be
+host/GPU UUID to codes), a time in seconds since the Unix epoch (UTC) and the
+power [W]. The samples need not be
 sorted. Everything is vectorised: one sort by (device, time), then ``np.diff`` and
 ``np.cumsum``; windows (a run on one device, or one hour of it) are located among the
 samples with a segmented binary search (a loop of ~log2(samples per device) numpy
 steps, never a loop over samples or windows).
 
 Model (docs/time_resolved.md). Between two consecutive samples i, i+1 of a device the
-power is taken as linear in time (power samples: the trapezoid rule) or constant at
-ΔE/Δt (counters). The energy curve E(t) of a device is the integral of that power;
+power is taken as linear in time (the trapezoid rule). The energy curve E(t) of a device is the integral of that power;
 the energy of a window [a, b) is E(b) − E(a), with interpolation inside the sample
 interval at each window edge, so splitting a window in two adds up exactly.
 
@@ -19,18 +18,12 @@ Rules:
 * Max gap. An interval longer than ``max_gap_s`` (default 60 s for power samples) is
   not bridged: no energy is counted in it, and its duration is returned as ``gap_s``
   so the caller can fill it by a documented rule (e.g. the run's measured mean power,
-  bounds widened from 0 to TDP). Counters are bridged over any gap by default
-  (``max_gap_s=inf``): their difference is the exact energy, whatever the time between.
+  bounds widened from 0 to TDP).
 * Time before a device's first sample or after its last sample is ``outside_s``.
-* Counter reset. A counter that decreases (device reboot, driver reload, wrap) starts
-  a new segment: the interval holding the reset is not bridged (counted as a gap),
-  because the energy before the reset inside it is unknown; counting resumes from the
-  first sample after the reset.
-* Samples with a non-finite time, power or counter are ignored (the ingest layer
+* Samples with a non-finite time or power are ignored (the ingest layer
   rejects them with a reason first); two samples at the same time bound an interval of
   no duration, which counts nothing.
-* Units: W × s = J; 1 kWh = 3.6e6 J (``wattledger.units.J_PER_KWH``), so
-  1 kWh = 3.6e9 mJ exactly.
+* Units: W × s = J; 1 kWh = 3.6e6 J (``wattledger.units.J_PER_KWH``).
 """
 
 from __future__ import annotations
@@ -40,12 +33,11 @@ from typing import NamedTuple
 import numpy as np
 
 from wattledger.kernel.hourly import split_at_steps
+from wattledger.method import MAX_TELEMETRY_GAP_S
 from wattledger.units import J_PER_KWH, SECONDS_PER_HOUR
 
-#: millijoules in one kWh: 1 kWh = 3.6e6 J = 3.6e9 mJ, exact. [mJ/kWh]
-MILLIJOULES_PER_KWH = 1_000.0 * J_PER_KWH
-#: default longest interval between power samples that is bridged. [s]
-DEFAULT_MAX_GAP_S = 60.0
+#: default longest interval between power samples that is bridged (wattledger.method). [s]
+DEFAULT_MAX_GAP_S = MAX_TELEMETRY_GAP_S
 
 
 class EnergyCurve(NamedTuple):
@@ -84,14 +76,6 @@ class HourlyEnergy(NamedTuple):
     covered_s: np.ndarray  #: [s]
     gap_s: np.ndarray  #: [s]
     outside_s: np.ndarray  #: [s]
-
-
-class DeviceEnergy(NamedTuple):
-    """Energy of each device over its whole record."""
-
-    energy_kwh: np.ndarray  #: energy in bridged intervals. [kWh]
-    covered_s: np.ndarray  #: duration of bridged intervals. [s]
-    gap_s: np.ndarray  #: duration of unbridged intervals between first and last sample. [s]
 
 
 def _sorted(device, t_s, value):
@@ -151,7 +135,7 @@ def power_curve(device, t_s, power_w, *, max_gap_s=DEFAULT_MAX_GAP_S):
     Returns
     -------
     EnergyCurve
-        For ``window_energy``, ``hourly_energy`` and ``device_energy``.
+        For ``window_energy`` and ``hourly_energy``.
 
     References
     ----------
@@ -164,44 +148,6 @@ def power_curve(device, t_s, power_w, *, max_gap_s=DEFAULT_MAX_GAP_S):
     slope = np.divide(np.diff(p), dt, out=np.zeros_like(dt), where=bridged)
     interval_j = 0.5 * (p[:-1] + p[1:]) * dt  # W·s = J
     return _curve(dev, t, p[:-1], slope, interval_j, bridged, dt)
-
-
-def counter_curve(device, t_s, energy_mj, *, max_gap_s=np.inf):
-    """Energy curve of cumulative energy counters, with the reset and max-gap rules.
-
-    Inside an interval the power is constant (ΔE/Δt), so a window edge inside it gets
-    a share of the interval's energy proportional to time.
-
-    Parameters
-    ----------
-    device : array_like of int
-        Device code of each sample. [-]
-    t_s : array_like
-        Sample time, seconds since the Unix epoch (UTC). [s]
-    energy_mj : array_like
-        Cumulative energy counter (e.g. NVML total energy, DCGM
-        ``DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION``), millijoules since an arbitrary
-        origin such as boot. [mJ]
-    max_gap_s : float
-        Longest interval that is bridged; infinite by default. [s]
-
-    Returns
-    -------
-    EnergyCurve
-        For ``window_energy``, ``hourly_energy`` and ``device_energy``.
-
-    References
-    ----------
-    .. [1] NVIDIA, "NVML API Reference", nvmlDeviceGetTotalEnergyConsumption: total
-       energy consumption in mJ since the driver was last reloaded.
-       https://docs.nvidia.com/deploy/nvml-api/
-    """
-    dev, t, e_mj = _sorted(device, t_s, energy_mj)
-    dt = np.diff(t)
-    de_j = np.diff(e_mj) / 1_000.0  # mJ -> J
-    bridged = (dev[1:] == dev[:-1]) & (dt > 0) & (dt <= max_gap_s) & (de_j >= 0)  # decrease = reset
-    rate_w = np.divide(de_j, dt, out=np.zeros_like(dt), where=bridged)
-    return _curve(dev, t, rate_w, np.zeros_like(dt), de_j, bridged, dt)
 
 
 def _segmented_searchsorted(t_sorted, lo, hi, q):
@@ -231,7 +177,7 @@ def window_energy(curve, window_device, window_start_s, window_end_s):
     Parameters
     ----------
     curve : EnergyCurve
-        From ``power_curve`` or ``counter_curve``.
+        From ``power_curve``.
     window_device : array_like of int
         Device code of each window (a run on one device). [-]
     window_start_s, window_end_s : array_like
@@ -310,7 +256,7 @@ def hourly_energy(curve, window_device, window_start_s, window_end_s, *, origin_
     Parameters
     ----------
     curve : EnergyCurve
-        From ``power_curve`` or ``counter_curve``.
+        From ``power_curve``.
     window_device : array_like of int
         Device code of each window. [-]
     window_start_s, window_end_s : array_like
@@ -346,58 +292,3 @@ def hourly_energy(curve, window_device, window_start_s, window_end_s, *, origin_
     )
 
 
-def device_energy(curve, n_devices=None):
-    """Energy of each device over its whole record, with the bridged and gap durations.
-
-    Parameters
-    ----------
-    curve : EnergyCurve
-        From ``power_curve`` or ``counter_curve``.
-    n_devices : int, optional
-        Length of the result (device codes 0 .. n_devices − 1; codes must be >= 0);
-        default: the largest code + 1. [-]
-
-    Returns
-    -------
-    DeviceEnergy
-        ``energy_kwh`` [kWh], ``covered_s`` [s], ``gap_s`` [s] indexed by device code.
-    """
-    dev = curve.device
-    size = int(n_devices) if n_devices is not None else (int(dev.max()) + 1 if dev.size else 0)
-    if dev.size and dev.min() < 0:
-        raise ValueError("device codes must be >= 0 for device_energy")
-    if dev.size < 2:
-        z = np.zeros(size)
-        return DeviceEnergy(energy_kwh=z, covered_s=z.copy(), gap_s=z.copy())
-    same = dev[1:] == dev[:-1]
-    dt = np.diff(curve.t_s)
-    br = curve.bridged[:-1]
-    code = dev[:-1]
-    energy_j = np.bincount(code, weights=curve.interval_j[:-1], minlength=size)
-    covered = np.bincount(code, weights=np.where(br, dt, 0.0), minlength=size)
-    gap = np.bincount(code, weights=np.where(same & ~br, dt, 0.0), minlength=size)
-    return DeviceEnergy(energy_kwh=energy_j / J_PER_KWH, covered_s=covered, gap_s=gap)
-
-
-def window_energy_kwh(device, t_s, power_w, window_device, window_start_s, window_end_s, *, max_gap_s=DEFAULT_MAX_GAP_S):
-    """Energy of each window from power samples: ``power_curve`` then ``window_energy``.
-
-    Parameters
-    ----------
-    device, t_s, power_w, max_gap_s
-        As in ``power_curve``. [-], [s], [W], [s]
-    window_device, window_start_s, window_end_s
-        As in ``window_energy``. [-], [s]
-
-    Returns
-    -------
-    WindowEnergy
-        [kWh], [s].
-
-    References
-    ----------
-    .. [1] Atkinson, K. E., "An Introduction to Numerical Analysis", 2nd ed., Wiley,
-       1989, §5.1 (the trapezoidal rule).
-    """
-    curve = power_curve(device, t_s, power_w, max_gap_s=max_gap_s)
-    return window_energy(curve, window_device, window_start_s, window_end_s)

@@ -4,10 +4,8 @@ from wattledger.ingest.telemetry.dcgm import DCGM_ENERGY, DCGM_POWER, read_dcgm
 from wattledger.ingest.telemetry.nvidia_smi import NVIDIA_SMI_DEFAULT_COLUMNS, NVIDIA_SMI_TIME_FORMAT, read_nvidia_smi
 from wattledger.ingest.telemetry.samples import (
     SAMPLE_SCHEMA,
-    SampleArrays,
     TelemetryTable,
     host_from_filename,
-    sample_arrays,
 )
 
 __all__ = [
@@ -16,10 +14,8 @@ __all__ = [
     "NVIDIA_SMI_DEFAULT_COLUMNS",
     "NVIDIA_SMI_TIME_FORMAT",
     "SAMPLE_SCHEMA",
-    "SampleArrays",
     "TelemetryTable",
     "host_from_filename",
     "read_dcgm",
     "read_nvidia_smi",
-    "sample_arrays",
 ]

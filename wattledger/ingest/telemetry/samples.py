@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 
 from wattledger.ingest.contract import LIMITS
@@ -107,28 +106,3 @@ def finish(samples: pl.DataFrame, records: int, problems: list[pl.DataFrame]) ->
     probs = pl.concat([p.cast(PROBLEM_SCHEMA) for p in problems]) if problems else pl.DataFrame(schema=PROBLEM_SCHEMA)
     probs = probs.sort("line", maintain_order=True)
     return TelemetryTable(samples=samples.select(list(SAMPLE_SCHEMA)).cast(SAMPLE_SCHEMA).sort("_line"), records=records, problems=probs)
-
-
-# --- to the kernel ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SampleArrays:
-    """Samples as plain numbers for ``wattledger.kernel.telemetry``."""
-
-    devices: pl.DataFrame  # device (UInt32 code), host, gpu_index: one row per device
-    device: np.ndarray  # code of each sample's device, int64 [-]
-    t_s: np.ndarray  # sample time, seconds since the Unix epoch (UTC), float64 [s]
-    power_w: np.ndarray  # [W], NaN where not reported
-
-
-def sample_arrays(samples: pl.DataFrame) -> SampleArrays:
-    """Device codes and epoch seconds for the kernel; a device is (host, gpu_index)."""
-    devices = samples.select("host", "gpu_index").unique(maintain_order=True).with_row_index("device")
-    coded = samples.join(devices, on=["host", "gpu_index"], how="left", maintain_order="left", nulls_equal=True)
-    return SampleArrays(
-        devices=devices,
-        device=coded["device"].cast(pl.Int64).to_numpy(),
-        t_s=(coded["sampled_at"].dt.epoch("us").cast(pl.Float64) / 1e6).to_numpy(),
-        power_w=coded["power_w"].cast(pl.Float64).fill_null(np.nan).to_numpy(),
-    )

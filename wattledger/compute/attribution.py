@@ -11,7 +11,7 @@ Rules (docs/time_resolved.md, "Attribution"):
   ``telemetry_note`` says why.
 - Energy: the trapezoid of the power samples per device (gaps over 60 s not bridged,
   wattledger.kernel.telemetry), summed over the run's devices. Coverage = covered
-  device-time / (devices x duration); below MIN_COVERAGE the telemetry is not used.
+  device-time / (devices x duration); below MIN_TELEMETRY_COVERAGE the telemetry is not used.
   Central value = measured energy / coverage (the uncovered time at the run's measured
   mean power); low = measured energy x (1 - SENSOR); high = (measured energy + uncovered
   device-time x max(mean power, TDP)) x (1 + SENSOR).
@@ -19,22 +19,19 @@ Rules (docs/time_resolved.md, "Attribution"):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import duckdb
 import numpy as np
 import polars as pl
 
 from wattledger.factors.hourly import PIECES_SCHEMA
 from wattledger.hostlist import HostlistError, expand_hostlist
-from wattledger.ingest.telemetry import sample_arrays
 from wattledger.kernel.telemetry import hourly_energy, power_curve, window_energy
 from wattledger.store import (power_samples_count, power_samples_on_hosts, power_samples_per_host, runs_on_hosts,
                               sampled_hosts)
+from wattledger.method import MIN_TELEMETRY_COVERAGE, SENSOR_REL_UNCERTAINTY
 from wattledger.units import J_PER_KWH
-
-#: Least share of a run's device-time the samples must cover for a measured basis. [-]
-MIN_COVERAGE = 0.5
-#: Relative accuracy of board power sensors (NVML/DCGM): a wattledger assumption. [-]
-SENSOR_REL_UNCERTAINTY = 0.05
 
 TELEMETRY_SCHEMA = {
     "run_id": pl.String,
@@ -116,9 +113,9 @@ def measured_telemetry(
         .when(pl.col("gpu_count").is_not_null() & (pl.col("devices") != pl.col("gpu_count")))
         .then(pl.lit("telemetry not used: ") + pl.col("devices").cast(pl.String) + pl.lit(" GPUs reported on the run's hosts, gpu_count is ")
               + pl.col("gpu_count").cast(pl.String))
-        .when(~(coverage >= MIN_COVERAGE))
+        .when(~(coverage >= MIN_TELEMETRY_COVERAGE))
         .then(pl.lit("telemetry not used: samples cover ") + (coverage * 100).round(0).cast(pl.Int64).cast(pl.String)
-              + pl.lit(f"% of the run's GPU-time (needs {MIN_COVERAGE:.0%})"))
+              + pl.lit(f"% of the run's GPU-time (needs {MIN_TELEMETRY_COVERAGE:.0%})"))
     )
     out = per_run.with_columns(note.alias("telemetry_note")).with_columns(
         pl.when(pl.col("telemetry_note").is_null()).then(pl.col("energy_kwh") / coverage).alias("telemetry_it_energy_kwh"),
@@ -202,3 +199,25 @@ def ordered_sums(frame: pl.DataFrame, keys: list[str], columns: list[str], *, co
     if count:
         out = out.with_columns(pl.Series(count, np.diff(np.append(starts, ordered.height)), dtype=pl.UInt32))
     return out
+
+
+@dataclass(frozen=True)
+class SampleArrays:
+    """Power samples as plain numbers for ``wattledger.kernel.telemetry``."""
+
+    devices: pl.DataFrame  # device (UInt32 code), host, gpu_index: one row per device
+    device: np.ndarray  # code of each sample's device, int64 [-]
+    t_s: np.ndarray  # sample time, seconds since the Unix epoch (UTC), float64 [s]
+    power_w: np.ndarray  # [W], NaN where not reported
+
+
+def sample_arrays(samples: pl.DataFrame) -> SampleArrays:
+    """Device codes and epoch seconds for the kernel; a device is (host, gpu_index)."""
+    devices = samples.select("host", "gpu_index").unique(maintain_order=True).with_row_index("device")
+    coded = samples.join(devices, on=["host", "gpu_index"], how="left", maintain_order="left", nulls_equal=True)
+    return SampleArrays(
+        devices=devices,
+        device=coded["device"].cast(pl.Int64).to_numpy(),
+        t_s=(coded["sampled_at"].dt.epoch("us").cast(pl.Float64) / 1e6).to_numpy(),
+        power_w=coded["power_w"].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+    )

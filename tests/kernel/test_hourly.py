@@ -9,15 +9,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
-from conftest import REPO
+from conftest import REPO, hourly_integral
 from wattledger.kernel.hourly import (
     _locate,
-    energy_weighted_sum,
     fill_uncovered,
-    hourly_integral,
     hourly_mean,
-    hourly_mean_with_fallback,
-    power_profile_weighted_sum,
     split_at_steps,
     step_mean,
 )
@@ -184,9 +180,9 @@ def test_fill_uncovered_and_fallback():
     assert_allclose(fill_uncovered([np.nan, 0.2, 0.3, 0.4], [0.0, 1.0, 0.5, 0.25], [0.5, np.nan, 0.1, 0.4]), [0.5, 0.2, 0.2, 0.4])
     assert np.isnan(fill_uncovered(0.3, 0.5, np.nan))  # no fallback, partly uncovered: NaN, not silent
     assert np.isnan(fill_uncovered(np.nan, np.nan, 0.4))
-    v = hourly_mean_with_fallback(T0, [0.2, 0.4], [T0 - H, T0, T0 + 5 * H], [T0 + H, T0 + 2 * H, T0 + 6 * H], [1.0, 1.0, 0.7])
-    assert_allclose(v.mean, [0.6, 0.3, 0.7])
-    assert_allclose(v.covered_fraction, [0.5, 1.0, 0.0])
+    m = hourly_mean(T0, [0.2, 0.4], [T0 - H, T0, T0 + 5 * H], [T0 + H, T0 + 2 * H, T0 + 6 * H])
+    assert_allclose(fill_uncovered(m.mean, m.covered_fraction, [1.0, 1.0, 0.7]), [0.6, 0.3, 0.7])
+    assert_allclose(m.covered_fraction, [0.5, 1.0, 0.0])
 
 
 @settings(max_examples=40, deadline=None)
@@ -223,52 +219,6 @@ def test_split_at_steps_tiles_each_interval(runs):
     assert_allclose(np.bincount(p.parent, p.end_s - p.start_s, minlength=start.size), end - start, rtol=1e-12, atol=1e-6)
     # every piece inside one UTC hour
     assert (np.floor(p.start_s / H) == np.floor(np.nextafter(p.end_s, -np.inf) / H)).all()
-
-
-def test_energy_weighted_sum_equals_mean_times_energy_at_constant_power():
-    rng = np.random.default_rng(3)
-    values = rng.uniform(0.1, 0.5, 100)
-    start = T0 + rng.uniform(0, 80 * H, 50)
-    end = start + rng.uniform(0, 30 * H, 50)
-    power_w = rng.uniform(100, 5000, 50)
-    energy = power_w * (end - start) / 3.6e6
-    m = hourly_mean(T0, values, start, end)
-    # pieces: the runs cut at hours, each with its share of the energy
-    p = split_at_steps(start, end)
-    piece_energy = power_w[p.parent] * (p.end_s - p.start_s) / 3.6e6
-    ws = energy_weighted_sum(T0, values, p.parent, p.start_s, p.end_s, piece_energy, 50, fallback=0.3)
-    expected = fill_uncovered(m.mean, m.covered_fraction, 0.3) * energy
-    assert_allclose(ws.total, expected, rtol=1e-9)
-    assert_allclose(ws.energy_kwh, energy, rtol=1e-9)
-    prof = power_profile_weighted_sum(T0, values, np.arange(50), start, end, power_w, 50, fallback=0.3)
-    assert_allclose(prof.total, expected, rtol=1e-9)
-
-
-def test_energy_weighted_sum_with_varying_power_per_hour():
-    values = np.array([0.1, 0.2, 0.4])
-    # run 0: 1 kWh in hour 0, 3 kWh in hour 1, 2 kWh after the series -> fallback 0.5
-    ws = energy_weighted_sum(
-        T0, values, [0, 0, 0, 1], T0 + np.array([0, H, 3 * H, 0]), T0 + np.array([H, 2 * H, 4 * H, 0]), [1.0, 3.0, 2.0, 0.0], 3, fallback=0.5
-    )
-    assert_allclose(ws.total, [0.1 + 0.6 + 1.0, 0.0, 0.0])
-    assert_allclose(ws.energy_kwh, [6.0, 0.0, 0.0])
-    assert_allclose(ws.covered_fraction, [4 / 6, 1.0, 1.0])
-    no_fb = energy_weighted_sum(T0, values, [0], [T0 + 2 * H], [T0 + 4 * H], [2.0], 1)
-    assert np.isnan(no_fb.total[0])  # no fallback given: the uncovered energy is not silently dropped
-
-
-def test_power_profile_matches_brute_force():
-    rng = np.random.default_rng(4)
-    values = rng.uniform(0.1, 0.5, 24)
-    # one run, three segments at different power
-    seg_start = T0 + np.array([1000.0, 9000.0, 20000.0])
-    seg_end = np.array([T0 + 9000.0, T0 + 20000.0, T0 + 30 * H])
-    power = np.array([300.0, 600.0, 450.0])
-    edges = T0 + H * np.arange(25)
-    ref_sum = sum(p * brute(edges, values, a, b)[0] for a, b, p in zip(seg_start, seg_end, power)) / 3.6e6
-    ref_unc = sum(p * ((b - a) - brute(edges, values, a, b)[1]) for a, b, p in zip(seg_start, seg_end, power)) / 3.6e6
-    got = power_profile_weighted_sum(T0, values, [0, 0, 0], seg_start, seg_end, power, 1, fallback=0.25)
-    assert got.total[0] == pytest.approx(ref_sum + 0.25 * ref_unc, rel=1e-9)
 
 
 def test_prices_in_usd_per_mwh():

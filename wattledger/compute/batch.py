@@ -1,0 +1,121 @@
+"""One batch of the compute queue, stage by stage: read → attribute → resolve → refine →
+inputs → skip unchanged → kernel (``prepare_batch``, reads only), then one write.
+
+Each stage is a small function below, in the order ``prepare_batch`` calls them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import polars as pl
+
+from wattledger.compute.attribution import TELEMETRY_SCHEMA, measured_telemetry
+from wattledger.compute.inputs import footprint_inputs
+from wattledger.compute.kernel_table import KernelMap, run_kernel
+from wattledger.factors import (
+    PIECES_SCHEMA, FactorLibrary, apply_hourly_intensity, apply_tou_prices, normalise_model, with_compute_prices,
+)
+from wattledger.store import batch_has_footprints, queued_batch, runs_with_same_inputs, write_footprint_batch
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    run_ids: pl.DataFrame  # every run of the batch
+    table: pl.DataFrame  # footprints computed by the kernel
+    unchanged: pl.DataFrame  # run_id: inputs unchanged, only the factor set moves
+    unresolved: pl.DataFrame  # run_id, factor_set, reason
+    had_footprints: bool  # some run of the batch has a footprint already (to replace)
+
+
+def prepare_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: int, *, recompute_all: bool,
+                  kernel_map: KernelMap, partition_runs: int, has_samples: bool = True) -> PreparedBatch:
+    """One batch of the queue read, resolved and computed (reads only). ``has_samples``:
+    whether the database holds power samples (else no telemetry is attributed)."""
+    runs = read_batch(con, batch)                                      # the batch's runs, by run_id
+    runs, pieces = attribute_telemetry(con, runs, lib, has_samples)    # measured energy from power samples
+    resolved = lib.resolve(runs)                                       # factors, in factors.resolve.STAGES order
+    ok, unresolved = split_unresolved(resolved, lib.version)           # no power: recorded, never guessed
+    ok = refine(ok, lib, pieces)                                       # hourly intensity, time-of-use, GPU-hour price
+    pre = footprint_inputs(ok, lib.version)                            # what a footprint stores, and its hash
+    had_footprints = batch_has_footprints(con, batch)
+    ok, pre, unchanged = skip_unchanged(con, ok, pre, compare=had_footprints and not recompute_all)
+    table = run_kernel(ok, pre, kernel_map, partition_runs)            # the kernel and the cost columns
+    return PreparedBatch(run_ids=runs.select("run_id"), table=table, unchanged=unchanged, unresolved=unresolved,
+                         had_footprints=had_footprints)
+
+
+def write_batch(writer: duckdb.DuckDBPyConnection, factor_set: str, b: PreparedBatch) -> tuple[int, int, int]:
+    """Write one prepared batch in one transaction: (computed, unresolved, unchanged)."""
+    write_footprint_batch(writer, factor_set, b.table.to_arrow(), b.run_ids, b.unchanged, b.unresolved,
+                          had_footprints=b.had_footprints)
+    return b.table.height, b.unresolved.height, b.unchanged.height
+
+
+# --- the stages ---------------------------------------------------------------------------
+
+
+def read_batch(con: duckdb.DuckDBPyConnection, batch: int) -> pl.DataFrame:
+    """The runs of one batch of the queue, by run_id.
+
+    The queue is stored in (batch, run_id) order and read without an ORDER BY (a sort of
+    the batch in DuckDB); the order is checked here, and the rows sorted only if they did
+    not come back in it (DuckDB promises no order without ORDER BY)."""
+    runs = queued_batch(con, batch)
+    return runs if increasing(runs["run_id"]) else runs.sort("run_id")
+
+
+def increasing(values: pl.Series) -> bool:
+    """Whether ``values`` increase strictly (no nulls): one vectorised comparison."""
+    if values.null_count():
+        return False
+    return values.len() < 2 or bool((values.slice(1) > values.slice(0, values.len() - 1)).all())
+
+
+def run_tdp(runs: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
+    """run_id, tdp_w (null when the GPU model is unknown): the model names normalised once
+    per distinct name of the batch (a handful), not once per run."""
+    models = runs.select(pl.col("gpu_model").unique()).with_columns(normalise_model(pl.col("gpu_model")).alias("model_key"))
+    tdp_of_model = models.join(lib.gpu_aliases.select("model_key", "tdp_w"), on="model_key", how="left")
+    return runs.select("run_id", "gpu_model").join(tdp_of_model.select("gpu_model", "tdp_w"), on="gpu_model", how="left",
+                                                   maintain_order="left").select("run_id", "tdp_w")
+
+
+def attribute_telemetry(con: duckdb.DuckDBPyConnection, runs: pl.DataFrame, lib: FactorLibrary,
+                        has_samples: bool) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``runs`` with their measured telemetry columns (TELEMETRY_SCHEMA, null without), and
+    the telemetry's energy per hour (PIECES_SCHEMA). Without power samples in the database
+    there is nothing to attribute: no TDP lookup, no join, null columns."""
+    if not has_samples:
+        nulls = [pl.lit(None, dtype).alias(name) for name, dtype in TELEMETRY_SCHEMA.items() if name != "run_id"]
+        return runs.with_columns(nulls), pl.DataFrame(schema=PIECES_SCHEMA)
+    telemetry, pieces = measured_telemetry(con, runs, run_tdp(runs, lib))
+    return runs.join(telemetry, on="run_id", how="left", maintain_order="left"), pieces
+
+
+def split_unresolved(resolved: pl.DataFrame, factor_set: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The resolved runs, and (run_id, factor_set, reason) of those whose power is unknown."""
+    ok = resolved.filter(pl.col("unresolved_reason").is_null())
+    bad = resolved.filter(pl.col("unresolved_reason").is_not_null())
+    return ok, bad.select("run_id", pl.lit(factor_set).alias("factor_set"), pl.col("unresolved_reason").alias("reason"))
+
+
+def refine(ok: pl.DataFrame, lib: FactorLibrary, pieces: pl.DataFrame) -> pl.DataFrame:
+    """Hourly intensity, time-of-use prices (weighted by measured energy per hour where the
+    run's energy is that telemetry), then the GPU-hour price."""
+    pieces = pieces.join(ok.filter(pl.col("power_source").str.starts_with("telemetry:")).select("run_id"), on="run_id")
+    return with_compute_prices(apply_tou_prices(apply_hourly_intensity(ok, lib, pieces), lib, pieces), lib).rechunk()
+
+
+def skip_unchanged(con: duckdb.DuckDBPyConnection, ok: pl.DataFrame, pre: pl.DataFrame,
+                   *, compare: bool) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Leave out runs whose footprint was computed from the same inputs (``inputs_sha``):
+    only their factor set moves. ``compare``: whether any run of the batch has a footprint."""
+    unchanged = pl.DataFrame(schema={"run_id": pl.String})
+    if compare and pre.height:
+        unchanged = runs_with_same_inputs(con, pre.select("run_id", "inputs_sha"))
+    if unchanged.height:
+        keep = ~ok["run_id"].is_in(unchanged["run_id"].implode())
+        ok, pre = ok.filter(keep), pre.filter(keep)
+    return ok, pre, unchanged.select("run_id")

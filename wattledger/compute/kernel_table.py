@@ -1,0 +1,62 @@
+"""The kernel over resolved runs: footprint inputs in, footprint table out (pure, no database).
+
+A batch is cut into partitions; ``kernel_table`` turns one partition into footprint rows. It
+is pure, so a partition can run in another process (a Dask worker, through ``KernelMap``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import polars as pl
+
+from wattledger.compute.cost_columns import cost_columns
+from wattledger.kernel import FootprintInputs, footprints
+
+#: Runs per kernel partition (the unit a Dask worker computes).
+PARTITION_RUNS = 100_000
+#: Runs the kernel over partitions ``[(ok, pre), ...]``, returning their tables in order.
+KernelMap = Callable[[list[tuple[pl.DataFrame, pl.DataFrame]]], list[pl.DataFrame]]
+
+
+def _column(frame: pl.DataFrame, name: str) -> np.ndarray:
+    return frame[name].cast(pl.Float64).to_numpy()
+
+
+def kernel_table(ok: pl.DataFrame, pre: pl.DataFrame) -> pl.DataFrame:
+    """The footprints of resolved runs: ``pre`` (inputs and provenance, one row per run of
+    ``ok``, the resolved frame) with the kernel's outputs and the cost columns. Pure: no
+    database, safe to run in another process (a Dask worker)."""
+    inputs = FootprintInputs(
+        gpu_hours=_column(ok, "gpu_hours"),
+        power_w=_column(ok, "power_w"),
+        power_low_w=_column(ok, "power_low_w"),
+        power_high_w=_column(ok, "power_high_w"),
+        pue=_column(ok, "pue_value"),
+        pue_low=_column(ok, "pue_low"),
+        pue_high=_column(ok, "pue_high"),
+        intensity_kg_per_kwh=_column(ok, "intensity_kg_per_kwh"),
+        intensity_low_kg_per_kwh=_column(ok, "intensity_low_kg_per_kwh"),
+        intensity_high_kg_per_kwh=_column(ok, "intensity_high_kg_per_kwh"),
+        price_per_kwh=_column(ok, "price_value"),
+        market_covered_share=_column(ok, "market_covered_share"),
+        market_factor_kg_per_kwh=_column(ok, "market_factor_kg_per_kwh"),
+    )
+    out = footprints(inputs)
+    return pre.with_columns(pl.Series(name, values) for name, values in out.items()).with_columns(cost_columns(ok, out))
+
+
+def partitions(ok: pl.DataFrame, pre: pl.DataFrame, rows: int) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
+    """``(ok, pre)`` cut into aligned slices of at most ``rows`` runs."""
+    return [(ok.slice(i, rows), pre.slice(i, rows)) for i in range(0, max(pre.height, 1), rows)]
+
+
+def run_kernel_here(parts: list[tuple[pl.DataFrame, pl.DataFrame]]) -> list[pl.DataFrame]:
+    """The default kernel map: every partition in this process, one after the other."""
+    return [kernel_table(ok, pre) for ok, pre in parts]
+
+
+def run_kernel(ok: pl.DataFrame, pre: pl.DataFrame, kernel_map: KernelMap, partition_runs: int) -> pl.DataFrame:
+    """The footprint table of a batch: its partitions through ``kernel_map``, in order."""
+    return pl.concat(kernel_map(partitions(ok, pre, partition_runs))) if pre.height else kernel_table(ok, pre)

@@ -1,0 +1,89 @@
+"""Compute footprints: the queue of runs that need work, in batches, each through its stages.
+
+The entry point, ``compute_footprints``, reads as its table of contents:
+
+1. the factor library of this database (reference tables, datacenters, which telemetry exists);
+2. the queue: runs without a footprint for this factor set (store), in batches by start time;
+3. per batch, ``compute.batch.prepare_batch``: read → attribute telemetry → resolve factors →
+   refine hourly → footprint inputs → skip unchanged → kernel;
+4. per batch, one write transaction (on a second connection, while the next batch is prepared).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import duckdb
+
+from wattledger.compute.batch import prepare_batch, write_batch
+from wattledger.compute.kernel_table import PARTITION_RUNS, KernelMap, run_kernel_here
+from wattledger.factors import FactorLibrary
+from wattledger.store import create_compute_queue, datacenters, drop_compute_queue, footprint_writer, power_samples_summary
+
+#: Runs computed per batch (one transaction each): memory is bounded by the batch.
+BATCH_RUNS = 200_000
+
+
+@dataclass(frozen=True)
+class ComputeResult:
+    computed: int  # footprints the kernel computed
+    unresolved: int  # runs left without a footprint, with the reason in unresolved_runs
+    factor_set: str
+    unchanged: int = 0  # runs re-checked under a new factor set whose inputs had not changed: no kernel work
+    batches: int = 0
+
+    @property
+    def nothing_to_do(self) -> bool:
+        return self.computed == 0 and self.unresolved == 0 and self.unchanged == 0
+
+
+def compute_footprints(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    recompute_all: bool = False,
+    library: FactorLibrary | None = None,
+    batch_runs: int = BATCH_RUNS,
+    kernel_map: KernelMap | None = None,
+    partition_runs: int = PARTITION_RUNS,
+) -> ComputeResult:
+    """Bring footprints up to date, doing only the work that changed.
+
+    A run needs work when it has no footprint (nor unresolved record) for the current
+    factor set. Its factors are then resolved; if its resolved inputs (``inputs_sha``) are
+    those its footprint was computed from, only the footprint's factor set is updated (no
+    kernel work); otherwise the kernel computes it. Runs go in batches of ``batch_runs``,
+    one transaction each. Runs whose factors cannot be resolved are recorded in
+    ``unresolved_runs`` with the reason, and get no footprint (never a guessed one).
+
+    ``kernel_map`` runs the kernel over a batch's partitions (of ``partition_runs`` runs)
+    and returns their tables in order: by default here, one after the other; the Prefect
+    flow passes one that maps them over its task runner (Dask workers). Only this
+    process reads and writes the database.
+    """
+    kernel_map = kernel_map or run_kernel_here
+    telemetry = power_samples_summary(con)
+    has_samples = telemetry[0] > 0  # the compute writes footprints only: this holds for every batch
+    lib = library or FactorLibrary(sites=datacenters(con), data_version=f"samples:{telemetry}")
+    batches = create_compute_queue(con, lib.version, recompute_all=recompute_all, batch_runs=batch_runs)
+    totals = [0, 0, 0]
+    writer = footprint_writer(con)  # a second connection: batch k is written while batch k+1 is prepared
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wattledger-write") as pool:
+        pending = None
+        for batch in range(batches):
+            prepared = prepare_batch(con, lib, batch, recompute_all=recompute_all, kernel_map=kernel_map,
+                                     partition_runs=partition_runs, has_samples=has_samples)
+            if pending is not None:
+                _add(totals, pending.result())  # one write at a time, in batch order
+            pending = pool.submit(write_batch, writer, lib.version, prepared)
+        if pending is not None:
+            _add(totals, pending.result())
+    writer.close()
+    drop_compute_queue(con)
+    return ComputeResult(computed=totals[0], unresolved=totals[1], factor_set=lib.version, unchanged=totals[2],
+                         batches=batches)
+
+
+def _add(totals: list[int], counts: tuple[int, int, int]) -> None:
+    for i, n in enumerate(counts):
+        totals[i] += n
