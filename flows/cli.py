@@ -22,7 +22,7 @@ from wattledger.report import write_period_report
 from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card
 from wattledger.resources import resource_dir
 from wattledger.store import (DatabaseLocked, MigrationError, connect, datacenters, default_db_path, list_constants,
-                              read_only_query, reset_constant, set_constant)
+                              QueryError, read_only_query, reset_constant, set_constant)
 
 app = typer.Typer(
     help="Energy, CO2e and electricity cost of GPU training runs, from the logs you already have.",
@@ -245,15 +245,13 @@ def factors(
 @app.command()
 def sql(query: Annotated[str, typer.Argument(help="A SQL query, e.g. select * from run_footprints")], db: DbOption = None) -> None:
     """Run a query against the database (read-only) and print the result as a table."""
-    import duckdb  # noqa: PLC0415
-
     con = _open(db, read_only=True)
     try:
         result = read_only_query(con, query)
         if result is None:
             return
         columns, rows = result
-    except duckdb.Error as e:
+    except QueryError as e:
         err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(2) from None
     finally:

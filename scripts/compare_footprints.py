@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 
 REPO = Path(__file__).resolve().parents[1]
@@ -72,11 +73,16 @@ def snapshot(out: Path, runs: int) -> None:
 
 
 def _bits(frame: pl.DataFrame) -> pl.DataFrame:
-    """Floats as their bit patterns: equal means bit for bit (NaN, -0.0 included)."""
-    return frame.with_columns(
-        pl.col(c).cast(pl.Float64).to_physical().reinterpret(signed=False) if dt.is_float() else pl.col(c)
-        for c, dt in frame.schema.items()
-    )
+    """Floats as their bit patterns (uint64): equal means bit for bit (NaN payloads and the
+    sign of zero included; polars' own equality takes 0.0 == -0.0). Nulls stay null."""
+    out = []
+    for name, dtype in frame.schema.items():
+        column = frame[name]
+        if dtype.is_float():
+            raw = column.cast(pl.Float64).fill_null(0.0).to_numpy().view(np.uint64)
+            column = pl.select(pl.when(column.is_null()).then(None).otherwise(pl.Series(name, raw)).alias(name)).to_series()
+        out.append(column)
+    return pl.DataFrame(out)
 
 
 def compare(before: Path, after: Path) -> bool:

@@ -111,6 +111,7 @@ print(i, summary.loaded, summary.rejected, before, peak)
 """
 
 
+@pytest.mark.slow
 def test_a_2_gb_file_is_ingested_with_bounded_memory(tmp_path):
     """2 GB of run log (1 M runs with long names): peak RSS stays far below the file size."""
     size = 2 * 1024**3

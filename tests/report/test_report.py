@@ -102,3 +102,22 @@ def test_month_over_month_change(con, write, tmp_path):
     text = write_period_report(con, tmp_path / "r.md", period="2024-10", generated_at=FIXED).read_text()
     section = text.split("## Change from the month before")[1].split("##")[0]
     assert "| Energy (MWh) | 0.0480 | 0.0720 | +50% |" in section
+
+
+def test_the_methodology_quotes_the_method_constants_not_retyped_figures(monkeypatch):
+    """The methodology text is rendered from wattledger/method.py: change a constant, the text follows."""
+    import polars as pl
+
+    from wattledger.report import methodology as m
+
+    empty_factors = pl.DataFrame(schema={"factor": pl.String, "basis": pl.String, "source": pl.String, "year": pl.Int64,
+                                         "runs": pl.Int64})
+    empty_constants = pl.DataFrame(schema={"name": pl.String, "value": pl.Float64, "unit": pl.String, "source": pl.String,
+                                           "vintage_year": pl.Int64, "is_override": pl.Boolean, "description": pl.String,
+                                           "url": pl.String})
+    text = " ".join(m.methodology(empty_factors, empty_constants).split())
+    assert f"±{m.LOGGED_POWER_REL_UNCERTAINTY:.0%}" in text and f"last {m.EARLIER_YEAR_SPAN} published years" in text
+    monkeypatch.setattr(m, "EARLIER_YEAR_SPAN", 7)
+    monkeypatch.setattr(m, "MIN_TELEMETRY_COVERAGE", 0.8)
+    text = " ".join(m.methodology(empty_factors, empty_constants).split())
+    assert "last 7 published years" in text and "at least 80% of the run's GPU-time" in text

@@ -5,7 +5,19 @@ from __future__ import annotations
 import polars as pl
 
 from wattledger.report import markdown as md
-from wattledger.method import LOGGED_POWER_REL_UNCERTAINTY, TDP_LOWER_FRACTION
+from wattledger.method import (
+    DEFAULT_PUE_SCOPE,
+    EARLIER_YEAR_SPAN,
+    HOURS_PER_YEAR,
+    HYPERSCALE_PUE_SCOPE,
+    LOGGED_POWER_REL_UNCERTAINTY,
+    MAX_TELEMETRY_GAP_S,
+    MEASURED_ENERGY_REL_UNCERTAINTY,
+    MIN_TELEMETRY_COVERAGE,
+    SENSOR_REL_UNCERTAINTY,
+    TDP_LOWER_FRACTION,
+    WORLD_QUANTILES,
+)
 
 
 def methodology(factors_used: pl.DataFrame, constants: pl.DataFrame) -> str:
@@ -43,7 +55,7 @@ def methodology(factors_used: pl.DataFrame, constants: pl.DataFrame) -> str:
   supplier-specific factor, else the residual mix, else — with no instruments on record —
   the location-based grid average (GHG Protocol Scope 2 Guidance, Table 6.3). It is reported
   beside the location-based figure, never added to it.
-- Embodied CO2e [kg] = GPU-hours × (GPU + server share, kgCO2e) / (life [years] × 8760 h ×
+- Embodied CO2e [kg] = GPU-hours × (GPU + server share, kgCO2e) / (life [years] × {HOURS_PER_YEAR:,.0f} h ×
   utilisation), from `hardware/embodied.csv` (only GPUs with a published figure); a separate
   line, never added to the operational CO2e.
 - Electricity cost = facility energy [kWh] × price [currency/kWh].
@@ -55,13 +67,18 @@ def methodology(factors_used: pl.DataFrame, constants: pl.DataFrame) -> str:
 ### Power basis and bounds
 
 Power per device, in order of preference: measured telemetry, the run's logged
-`avg_power_w`, the GPU's TDP from `hardware/gpu_power.csv`. A logged power has bounds of
-±{LOGGED_POWER_REL_UNCERTAINTY:.0%}; a TDP estimate is an upper bound (the central value is
-TDP, the low bound {TDP_LOWER_FRACTION:.0%} of TDP). A cloud fleet PUE spans the provider's
-published figures, an unknown site's PUE spans 1.12–1.56; a grid factor of an earlier year
-spans that region's last 3 published years, the world default the 10th–90th percentile of
-countries (docs/method.md). Bounds add up across runs (worst case, not a statistical interval). A run with neither logged power nor a known GPU model gets no
-footprint and is listed under data quality — never a guess.
+`avg_power_w`, the GPU's TDP from `hardware/gpu_power.csv`. Telemetry counts when its samples
+cover at least {MIN_TELEMETRY_COVERAGE:.0%} of the run's GPU-time (gaps over {MAX_TELEMETRY_GAP_S:g} s are not
+bridged); its bounds are ±{SENSOR_REL_UNCERTAINTY:.0%} (sensor accuracy) plus the uncovered time at up to TDP.
+A tracker's measured energy has bounds of ±{MEASURED_ENERGY_REL_UNCERTAINTY:.0%}, a logged power
+±{LOGGED_POWER_REL_UNCERTAINTY:.0%}; a TDP estimate is an upper bound (the central value is TDP, the
+low bound {TDP_LOWER_FRACTION:.0%} of TDP). A cloud fleet PUE spans the provider's published figures,
+an unknown site's PUE spans the `{HYPERSCALE_PUE_SCOPE}` to the `{DEFAULT_PUE_SCOPE}` default of
+`hardware/pue.csv`; a grid factor of an earlier year spans that region's last {EARLIER_YEAR_SPAN}
+published years, the world default the {WORLD_QUANTILES[0]:.0%}–{WORLD_QUANTILES[1]:.0%} quantiles of
+countries (docs/method.md). Bounds add up across runs (worst case, not a statistical
+interval). A run with neither logged power nor a known GPU model gets no footprint and is
+listed under data quality — never a guess.
 
 ### Factors used in this report
 

@@ -19,7 +19,7 @@ from wattledger.store.footprint_writes import (
 )
 from wattledger.store.inputs import KnownFile, RunFile, TelemetryFile
 from wattledger.store.migrations import MigrationError, migrate
-from wattledger.store.queries import NotReadOnly, read_only_query
+from wattledger.store.queries import NotReadOnly, QueryError, read_only_query
 from wattledger.store.telemetry_reads import (
     power_samples_count,
     power_samples_on_hosts,
@@ -43,6 +43,7 @@ __all__ = [
     "KnownFile",
     "MigrationError",
     "NotReadOnly",
+    "QueryError",
     "RunFile",
     "StoredFile",
     "TelemetryFile",

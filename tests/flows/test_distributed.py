@@ -27,6 +27,7 @@ def _tables(db):
         con.close()
 
 
+@pytest.mark.slow
 def test_dask_run_equals_the_local_run(prefect_harness, tmp_path, monkeypatch):
     from prefect.settings import PREFECT_API_URL
 

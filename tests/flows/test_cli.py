@@ -18,6 +18,7 @@ def invoke(*args):
     return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
+@pytest.mark.slow
 def test_demo_builds_database_and_report(prefect_harness, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = invoke("demo")

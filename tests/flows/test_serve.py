@@ -8,6 +8,8 @@ import sys
 import time
 import urllib.request
 
+import pytest
+
 from conftest import EXAMPLES
 
 CLI = [sys.executable, "-m", "flows.cli"]
@@ -52,6 +54,7 @@ def _wait(predicate, timeout_s: float, what: str):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.mark.slow
 def test_serve_on_a_real_server_runs_the_scheduled_pipeline(tmp_path):
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
