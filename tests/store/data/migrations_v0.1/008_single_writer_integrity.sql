@@ -7,8 +7,8 @@
 -- power_samples, footprints and unresolved_runs go: each table is re-created as a copy
 -- (CTAS keeps every column, also those added by later-numbered work) with its primary key
 -- and NOT NULL constraints restated. The references are kept by the single writer
--- (wattledger/store/writes.py) and checked by tests (tests/compute/test_incremental.py,
--- tests/compute/test_crash_safety.py).
+-- (wattledger/store/writes.py) and checked by tests (tests/test_incremental.py,
+-- tests/test_crash_safety.py).
 
 -- (the default of source_files.ingested_at is dropped while the references go and restored
 -- after: replaying those drops from the WAL after a crash re-binds source_files, and with
