@@ -22,6 +22,9 @@ from wattledger.compute import compute_footprints
 from wattledger.pipeline import ingest_paths
 from wattledger.store import connect
 
+# each test runs and kills worker processes; together about 20 s
+pytestmark = pytest.mark.slow
+
 SMALL_FILES, SMALL_ROWS, BIG_ROWS = 4, 1_500, 14_000
 BATCH_RUNS = 2_000  # compute batches of the 20,000 runs: 10 batches, one transaction each
 PIECE_BYTES = 128 * 1024  # the big file (~1 MB) is stored in pieces, all in one transaction

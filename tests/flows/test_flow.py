@@ -7,6 +7,9 @@ from flows.pipeline import FilesRefused, parse_file, pipeline
 from wattledger.ingest import FileRefused, KnownContent, file_sha256
 from wattledger.store import connect
 
+# every test here starts on the temporary Prefect server (about 12 s to start, once)
+pytestmark = pytest.mark.slow
+
 
 def test_pipeline_flow_ingests_computes_reports(prefect_harness, tmp_path):
     db, out = tmp_path / "w.duckdb", tmp_path / "r.md"

@@ -27,6 +27,9 @@ from wattledger.ingest.contract import USER_COLUMNS
 from wattledger.pipeline import ingest_paths
 from wattledger.store import connect
 
+# every parser fuzzed with 50 examples each: about 15 s together
+pytestmark = pytest.mark.slow
+
 #: Examples per parser. CI runs a fixed set (derandomized); WATTLEDGER_FUZZ_EXAMPLES=2000 runs a
 #: longer, random search (new examples each time), e.g. before a release.
 EXAMPLES = int(os.environ.get("WATTLEDGER_FUZZ_EXAMPLES", "50"))
