@@ -147,7 +147,7 @@ def _queue_of_all_runs(con, order: str) -> None:
     """A compute queue of one batch holding every run, stored in ``order``."""
     con.execute("create or replace temp table compute_queue as select 0 as batch, false as has_footprint, "
                 f"* exclude (batch, has_footprint) from ({sql_text('queries/compute/compute_queue.sql')}) order by {order}",
-                {"factor_set": "?", "recompute_all": True, "batch_runs": 10**9})
+                {"factor_set": "?", "recompute_all": True, "batch_runs": 10**9, "has_samples": False})
 
 
 def test_a_batch_is_read_by_run_id_whatever_order_the_queue_comes_back_in(con):

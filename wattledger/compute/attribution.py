@@ -20,6 +20,7 @@ Rules (docs/time_resolved.md, "Attribution"):
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import duckdb
 import numpy as np
@@ -28,9 +29,9 @@ import polars as pl
 from wattledger.factors.hourly import PIECES_SCHEMA
 from wattledger.hostlist import HostlistError, expand_hostlist
 from wattledger.kernel.telemetry import hourly_energy, power_curve, window_energy
-from wattledger.store import (power_samples_count, power_samples_on_hosts, power_samples_per_host, runs_on_hosts,
-                              sampled_hosts)
-from wattledger.method import MIN_TELEMETRY_COVERAGE, SENSOR_REL_UNCERTAINTY
+from wattledger.store import (devices_on_hosts, power_samples_count, power_samples_on_hosts, power_samples_per_host,
+                              runs_on_hosts, sampled_hosts)
+from wattledger.method import MAX_TELEMETRY_GAP_S, MIN_TELEMETRY_COVERAGE, SENSOR_REL_UNCERTAINTY
 from wattledger.units import J_PER_KWH
 
 TELEMETRY_SCHEMA = {
@@ -86,8 +87,12 @@ def measured_telemetry(
                 & (pl.col("started_at") < pl.col("ended_at_other")) & (pl.col("started_at_other") < pl.col("ended_at")))
         .group_by("run_id").agg(pl.col("run_id_other").unique().sort().first().alias("other"))
     )
+    # the samples of each host over its runs' span, widened by the longest bridged gap: a run's
+    # edge falls inside an interval whose other sample may lie up to that far outside, and
+    # without it the run's energy would depend on which other runs share its batch
+    margin = timedelta(seconds=MAX_TELEMETRY_GAP_S)
     host_windows = mine.join(timed.select("run_id", "started_at", "ended_at"), on="run_id").group_by("host").agg(
-        pl.col("started_at").min().alias("from_ts"), pl.col("ended_at").max().alias("to_ts")).sort("host")
+        (pl.col("started_at").min() - margin).alias("from_ts"), (pl.col("ended_at").max() + margin).alias("to_ts")).sort("host")
     per_device_parts, hourly_parts, device_parts = [], [], []
     for hosts in _host_groups(con, host_windows):
         devices, per_device, hourly = _integrate_hosts(con, window.filter(pl.col("host").is_in(hosts.implode())),
@@ -162,7 +167,8 @@ def _integrate_hosts(con: duckdb.DuckDBPyConnection, window: pl.DataFrame, host_
     """Per device of the runs in ``window`` (run_id, host, started_at, ended_at) on these hosts:
     the device rows, their energy/coverage, and their energy in each UTC hour."""
     samples = power_samples_on_hosts(con, host_windows)
-    arrays = sample_arrays(samples)
+    # every device of these hosts, also those without samples in the window (they cover 0 s)
+    arrays = sample_arrays(samples, devices=devices_on_hosts(con, host_windows["host"]))
     curve = power_curve(arrays.device, arrays.t_s, arrays.power_w)
     devices = window.join(arrays.devices, on="host").with_columns(pl.col("device").cast(pl.Int64))
     start = devices["started_at"].dt.epoch("us").to_numpy() / 1e6
@@ -211,9 +217,13 @@ class SampleArrays:
     power_w: np.ndarray  # [W], NaN where not reported
 
 
-def sample_arrays(samples: pl.DataFrame) -> SampleArrays:
-    """Device codes and epoch seconds for the kernel; a device is (host, gpu_index)."""
-    devices = samples.select("host", "gpu_index").unique(maintain_order=True).with_row_index("device")
+def sample_arrays(samples: pl.DataFrame, devices: pl.DataFrame | None = None) -> SampleArrays:
+    """Device codes and epoch seconds for the kernel; a device is (host, gpu_index).
+    ``devices`` (host, gpu_index; default: those of the samples, in order) are coded in their
+    order, including devices without samples."""
+    if devices is None:
+        devices = samples.select("host", "gpu_index")
+    devices = devices.select("host", "gpu_index").unique(maintain_order=True).with_row_index("device")
     coded = samples.join(devices, on=["host", "gpu_index"], how="left", maintain_order="left", nulls_equal=True)
     return SampleArrays(
         devices=devices,

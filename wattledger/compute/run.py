@@ -3,7 +3,8 @@
 The entry point, ``compute_footprints``, reads as its table of contents:
 
 1. the factor library of this database (reference tables, datacenters, which telemetry exists);
-2. the queue: runs without a footprint for this factor set (store), in batches by start time;
+2. the queue: runs without a footprint for this factor set, and runs whose telemetry
+   neighbours changed (store), in batches by start time;
 3. per batch, ``compute.batch.prepare_batch``: read → attribute telemetry → resolve factors →
    refine hourly → footprint inputs → skip unchanged → kernel;
 4. per batch, one write transaction (on a second connection, while the next batch is prepared).
@@ -65,7 +66,8 @@ def compute_footprints(
     telemetry = power_samples_summary(con)
     has_samples = telemetry[0] > 0  # the compute writes footprints only: this holds for every batch
     lib = library or FactorLibrary(sites=datacenters(con), data_version=f"samples:{telemetry}")
-    batches = create_compute_queue(con, lib.version, recompute_all=recompute_all, batch_runs=batch_runs)
+    batches = create_compute_queue(con, lib.version, recompute_all=recompute_all, batch_runs=batch_runs,
+                                   has_samples=has_samples)
     totals = [0, 0, 0]
     writer = footprint_writer(con)  # a second connection: batch k is written while batch k+1 is prepared
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wattledger-write") as pool:

@@ -21,6 +21,7 @@ from wattledger.store.inputs import KnownFile, RunFile, TelemetryFile
 from wattledger.store.migrations import MigrationError, migrate
 from wattledger.store.queries import NotReadOnly, QueryError, read_only_query
 from wattledger.store.telemetry_reads import (
+    devices_on_hosts,
     power_samples_count,
     power_samples_on_hosts,
     power_samples_per_host,
@@ -59,6 +60,7 @@ __all__ = [
     "footprint_writer",
     "list_constants",
     "migrate",
+    "devices_on_hosts",
     "power_samples_count",
     "power_samples_on_hosts",
     "power_samples_per_host",

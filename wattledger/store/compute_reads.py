@@ -20,13 +20,15 @@ def datacenters(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def create_compute_queue(con: duckdb.DuckDBPyConnection, factor_set: str, *, recompute_all: bool,
-                         batch_runs: int) -> int:
+                         batch_runs: int, has_samples: bool = False) -> int:
     """Create the temp table ``compute_queue``: the runs that need work under ``factor_set``
-    (every run when ``recompute_all``), numbered into batches of ``batch_runs`` runs by start
+    (every run when ``recompute_all``), and, when power samples exist (``has_samples``), the
+    runs with hosts that overlap in time a new, changed or removed run with hosts (their
+    telemetry attribution may change), numbered into batches of ``batch_runs`` runs by start
     time; return the number of batches."""
     con.execute(
         "create or replace temp table compute_queue as " + sql_text("queries/compute/compute_queue.sql"),
-        {"factor_set": factor_set, "recompute_all": recompute_all, "batch_runs": batch_runs},
+        {"factor_set": factor_set, "recompute_all": recompute_all, "batch_runs": batch_runs, "has_samples": has_samples},
     )
     return con.execute("select coalesce(max(batch) + 1, 0) from compute_queue").fetchall()[0][0]
 
@@ -43,8 +45,11 @@ def batch_has_footprints(con: duckdb.DuckDBPyConnection, batch: int) -> bool:
 
 
 def drop_compute_queue(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the temp table ``compute_queue`` once every batch is written."""
+    """Once every batch is written: drop the temp table ``compute_queue`` and forget the
+    windows of removed runs it re-checked (``compute_rechecks``). After an interrupted
+    compute both remain for the next one (re-checking again is harmless)."""
     con.execute("drop table compute_queue")
+    con.execute("delete from compute_rechecks")
 
 
 def runs_with_same_inputs(con: duckdb.DuckDBPyConnection, inputs: pl.DataFrame) -> pl.DataFrame:

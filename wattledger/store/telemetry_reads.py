@@ -50,3 +50,10 @@ def power_samples_on_hosts(con: duckdb.DuckDBPyConnection, host_windows: pl.Data
     ``host_windows`` (host, from_ts, to_ts), by host, GPU and time."""
     with registered(con, "batch_host_windows", host_windows):
         return con.sql(sql_text("queries/compute/power_samples_on_hosts.sql")).pl()
+
+
+def devices_on_hosts(con: duckdb.DuckDBPyConnection, hosts: pl.Series) -> pl.DataFrame:
+    """host, gpu_index of every device that ever reported power samples on ``hosts``, by host
+    and GPU."""
+    with registered(con, "batch_hosts", pl.DataFrame({"host": hosts}, schema={"host": pl.String})):
+        return con.sql(sql_text("queries/compute/devices_on_hosts.sql")).pl()

@@ -85,6 +85,12 @@ def _retire(con: duckdb.DuckDBPyConnection, old_id: int | None, new_id: int) -> 
         [f"{REPLACED_FACTOR_SET}{old_id}", old_id],
     )
     con.execute("delete from unresolved_runs where run_id in (select run_id from runs where source_file_id = ?)", [old_id])
+    # runs that shared a host and time with a removed run may now be measured: re-checked next compute
+    con.execute(
+        "insert into compute_rechecks (started_at, ended_at) select started_at, ended_at from runs "
+        "where source_file_id = ? and hosts is not null and started_at is not null and ended_at is not null",
+        [old_id],
+    )
     removed = con.execute("delete from runs where source_file_id = ? returning 1", [old_id]).fetchall()
     samples = con.execute("delete from power_samples where source_file_id = ? returning 1", [old_id]).fetchall()
     con.execute("delete from rejects where source_file_id = ?", [old_id])

@@ -1,5 +1,6 @@
 -- grain: one row per run that needs work under the current factor set ($factor_set): no
--- footprint and no unresolved record for it (every run when $recompute_all), numbered into
+-- footprint and no unresolved record for it (every run when $recompute_all), or a run whose
+-- telemetry neighbours may have changed (below), numbered into
 -- batches of $batch_runs runs (by start time), with the run's columns the compute reads and
 -- whether the run has a footprint already (computed under another factor set, or before its
 -- file was replaced). Stored in batch order, so reading one batch (runs_to_compute.sql)
@@ -25,13 +26,40 @@ pending as (
             and run_id not in (select run_id from current_unresolved))
 ),
 
+-- windows in which the runs sharing a host may have changed: new or changed runs with hosts,
+-- and removed ones (compute_rechecks); only when power samples exist ($has_samples), since
+-- only telemetry attribution looks at a run's neighbours
+changed_windows as (
+    select started_at, ended_at from pending
+    where $has_samples and hosts is not null and started_at is not null and ended_at is not null
+    union all
+    select started_at, ended_at from compute_rechecks where $has_samples
+),
+
+-- runs with a current footprint that overlap such a window in time (hosts are compared by
+-- attribution itself): re-checked; unchanged inputs cost no kernel work
+neighbours as (
+    select distinct r.*
+    from runs as r
+    inner join changed_windows as w
+        on r.started_at < w.ended_at and w.started_at < r.ended_at
+    where r.hosts is not null
+        and r.run_id not in (select run_id from pending)
+),
+
+queued as (
+    select * from pending
+    union all
+    select * from neighbours
+),
+
 numbered as (
     select
         *,
         -- by start time: a batch spans a short stretch of time, so the power samples it
         -- reads (attribution) stay bounded however many are stored
         (row_number() over (order by started_at nulls first, run_id) - 1) // $batch_runs as batch
-    from pending
+    from queued
 ),
 
 final as (
