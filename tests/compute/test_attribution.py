@@ -121,3 +121,20 @@ def test_samples_read_a_few_hosts_at_a_time_give_the_same_footprints(tmp_path, m
     assert grouped.select(texts).equals(whole.select(texts))
     for c in numbers:
         np.testing.assert_allclose(grouped[c].to_numpy(), whole[c].to_numpy(), rtol=1e-12, err_msg=c)
+
+
+def test_a_host_list_that_cannot_be_read_is_said_and_compute_stays_bounded(tmp_path, write):
+    """A run naming 10^10 hosts (each range under the per-range cap) neither hangs compute nor
+    is silently treated as hostless: its power source says why telemetry was not used."""
+    from wattledger.store import connect
+
+    runs = write("runs.csv", "run_id,started_at,ended_at,gpu_model,gpu_count,avg_power_w,hosts\n"
+                             "huge,2024-10-12T10:00:00Z,2024-10-12T11:00:00Z,L40S,2,300,n[0-99999]x[0-99999]\n"
+                             "bad,2024-10-12T10:00:00Z,2024-10-12T11:00:00Z,L40S,2,300,gpu[3-1]\n")
+    con = connect(tmp_path / "w.duckdb")
+    ingest_paths(con, [runs, EXAMPLES / "telemetry"])
+    compute_footprints(con)
+    rows = dict(con.sql("select run_id, power_source from footprints").fetchall())
+    assert "telemetry not used: hosts not read (host list of 10,000,000,000 names" in rows["huge"]
+    assert "telemetry not used: hosts not read (descending range" in rows["bad"]
+    con.close()

@@ -22,3 +22,16 @@ def test_expand(text, hosts):
 def test_malformed_lists_are_refused(text):
     with pytest.raises(HostlistError):
         expand_hostlist(text)
+
+
+def test_a_host_list_over_the_cap_is_refused_before_it_is_expanded():
+    import time
+
+    from wattledger.hostlist import MAX_HOSTS, HostlistError, expand_hostlist
+
+    started = time.perf_counter()
+    for text in ("n[0-99999]x[0-99999]", "a[0-99999],b[0-99999]", f"gpu[1-{MAX_HOSTS + 1}]"):
+        with pytest.raises(HostlistError, match="more than the"):
+            expand_hostlist(text)
+    assert time.perf_counter() - started < 5  # counted, never materialised (10^10 names)
+    assert len(expand_hostlist(f"gpu[1-{MAX_HOSTS}]")) == MAX_HOSTS

@@ -46,16 +46,25 @@ TELEMETRY_SCHEMA = {
 
 def _run_hosts(runs: pl.DataFrame) -> pl.DataFrame:
     """(run_id, host) for runs with a parsable host list (one expansion per distinct list)."""
+    return _expand_hosts(runs)[0]
+
+
+def _expand_hosts(runs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(run_id, host) for runs with a parsable host list, and (run_id, problem) for the
+    others (malformed, or over hostlist.MAX_HOSTS names); one expansion per distinct list."""
     lists = runs["hosts"].drop_nulls().unique().to_list()
-    expanded = {}
+    expanded, problems = {}, {}
     for text in lists:  # distinct host lists, not runs
         try:
             expanded[text] = expand_hostlist(text)
-        except HostlistError:
-            expanded[text] = []
+        except HostlistError as err:
+            expanded[text], problems[text] = [], str(err)
     table = pl.DataFrame({"hosts": list(expanded), "host": list(expanded.values())},
                          schema={"hosts": pl.String, "host": pl.List(pl.String)})
-    return runs.select("run_id", "hosts").join(table, on="hosts").explode("host").drop_nulls("host").select("run_id", "host")
+    bad = pl.DataFrame({"hosts": list(problems), "problem": list(problems.values())},
+                       schema={"hosts": pl.String, "problem": pl.String})
+    pairs = runs.select("run_id", "hosts").join(table, on="hosts").explode("host").drop_nulls("host").select("run_id", "host")
+    return pairs, runs.select("run_id", "hosts").join(bad, on="hosts").select("run_id", "problem")
 
 
 def measured_telemetry(
@@ -70,12 +79,17 @@ def measured_telemetry(
     if n_samples == 0:
         return empty
     timed = runs.filter(pl.col("hosts").is_not_null() & pl.col("started_at").is_not_null() & pl.col("ended_at").is_not_null())
-    mine = _run_hosts(timed)
+    mine, unreadable = _expand_hosts(timed)
+    said = unreadable.select(  # a host list that cannot be read is said, not ignored
+        "run_id", pl.lit(None, pl.Float64).alias("telemetry_it_energy_kwh"), pl.lit(None, pl.Float64).alias("telemetry_low_kwh"),
+        pl.lit(None, pl.Float64).alias("telemetry_high_kwh"), pl.lit(None, pl.String).alias("telemetry_source"),
+        (pl.lit("telemetry not used: hosts not read (") + pl.col("problem") + pl.lit(")")).alias("telemetry_note"),
+    )
     if mine.height == 0:
-        return empty
+        return said, empty[1]
     mine = mine.join(sampled_hosts(con), on="host")
     if mine.height == 0:
-        return empty
+        return said, empty[1]
     # every stored run on those hosts, to find runs that share a host at the same time
     span = timed.select(pl.col("started_at").min().alias("from_ts"), pl.col("ended_at").max().alias("to_ts")).row(0, named=True)
     others = runs_on_hosts(con, span["from_ts"], span["to_ts"])
@@ -128,7 +142,7 @@ def measured_telemetry(
         pl.when(pl.col("telemetry_note").is_null())
         .then((pl.col("energy_kwh") + uncovered_kwh) * (1 + SENSOR_REL_UNCERTAINTY)).alias("telemetry_high_kwh"),
         (pl.lit("telemetry: power samples of ") + pl.col("devices").cast(pl.String) + pl.lit(" GPU(s) on ") + pl.col("on_hosts")
-         + pl.lit(", ") + (coverage * 100).round(1).cast(pl.String) + pl.lit("% of the GPU-time covered (trapezoid, gaps over 60 s not bridged)"))
+         + pl.lit(", ") + (coverage * 100).round(1).cast(pl.String) + pl.lit(f"% of the GPU-time covered (trapezoid, gaps over {MAX_TELEMETRY_GAP_S:g} s not bridged)"))
         .alias("telemetry_source"),
     )
     used = out.filter(pl.col("telemetry_note").is_null()).select("run_id")
@@ -139,7 +153,7 @@ def measured_telemetry(
         .filter(pl.col("energy_kwh") > 0)
         .sort("run_id", "start_s")
     )
-    return out.select(list(TELEMETRY_SCHEMA)), pieces.select(list(PIECES_SCHEMA))
+    return pl.concat([out.select(list(TELEMETRY_SCHEMA)), said]), pieces.select(list(PIECES_SCHEMA))
 
 
 
