@@ -19,7 +19,7 @@ from wattledger.compute import compute_footprints
 from wattledger.factors import FactorError, FactorLibrary, SiteFileError, explain
 from wattledger.pipeline import default_report_path, ingest_paths, load_site_file
 from wattledger.report import write_period_report
-from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card
+from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card, write_text_output
 from wattledger.resources import resource_dir
 from wattledger.store import (DatabaseLocked, MigrationError, connect, datacenters, default_db_path, list_constants,
                               QueryError, read_only_query, reset_constant, set_constant)
@@ -154,9 +154,7 @@ def report(db: DbOption = None, period: PeriodOption = None, out_path: OutOption
     con = _open(db)
     try:
         if run_id:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(run_card(con, run_id), encoding="utf-8")
-            path = target
+            path = write_text_output(con, target, run_card(con, run_id))
         else:
             path = write_period_report(con, target, period=period, db_label=_db(db).name)
     except (ValueError, RunNotFound) as e:
@@ -172,7 +170,7 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="csv, parquet, or model-card (with --run)")] = "csv",
     db: DbOption = None,
     period: PeriodOption = None,
-    out_path: Annotated[Path | None, typer.Option("--out", help="Output file (csv/parquet) [default: reports/run_footprints.<fmt>]")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Output file (csv/parquet; model-card: printed if omitted) [default: reports/run_footprints.<fmt>]")] = None,
     run_id: RunOption = None,
     training_type: Annotated[str | None, typer.Option(help="model-card: pre-training, fine-tuning, ...")] = None,
 ) -> None:
@@ -183,7 +181,11 @@ def export(
             if not run_id:
                 err.print("[red]error:[/red] --format model-card needs --run RUN_ID")
                 raise typer.Exit(2)
-            typer.echo(model_card_block(con, run_id, training_type), nl=False)
+            block = model_card_block(con, run_id, training_type)
+            if out_path is None:
+                typer.echo(block, nl=False)
+            else:
+                typer.echo(f"model-card block written to {write_text_output(con, out_path, block)}")
             return
         target = out_path or Path("reports") / f"run_footprints.{fmt}"
         n = export_footprints(con, target, fmt, period)
