@@ -158,7 +158,7 @@ def report(db: DbOption = None, period: PeriodOption = None, out_path: OutOption
         else:
             path = write_period_report(con, target, period=period, db_label=_db(db).name)
     except (ValueError, RunNotFound) as e:
-        err.print(f"[red]error:[/red] {escape(str(e))}")
+        err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)  # one line, however long the path
         raise typer.Exit(2) from None
     finally:
         con.close()
@@ -190,7 +190,7 @@ def export(
         target = out_path or Path("reports") / f"run_footprints.{fmt}"
         n = export_footprints(con, target, fmt, period)
     except (ValueError, RunNotFound) as e:
-        err.print(f"[red]error:[/red] {escape(str(e))}")
+        err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)  # one line, however long the path
         raise typer.Exit(2) from None
     finally:
         con.close()
