@@ -17,6 +17,7 @@ from rich.table import Table
 import flows  # noqa: F401  (sets Prefect's offline settings before prefect is imported)
 from wattledger.compute import compute_footprints
 from wattledger.factors import FactorError, FactorLibrary, SiteFileError, explain
+from wattledger.files import OutputError, check_output
 from wattledger.pipeline import default_report_path, ingest_paths, load_site_file
 from wattledger.report import write_period_report
 from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card, write_text_output
@@ -325,11 +326,18 @@ def _run_flow(paths: list[str], db: Path, period: str | None, out_path: Path | N
 
     flow_ = _flow(task_runner, dask_address, workers)
     target = out_path or default_report_path(period)
+    inputs = [p for p in (*paths, *(mapped or {}), *(mapped or {}).values(), sites, mapping, cluster) if p]
+    try:  # before any work: the flow's report refuses the files recorded in the database too
+        check_output(target, {str(db): "the database", f"{db}.wal": "the database's write-ahead log"}
+                     | {str(p): "an input file" for p in inputs})
+    except OutputError as e:
+        err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
     try:
         flow_(paths=paths, db=str(db), period=period, report_out=str(target), sites=str(sites) if sites else None,
               mapping=str(mapping) if mapping else None, cluster=str(cluster) if cluster else None, mapped=mapped,
               distributed=task_runner == "dask")
-    except (FilesRefused, SiteFileError, FactorError, DatabaseLocked) as e:
+    except (FilesRefused, SiteFileError, FactorError, DatabaseLocked, OutputError) as e:
         err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(1) from None
     typer.echo(f"database: {db.resolve()}")

@@ -146,3 +146,13 @@ def test_model_card_out_writes_the_block(cli_db, tmp_path):
     printed = invoke("export", "--format", "model-card", "--run", "bloom-176b", "--db", db).output
     r = invoke("export", "--format", "model-card", "--run", "bloom-176b", "--db", db, "--out", tmp_path / "card.yaml")
     assert r.exit_code == 0 and (tmp_path / "card.yaml").read_text() == printed
+
+
+@pytest.mark.parametrize("which", ["db", "input"])
+def test_run_out_naming_the_database_or_an_input_is_refused_before_any_work(tmp_path, which):
+    source = Path(shutil.copy(EXAMPLES / "public_runs.csv", tmp_path / "public_runs.csv"))
+    before = source.read_bytes()
+    db = tmp_path / "w.duckdb"
+    r = invoke("run", source, "--db", db, "--out", db if which == "db" else source)
+    assert r.exit_code == 2 and r.output.startswith("error: --out ") and "never overwritten" in r.output
+    assert not db.exists() and source.read_bytes() == before
