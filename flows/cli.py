@@ -17,9 +17,10 @@ from rich.table import Table
 import flows  # noqa: F401  (sets Prefect's offline settings before prefect is imported)
 from wattledger.compute import compute_footprints
 from wattledger.factors import FactorError, FactorLibrary, SiteFileError, explain
+from wattledger.files import OutputError, check_output
 from wattledger.pipeline import default_report_path, ingest_paths, load_site_file
 from wattledger.report import write_period_report
-from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card
+from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card, write_text_output
 from wattledger.resources import resource_dir
 from wattledger.store import (DatabaseLocked, MigrationError, connect, datacenters, default_db_path, list_constants,
                               QueryError, read_only_query, reset_constant, set_constant)
@@ -154,13 +155,11 @@ def report(db: DbOption = None, period: PeriodOption = None, out_path: OutOption
     con = _open(db)
     try:
         if run_id:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(run_card(con, run_id), encoding="utf-8")
-            path = target
+            path = write_text_output(con, target, run_card(con, run_id))
         else:
             path = write_period_report(con, target, period=period, db_label=_db(db).name)
     except (ValueError, RunNotFound) as e:
-        err.print(f"[red]error:[/red] {escape(str(e))}")
+        err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)  # one line, however long the path
         raise typer.Exit(2) from None
     finally:
         con.close()
@@ -172,7 +171,7 @@ def export(
     fmt: Annotated[str, typer.Option("--format", help="csv, parquet, or model-card (with --run)")] = "csv",
     db: DbOption = None,
     period: PeriodOption = None,
-    out_path: Annotated[Path | None, typer.Option("--out", help="Output file (csv/parquet) [default: reports/run_footprints.<fmt>]")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Output file (csv/parquet; model-card: printed if omitted) [default: reports/run_footprints.<fmt>]")] = None,
     run_id: RunOption = None,
     training_type: Annotated[str | None, typer.Option(help="model-card: pre-training, fine-tuning, ...")] = None,
 ) -> None:
@@ -183,12 +182,16 @@ def export(
             if not run_id:
                 err.print("[red]error:[/red] --format model-card needs --run RUN_ID")
                 raise typer.Exit(2)
-            typer.echo(model_card_block(con, run_id, training_type), nl=False)
+            block = model_card_block(con, run_id, training_type)
+            if out_path is None:
+                typer.echo(block, nl=False)
+            else:
+                typer.echo(f"model-card block written to {write_text_output(con, out_path, block)}")
             return
         target = out_path or Path("reports") / f"run_footprints.{fmt}"
         n = export_footprints(con, target, fmt, period)
     except (ValueError, RunNotFound) as e:
-        err.print(f"[red]error:[/red] {escape(str(e))}")
+        err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)  # one line, however long the path
         raise typer.Exit(2) from None
     finally:
         con.close()
@@ -323,11 +326,18 @@ def _run_flow(paths: list[str], db: Path, period: str | None, out_path: Path | N
 
     flow_ = _flow(task_runner, dask_address, workers)
     target = out_path or default_report_path(period)
+    inputs = [p for p in (*paths, *(mapped or {}), *(mapped or {}).values(), sites, mapping, cluster) if p]
+    try:  # before any work: the flow's report refuses the files recorded in the database too
+        check_output(target, {str(db): "the database", f"{db}.wal": "the database's write-ahead log"}
+                     | {str(p): "an input file" for p in inputs})
+    except OutputError as e:
+        err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)
+        raise typer.Exit(2) from None
     try:
         flow_(paths=paths, db=str(db), period=period, report_out=str(target), sites=str(sites) if sites else None,
               mapping=str(mapping) if mapping else None, cluster=str(cluster) if cluster else None, mapped=mapped,
               distributed=task_runner == "dask")
-    except (FilesRefused, SiteFileError, FactorError, DatabaseLocked) as e:
+    except (FilesRefused, SiteFileError, FactorError, DatabaseLocked, OutputError) as e:
         err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(1) from None
     typer.echo(f"database: {db.resolve()}")

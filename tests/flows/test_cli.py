@@ -88,3 +88,71 @@ def test_console_script_is_installed():
     assert out.returncode == 0
     for command in ("demo", "ingest", "compute", "report", "run", "sql", "constants"):
         assert command in out.stdout
+
+
+@pytest.fixture
+def cli_db(tmp_path):
+    """A database file with the 9 published runs, ingested from a copy in tmp_path/in/."""
+    (tmp_path / "in").mkdir()
+    source = Path(shutil.copy(EXAMPLES / "public_runs.csv", tmp_path / "in" / "public_runs.csv"))
+    db = tmp_path / "w.duckdb"
+    assert invoke("ingest", source, "--db", db).exit_code == 0
+    assert invoke("compute", "--db", db).exit_code == 0
+    return db, source
+
+
+OUT_COMMANDS = {
+    "report": ["report"],
+    "report --run": ["report", "--run", "bloom-176b"],
+    "export": ["export"],
+    "export parquet": ["export", "--format", "parquet"],
+    "export model-card": ["export", "--format", "model-card", "--run", "bloom-176b"],
+}
+
+
+@pytest.mark.parametrize("command", list(OUT_COMMANDS))
+@pytest.mark.parametrize("which", ["db", "wal", "input", "link to db"])
+def test_out_never_names_a_file_of_the_database(cli_db, tmp_path, monkeypatch, command, which):
+    db, source = cli_db
+    before = source.read_bytes()  # the database's bytes may change: a writable open re-applies its views
+    (tmp_path / "link.md").symlink_to(db)
+    monkeypatch.chdir(tmp_path)
+    out = {"db": "w.duckdb", "wal": "w.duckdb.wal", "input": source, "link to db": "link.md"}[which]
+    listing = sorted(p.name for p in tmp_path.iterdir())
+    r = invoke(*OUT_COMMANDS[command], "--db", db, "--out", out)
+    assert r.exit_code == 2, r.output
+    assert [line for line in r.output.splitlines() if line] == [next(l for l in r.output.splitlines() if l.startswith("error: --out "))]
+    assert "never overwritten" in r.output and "Traceback" not in r.output
+    assert source.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == listing  # nothing written
+    assert "9" in invoke("sql", "select count(*) from runs", "--db", db).output  # the database opens, runs intact
+
+
+@pytest.mark.parametrize("command", list(OUT_COMMANDS))
+def test_out_as_a_folder_is_a_clear_error(cli_db, tmp_path, command):
+    db, _ = cli_db
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    r = invoke(*OUT_COMMANDS[command], "--db", db, "--out", folder)
+    assert r.exit_code == 2 and "error:" in r.output and "is a folder" in r.output and "Traceback" not in r.output
+    assert list(folder.iterdir()) == [] and not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    (tmp_path / "plain").write_text("x")
+    r = invoke(*OUT_COMMANDS[command], "--db", db, "--out", tmp_path / "plain" / "r.md")
+    assert r.exit_code == 2 and "is not a folder" in r.output and (tmp_path / "plain").read_text() == "x"
+
+
+def test_model_card_out_writes_the_block(cli_db, tmp_path):
+    db, _ = cli_db
+    printed = invoke("export", "--format", "model-card", "--run", "bloom-176b", "--db", db).output
+    r = invoke("export", "--format", "model-card", "--run", "bloom-176b", "--db", db, "--out", tmp_path / "card.yaml")
+    assert r.exit_code == 0 and (tmp_path / "card.yaml").read_text() == printed
+
+
+@pytest.mark.parametrize("which", ["db", "input"])
+def test_run_out_naming_the_database_or_an_input_is_refused_before_any_work(tmp_path, which):
+    source = Path(shutil.copy(EXAMPLES / "public_runs.csv", tmp_path / "public_runs.csv"))
+    before = source.read_bytes()
+    db = tmp_path / "w.duckdb"
+    r = invoke("run", source, "--db", db, "--out", db if which == "db" else source)
+    assert r.exit_code == 2 and r.output.startswith("error: --out ") and "never overwritten" in r.output
+    assert not db.exists() and source.read_bytes() == before

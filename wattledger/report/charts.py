@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import matplotlib
 
@@ -20,14 +21,18 @@ def _label(text: str) -> str:
     return "".join(" " if ord(c) < 32 or ord(c) == 127 else c for c in text).replace("$", r"\$")
 
 
-def _save(fig, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=_DPI)
-    plt.close(fig)
+def _save(fig, path: Path | BinaryIO) -> Path | BinaryIO:
+    """Save ``fig`` as PNG to ``path``: a file name, or an open binary file (a temporary of
+    :func:`wattledger.files.write_together`)."""
+    try:
+        fig.tight_layout()
+        fig.savefig(path, dpi=_DPI, format="png")
+    finally:
+        plt.close(fig)
     return path
 
 
-def monthly_by_team(team_monthly: pl.DataFrame, path: Path) -> Path:
+def monthly_by_team(team_monthly: pl.DataFrame, path: Path | BinaryIO) -> Path | BinaryIO:
     """Energy [MWh] and location-based CO2e [t] per month, stacked by team."""
     data = team_monthly.filter(pl.col("month").is_not_null()).with_columns(
         pl.col("month").dt.strftime("%Y-%m").alias("label"), pl.col("team").fill_null("(none)")
@@ -52,7 +57,7 @@ def monthly_by_team(team_monthly: pl.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
-def co2e_by_region(regions: pl.DataFrame, path: Path) -> Path:
+def co2e_by_region(regions: pl.DataFrame, path: Path | BinaryIO) -> Path | BinaryIO:
     """Location- and market-based CO2e [t] per grid region, largest first."""
     data = regions.with_columns(pl.col("region").fill_null("(logged factor)")).sort("co2e_t")
     fig, ax = plt.subplots(figsize=(8, 0.45 * data.height + 1.5))
@@ -67,7 +72,7 @@ def co2e_by_region(regions: pl.DataFrame, path: Path) -> Path:
     return _save(fig, path)
 
 
-def intensity_by_region(regions: pl.DataFrame, path: Path) -> Path:
+def intensity_by_region(regions: pl.DataFrame, path: Path | BinaryIO) -> Path | BinaryIO:
     """Energy-weighted grid intensity [kgCO2e/kWh] each region's runs were accounted at."""
     data = regions.with_columns(pl.col("region").fill_null("(logged factor)")).sort("intensity_kg_per_kwh")
     fig, ax = plt.subplots(figsize=(8, 0.45 * data.height + 1.5))

@@ -10,7 +10,7 @@ import duckdb
 import polars as pl
 import yaml
 
-from wattledger import __version__
+from wattledger import __version__, files
 from wattledger.report import markdown as md
 from wattledger.report.period import scope_for
 from wattledger.store import report_queries
@@ -36,21 +36,30 @@ def neutralise_formulas(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def export_footprints(con: duckdb.DuckDBPyConnection, out: Path, fmt: str, period: str | None = None) -> int:
-    """Write run_footprints (of a period, or all) to ``out`` as ``csv`` or ``parquet``."""
+    """Write run_footprints (of a period, or all) to ``out`` as ``csv`` or ``parquet``, whole or
+    not at all; an ``out`` that is a folder or a file of the database is refused
+    (:class:`wattledger.files.OutputError`, nothing written)."""
+    if fmt not in ("csv", "parquet"):
+        raise ValueError(f"unknown export format {fmt!r}: use csv or parquet")
+    out = Path(out)
+    files.check_output(out, report_queries.protected_paths(con))
     scope = scope_for(period)
     frame = report_queries.export_footprints(con, scope.start, scope.end)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
     if fmt == "csv":
         # lists (none today) and timestamps become text; text is neutralised for spreadsheets
-        neutralise_formulas(frame).write_csv(tmp)
-    elif fmt == "parquet":
-        frame.write_parquet(tmp)
+        files.write_together([(out, lambda f: neutralise_formulas(frame).write_csv(f))])
     else:
-        raise ValueError(f"unknown export format {fmt!r}: use csv or parquet")
-    tmp.replace(out)
+        files.write_together([(out, frame.write_parquet)])
     return frame.height
+
+
+def write_text_output(con: duckdb.DuckDBPyConnection, out: Path, text: str) -> Path:
+    """Write ``text`` (a run card, a model-card block) to ``out`` whole or not at all, refusing
+    a folder or a file of the database (:class:`wattledger.files.OutputError`)."""
+    out = Path(out)
+    files.check_output(out, report_queries.protected_paths(con))
+    files.write_bytes(out, text.encode("utf-8"))
+    return out
 
 
 def _run(con: duckdb.DuckDBPyConnection, run_id: str) -> dict:

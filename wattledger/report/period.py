@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from wattledger import files
 from wattledger.report import charts
 from wattledger.report import markdown as md
 from wattledger.report.cost import cost_section
@@ -340,14 +341,26 @@ def top_runs(con: duckdb.DuckDBPyConnection, period: str | None = None, limit: i
     return q.top_runs(con, scope.start, scope.end, limit).to_dicts()
 
 
+#: The report's charts: link name, file name after the report's stem, the chart, its data.
+CHARTS = (
+    ("months", "-by-month.png", charts.monthly_by_team, "months"),
+    ("regions", "-co2e-by-region.png", charts.co2e_by_region, "regions"),
+    ("intensity", "-intensity-by-region.png", charts.intensity_by_region, "regions"),
+)
+
+
+def chart_files(d: ReportData, out: Path) -> list[tuple[Path, files.Writer]]:
+    """The PNG charts beside the report ``out``: (path, writer) of each, written by
+    :func:`wattledger.files.write_together`."""
+    return [(out.with_name(f"{out.stem}{suffix}"), lambda f, draw=draw, data=getattr(d, field): draw(data, f))
+            for _, suffix, draw, field in CHARTS]
+
+
 def write_charts(d: ReportData, out: Path) -> dict[str, str]:
-    """PNG charts beside the report ``out``; returns name -> path relative to the report."""
-    made = {
-        "months": charts.monthly_by_team(d.months, out.with_name(f"{out.stem}-by-month.png")),
-        "regions": charts.co2e_by_region(d.regions, out.with_name(f"{out.stem}-co2e-by-region.png")),
-        "intensity": charts.intensity_by_region(d.regions, out.with_name(f"{out.stem}-intensity-by-region.png")),
-    }
-    return {k: p.name for k, p in made.items()}
+    """PNG charts beside the report ``out`` (each written whole); returns name -> path relative to the report."""
+    made = chart_files(d, out)
+    files.write_together(made)
+    return {name: path.name for (name, *_), (path, _) in zip(CHARTS, made, strict=True)}
 
 
 def write_period_report(
@@ -358,14 +371,21 @@ def write_period_report(
     db_label: str = "wattledger.duckdb",
     generated_at: datetime | None = None,
 ) -> Path:
-    """Write the markdown report for ``period`` (``YYYY-MM``, or all runs) to ``out``."""
+    """Write the markdown report for ``period`` (``YYYY-MM``, or all runs) to ``out``, with
+    its charts beside it. Refuses (:class:`wattledger.files.OutputError`, nothing written) an
+    ``out`` or chart path that is a folder or a file of the database (the database, its WAL, an
+    input file). The charts and the report are written to temporaries first, then renamed,
+    the charts first and the report last: a reader never sees the report point at a missing or
+    half-written chart, and a failure leaves the previous report and charts as they were."""
     scope = scope_for(period)
-    data = gather(con, scope)
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    links = write_charts(data, out) if data.totals["runs"] else None
+    protected = q.protected_paths(con)
+    files.check_output(out, protected)
+    data = gather(con, scope)
+    charted = chart_files(data, out) if data.totals["runs"] else []
+    for path, _ in charted:
+        files.check_output(path, protected)
+    links = {name: path.name for (name, *_), (path, _) in zip(CHARTS, charted, strict=False)} or None
     text = render(data, db_label=db_label, generated_at=generated_at, chart_links=links)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)  # never leave a half-written report
+    files.write_together([*charted, (out, lambda f: f.write(text.encode("utf-8")))])
     return out

@@ -102,3 +102,12 @@ def export_footprints(con, period_start: datetime | None, period_end: datetime |
 def run_card(con, run_id: str) -> pl.DataFrame:
     """The footprint of one run with its log's columns (no row when it has none)."""
     return _query(con, "run_card", {"run_id": run_id})
+
+
+def protected_paths(con) -> dict[str, str]:
+    """Files an output must never replace, path -> what it is: the database, its WAL, every
+    input file recorded (source_files) and the site file."""
+    found: dict[str, str] = {}
+    for path, what in _query(con, "protected_paths", {}).iter_rows():
+        found.setdefault(path, what)
+    return found
