@@ -81,6 +81,16 @@ def test_constants_override(tmp_path):
     assert invoke("constants", "--db", db, "--set", "us_household_kwh_per_year=1").exit_code == 2  # no source
 
 
+@pytest.mark.parametrize("value", ["inf", "nan", "1e-320", "10.8"])
+def test_constants_set_refuses_values_outside_the_range(tmp_path, value):
+    """Issue 15: --set accepted inf and 1e-320 (then the report crashed with OverflowError)."""
+    db = tmp_path / "w.duckdb"
+    r = invoke("constants", "--db", db, "--set", f"us_household_kwh_per_year={value}", "--source", "x")
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "must be a finite number from 100 to 100,000 kWh/household-year" in " ".join(r.output.split())
+    assert "10,791" in invoke("constants", "--db", db).output  # the cited default still applies
+
+
 def test_console_script_is_installed():
     exe = shutil.which("wattledger", path=str(Path(sys.executable).parent))
     assert exe, "the wattledger console script is not installed next to this Python"
