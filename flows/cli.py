@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import flows  # noqa: F401  (sets Prefect's offline settings before prefect is imported)
-from wattledger.compute import compute_footprints
+from wattledger.compute import compute_footprints, unknown_datacenters_line
 from wattledger.factors import FactorError, FactorLibrary, SiteFileError, explain
 from wattledger.files import OutputError, check_output
 from wattledger.pipeline import default_report_path, ingest_paths, load_site_file
@@ -138,6 +138,8 @@ def compute(db: DbOption = None, all_runs: Annotated[bool, typer.Option("--all",
     if result.unresolved:
         err.print(f"[yellow]{result.unresolved} runs have no footprint:[/yellow] "
                   "wattledger sql \"select * from unresolved_runs\"")
+    if result.unknown_datacenters:
+        err.print(unknown_datacenters_line(result.unknown_datacenters), markup=False, highlight=False)
 
 
 RunOption = Annotated[str | None, typer.Option("--run", help="One run's id")]

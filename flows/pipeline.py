@@ -23,7 +23,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from wattledger.compute import PARTITION_RUNS, ComputeResult, compute_footprints, kernel_table
+from wattledger.compute import PARTITION_RUNS, ComputeResult, compute_footprints, kernel_table, unknown_datacenters_line
 from wattledger.ingest import FileRefused, discover, plan_path
 from wattledger.pipeline import Parsed, default_report_path, load_site_file, parse_planned, store_planned
 from wattledger.report import top_runs, write_period_report
@@ -194,6 +194,8 @@ def pipeline(
         logger.info("%d footprints computed, %d re-checked unchanged, %d unresolved (factor set %s)",
                     result.computed.computed, result.computed.unchanged, result.computed.unresolved,
                     result.computed.factor_set)
+    if result.computed.unknown_datacenters:
+        logger.warning("%s", unknown_datacenters_line(result.computed.unknown_datacenters))
     result.report_path = write_report(db, period, str(report_out or default_report_path(period)))
     publish_artifacts(db, period, result.report_path)
     if result.refused:

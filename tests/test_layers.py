@@ -16,6 +16,7 @@ from conftest import REPO
 #: Modules of the ground floor: constants, file locations, small generic helpers. They
 #: import nothing of ours except each other.
 BASE = {"wattledger", "wattledger.units", "wattledger.method", "wattledger.resources", "wattledger.iterators", "wattledger.files",
+        "wattledger.yamlfile",
         "wattledger.hostlist"}
 
 #: layer -> the layers it may import (besides itself and BASE)

@@ -31,6 +31,11 @@ class Constant:
     source: str
     vintage_year: int
     url: str
+    #: An override (``constants --set``) must be finite and within [plausible_min, plausible_max]:
+    #: the range catches a unit slip (MWh for kWh, t or g for kg), not another country's figure.
+    plausible_min: float = 0.0
+    plausible_max: float = float("inf")
+    plausible_reason: str = ""
 
 
 US_HOUSEHOLD_KWH_PER_YEAR = Constant(
@@ -42,6 +47,10 @@ US_HOUSEHOLD_KWH_PER_YEAR = Constant(
     "American home use?' (FAQ), 2022 data",
     vintage_year=2022,
     url="https://www.eia.gov/tools/faqs/faq.php?id=97&t=3",
+    plausible_min=100.0,
+    plausible_max=100_000.0,
+    plausible_reason="national household averages are about 1,000 to 20,000 kWh a year; "
+    "a figure in MWh (10.8) or Wh (1.08e7) falls outside",
 )
 
 PASSENGER_VEHICLE_KG_CO2E_PER_YEAR = Constant(
@@ -53,6 +62,10 @@ PASSENGER_VEHICLE_KG_CO2E_PER_YEAR = Constant(
     "Typical Passenger Vehicle' (EPA-420-F-23-014), 2023",
     vintage_year=2023,
     url="https://www.epa.gov/greenvehicles/greenhouse-gas-emissions-typical-passenger-vehicle",
+    plausible_min=100.0,
+    plausible_max=50_000.0,
+    plausible_reason="a car emits about 1 to 10 t CO2e a year; a figure in tonnes (4.6) or grams "
+    "(4.6e6) falls outside",
 )
 
 #: Constants a user may override (``wattledger constants --set NAME=VALUE``).

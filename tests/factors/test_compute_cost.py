@@ -107,6 +107,17 @@ def test_amortised_owned_hardware_hand_computed(priced):
     assert rows["l40s"]["compute_price_per_gpu_hour"] == pytest.approx(9_000 / (4 * 8760 * 0.6), rel=1e-12)
 
 
+def test_datacenter_names_match_ignoring_case_for_compute_prices(priced):
+    """Issue 15: datacenter names are matched like regions (case and surrounding spaces ignored)."""
+    rows = priced(_run("exact", dc="tx-owned"), _run("upper", dc="TX-OWNED"),
+                  _run("neg", dc="aws-use1", start="2026-03-01T00:00:00Z", end="2026-03-01T10:00:00Z"),
+                  _run("neg-upper", dc="AWS-Use1", start="2026-03-01T00:00:00Z", end="2026-03-01T10:00:00Z"))
+    for a, b in (("exact", "upper"), ("neg", "neg-upper")):
+        for column in ("compute_cost_basis", "compute_price_per_gpu_hour", "compute_cost", "intensity_basis", "co2e_kg"):
+            assert rows[a][column] == rows[b][column], (b, column)
+    assert rows["upper"]["compute_cost_basis"] == "amortised" and rows["neg-upper"]["compute_cost_basis"] == "negotiated"
+
+
 def test_cloud_run_total_is_the_rental_energy_embedded_not_added(priced):
     r = priced(_run("cloud", region="aws:us-east-1"))["cloud"]
     assert (r["compute_cost_basis"], r["compute_provider"], r["compute_price_id"]) == (

@@ -90,7 +90,12 @@ def test_datacenter_rules_come_before_region(lib, con):
         ("datacenters: {x: {colour: red}}", "datacenters.x.colour: Extra inputs are not permitted"),
         ("datacenters: {x: {market: {renewable_coverage_share: 0.5, source: s}}}", "needs supplier_factor_kg_per_kwh or residual_mix"),
         ("datacenters: {x: {market: {renewable_coverage_share: 1.5, source: s}}}", "renewable_coverage_share"),
-        ("datacenters:\n  x: [1\n", "line 3, column 1 not valid YAML"),
+        ("datacenters:\n  x: [1\n", "line 3, column 1: not valid YAML"),
+        # issue 15: a repeated key kept the last value silently
+        ("datacenters:\n  x: {pue: 1.2, pue_source: a}\n  y: {pue: 1.3, pue_source: b}\n  x: {pue: 1.6, pue_source: c}\n",
+         "line 4, column 3: key 'x' is repeated (first at line 2)"),
+        ("datacenters:\n  x:\n    pue: 1.2\n    pue_source: a\n    pue: 1.6\n", "line 5, column 5: key 'pue' is repeated (first at line 3)"),
+        ("datacenters: {PAR-DC: {region: FR}, ' par-dc ': {region: FR}}", "'PAR-DC' and ' par-dc ' are the same name"),
     ],
 )
 def test_site_file_errors_name_file_key_and_problem(write, yaml_text, message):
@@ -98,6 +103,20 @@ def test_site_file_errors_name_file_key_and_problem(write, yaml_text, message):
     with pytest.raises(SiteFileError) as err:
         load_sites(p)
     assert str(p) in str(err.value) and message in str(err.value)
+
+
+def test_datacenter_names_match_ignoring_case_and_spaces(lib, con):
+    """Issue 15: 'PAR-DC' in a run log did not find 'par-dc' of the site file (and got the world default)."""
+    load_site_file(con, EXAMPLES / "datacenters.yaml")
+    with_sites = FactorLibrary(sites=con.sql("select * exclude (site_file_path, site_file_sha256, loaded_at) from datacenters").pl())
+    exact = explain(with_sites, region=None, datacenter="par-dc", year=2024)
+    for spelling in ("PAR-DC", "Par-Dc", " par-dc "):
+        r = explain(with_sites, region=None, datacenter=spelling, year=2024)
+        for column in ("site_datacenter", "intensity_region", "intensity_kg_per_kwh", "pue_basis", "pue_value",
+                       "price_basis", "price_value", "market_basis"):
+            assert r[column] == exact[column], (spelling, column)
+    unknown = explain(with_sites, region=None, datacenter="par-dc2", year=2024)
+    assert unknown["intensity_basis"] == "default:WORLD" and unknown["pue_basis"] == "default:unknown"
 
 
 def test_unknown_tariff_in_site_file(write, con, lib):

@@ -81,6 +81,35 @@ def test_constants_override(tmp_path):
     assert invoke("constants", "--db", db, "--set", "us_household_kwh_per_year=1").exit_code == 2  # no source
 
 
+@pytest.mark.parametrize("value", ["inf", "nan", "1e-320", "10.8"])
+def test_constants_set_refuses_values_outside_the_range(tmp_path, value):
+    """Issue 15: --set accepted inf and 1e-320 (then the report crashed with OverflowError)."""
+    db = tmp_path / "w.duckdb"
+    r = invoke("constants", "--db", db, "--set", f"us_household_kwh_per_year={value}", "--source", "x")
+    assert r.exit_code == 2 and "Traceback" not in r.output
+    assert "must be a finite number from 100 to 100,000 kWh/household-year" in " ".join(r.output.split())
+    assert "10,791" in invoke("constants", "--db", db).output  # the cited default still applies
+
+
+def test_compute_names_datacenters_the_site_file_does_not_have(tmp_path):
+    """Issue 15: a run naming an unknown datacenter got the world default silently."""
+    db = tmp_path / "w.duckdb"
+    runs = tmp_path / "runs.csv"
+    runs.write_text("run_id,started_at,ended_at,gpu_count,avg_power_w,datacenter\n"
+                    "a,2024-10-01T00:00:00Z,2024-10-01T10:00:00Z,8,300,PAR-DC\n"
+                    "b,2024-10-01T00:00:00Z,2024-10-01T10:00:00Z,8,300,par-dc2\n"
+                    "c,2024-10-02T00:00:00Z,2024-10-02T10:00:00Z,8,300,par-dc2\n"
+                    "d,2024-10-02T00:00:00Z,2024-10-02T10:00:00Z,8,300,[red]x\n")
+    assert invoke("ingest", runs, "--db", db).exit_code == 0
+    assert invoke("sites", EXAMPLES / "datacenters.yaml", "--db", db).exit_code == 0
+    r = invoke("compute", "--db", db)
+    assert r.exit_code == 0
+    text = " ".join(r.output.split())
+    assert ("3 runs name a datacenter that is not in the site file (their factors come from the region, else the "
+            "defaults): 'par-dc2' (2 runs), '[red]x' (1 run)") in text
+    assert "PAR-DC" not in text  # matched to par-dc, ignoring case
+
+
 def test_console_script_is_installed():
     exe = shutil.which("wattledger", path=str(Path(sys.executable).parent))
     assert exe, "the wattledger console script is not installed next to this Python"

@@ -4,6 +4,7 @@ import pytest
 
 from wattledger import units
 from wattledger.kernel import car_years, household_years
+from wattledger.units import CONSTANTS
 from wattledger.store import MigrationError, connect, list_constants, migrate, reset_constant, set_constant
 from wattledger.store.migrations import migration_files
 
@@ -51,6 +52,28 @@ def test_constants_are_cited_and_overridable(con):
     assert con.sql("select value, is_override from constants where name = 'us_household_kwh_per_year'").fetchall() == [(10_791.0, False)]
     with pytest.raises(KeyError):
         set_constant(con, "nope", 1.0, "x")
+
+
+@pytest.mark.parametrize("name,value", [
+    ("us_household_kwh_per_year", float("inf")), ("us_household_kwh_per_year", float("nan")),
+    ("us_household_kwh_per_year", -float("inf")), ("us_household_kwh_per_year", 1e-320),
+    ("us_household_kwh_per_year", 0.0), ("us_household_kwh_per_year", -10_791.0),
+    ("us_household_kwh_per_year", 10.791),  # MWh
+    ("us_household_kwh_per_year", 1.0791e7),  # Wh
+    ("passenger_vehicle_kg_co2e_per_year", 4.6),  # tonnes
+    ("passenger_vehicle_kg_co2e_per_year", 4.6e6),  # grams
+    ("passenger_vehicle_kg_co2e_per_year", 1e308),
+])
+def test_constant_overrides_must_be_finite_and_within_their_range(con, name, value):
+    """Issue 15: inf or 1e-320 were accepted, then the report crashed (OverflowError)."""
+    before = con.sql("select value, is_override from constants where name = ?", params=[name]).fetchall()
+    with pytest.raises(ValueError, match=f"{name} must be a finite number from 100 to"):
+        set_constant(con, name, value, "x")
+    assert con.sql("select value, is_override from constants where name = ?", params=[name]).fetchall() == before
+    c = CONSTANTS[name]
+    assert c.plausible_min <= c.value <= c.plausible_max  # the cited default is inside its own range
+    set_constant(con, name, c.plausible_min, "edge")  # the edges are accepted
+    set_constant(con, name, c.plausible_max, "edge")
 
 
 def test_second_writer_gets_a_clear_error(tmp_path):

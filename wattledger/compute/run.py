@@ -20,7 +20,8 @@ import duckdb
 from wattledger.compute.batch import prepare_batch, write_batch
 from wattledger.compute.kernel_table import PARTITION_RUNS, KernelMap, run_kernel_here
 from wattledger.factors import FactorLibrary
-from wattledger.store import create_compute_queue, datacenters, drop_compute_queue, footprint_writer, power_samples_summary
+from wattledger.store import (create_compute_queue, datacenters, drop_compute_queue, footprint_writer, power_samples_summary,
+                              unknown_datacenters)
 
 #: Runs computed per batch (one transaction each): memory is bounded by the batch.
 BATCH_RUNS = 200_000
@@ -33,6 +34,9 @@ class ComputeResult:
     factor_set: str
     unchanged: int = 0  # runs re-checked under a new factor set whose inputs had not changed: no kernel work
     batches: int = 0
+    #: (name, runs) of each datacenter that runs name and the site file does not have: their
+    #: factors come from the region, else the defaults (said by the CLI and the flow, never silent)
+    unknown_datacenters: tuple[tuple[str, int], ...] = ()
 
     @property
     def nothing_to_do(self) -> bool:
@@ -83,9 +87,17 @@ def compute_footprints(
     writer.close()
     drop_compute_queue(con)
     return ComputeResult(computed=totals[0], unresolved=totals[1], factor_set=lib.version, unchanged=totals[2],
-                         batches=batches)
+                         batches=batches, unknown_datacenters=tuple(unknown_datacenters(con)))
 
 
 def _add(totals: list[int], counts: tuple[int, int, int]) -> None:
     for i, n in enumerate(counts):
         totals[i] += n
+
+
+def unknown_datacenters_line(unknown: tuple[tuple[str, int], ...], shown: int = 10) -> str:
+    """One line naming the datacenters runs name that the site file does not have, with run counts."""
+    names = ", ".join(f"{name!r} ({runs} run{'s' if runs != 1 else ''})" for name, runs in unknown[:shown])
+    more = f", and {len(unknown) - shown} more" if len(unknown) > shown else ""
+    return (f"{sum(r for _, r in unknown)} runs name a datacenter that is not in the site file (their factors come "
+            f"from the region, else the defaults): {names}{more}")

@@ -168,7 +168,9 @@ def _price_rows(runs: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
         pl.coalesce("site_compute_provider", region_provider).alias("_provider"),
         pl.col("region_key").str.extract(r"^[a-z][a-z0-9-]*:(.+)$", 1).alias("_cloud_region"),
     )
-    keys = df.select("run_id", "run_date", "datacenter", "gpu_table_model", "_provider", "_cloud_region")
+    # the site file's name of the run's datacenter (keys.py matches names ignoring case and spaces)
+    keys = df.select("run_id", "run_date", pl.col("site_datacenter").alias("datacenter"), "gpu_table_model", "_provider",
+                     "_cloud_region")
 
     # negotiated rates of the run's datacenter
     rates = (
@@ -197,7 +199,8 @@ def _price_rows(runs: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
                         where=same_region)
     df = df.join(negotiated, on="run_id", how="left", maintain_order="left")
     df = df.join(cloud, on="run_id", how="left", maintain_order="left")
-    df = df.join(_owned_table(lib), on=["datacenter", "gpu_table_model"], how="left", maintain_order="left")
+    df = df.join(_owned_table(lib), left_on=["site_datacenter", "gpu_table_model"], right_on=["datacenter", "gpu_table_model"],
+                 how="left", maintain_order="left")
 
     return df.with_columns(fold(rules(), COLUMNS))
 

@@ -56,7 +56,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from wattledger.factors.errors import FactorError
-from wattledger.factors.names import normalise_model
+from wattledger.factors.names import datacenter_key, normalise_model
+from wattledger.yamlfile import parse_yaml, yaml_problem
 
 if TYPE_CHECKING:
     from wattledger.factors.tables import ReferenceTables
@@ -196,6 +197,18 @@ class Datacenter(_Strict):
 class SiteFile(_Strict):
     datacenters: dict[str, Datacenter]
 
+    @model_validator(mode="after")
+    def _names_distinct_ignoring_case(self) -> SiteFile:
+        """Runs name datacenters ignoring case and surrounding spaces (like regions), so two
+        names equal that way (``PAR-DC`` and ``par-dc``) would be one datacenter twice."""
+        first: dict[str, str] = {}
+        for name in self.datacenters:
+            other = first.setdefault(datacenter_key(name), name)
+            if other != name:
+                raise ValueError(f"datacenters {other!r} and {name!r} are the same name (datacenter names are "
+                                 "matched ignoring case and surrounding spaces): give each datacenter once")
+        return self
+
 
 def _location(err: dict) -> str:
     return ".".join(str(p) for p in err["loc"])
@@ -205,13 +218,13 @@ def load_sites(path: Path) -> SiteFile:
     """Read and validate a site file; raise :class:`SiteFileError` naming file, key and problem."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = parse_yaml(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise SiteFileError(f"{path}: cannot read ({err.strerror})") from None
+    except UnicodeDecodeError:
+        raise SiteFileError(f"{path}: not valid UTF-8 text") from None
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SiteFileError(f"{path}:{where} not valid YAML ({getattr(err, 'problem', err)})") from None
+        raise SiteFileError(f"{path}: {yaml_problem(err)}") from None
     try:
         return SiteFile.model_validate(data)
     except ValidationError as err:

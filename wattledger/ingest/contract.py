@@ -48,6 +48,10 @@ LIMITS: dict[str, float] = {
     "max_gpu_count": 1_000_000,  # devices in one run
     "max_gpu_hours": 1e9,  # device-hours in one run
     "max_power_w": 2_000.0,  # per device; the largest accelerators draw ~1,200 W
+    # per device, run logs: a kW figure logged as W is at most ~1.2 (1,200 W, the largest
+    # accelerators), and 1e-300 is no power at all; no GPU averages under 2 W over a run (idle
+    # draw of data-centre GPUs is tens of watts). Telemetry samples keep 0 W (a sensor reading).
+    "min_power_w": 2.0,
     "min_pue": 1.0,  # PUE is total/IT energy: below 1 is impossible
     "max_pue": 3.0,  # worst facilities measured are ~2.5-3
     "max_intensity_kg_per_kwh": 2.0,  # coal-only grids are ~1.0-1.2 kgCO2e/kWh
@@ -55,6 +59,10 @@ LIMITS: dict[str, float] = {
     "max_energy_kwh": 1e9,  # one run's measured IT energy; GPT-3 was ~1.3e6 kWh (facility)
     "max_co2e_kg": 1e9,  # one run's tracker emissions; GPT-3 was ~5.5e5 kg
     "max_compute_price_per_gpu_hour": 100.0,  # list prices are ~1-13 USD; catches per-instance-month or cent prices
+    # a logged gpu_hours against the allocation gpu_count x (ended_at - started_at), when all are given:
+    "gpu_hours_over_allocation": 0.01,  # above it by more than 1 %: impossible (seconds or minutes logged as hours)
+    "gpu_hours_rounding_h": 1.0 / 60.0,  # plus one minute per GPU: timestamps written to the minute
+    "min_gpu_hours_share": 0.01,  # under 1 % of it: no utilisation explains it (0, or a unit slip)
     "max_duration_h": 8_784.0,  # one run's wall-clock time: a leap year; longer is a mistyped year
     "earliest_year": 2000,  # timestamps before are placeholders (1970-01-01) or typos, not GPU training
     "latest_year": 2099,  # and after, typos (2124) or sentinels (9999-12-31)

@@ -22,6 +22,7 @@ from wattledger.ingest.errors import FileRefused
 from wattledger.ingest.parsed import file_sha256
 from wattledger.ingest.plan import Plan
 from wattledger.ingest.telemetry import host_from_filename, read_dcgm, read_nvidia_smi
+from wattledger.yamlfile import parse_yaml, yaml_problem
 
 SIDECAR = "telemetry.yaml"
 
@@ -65,8 +66,10 @@ def _sidecar(path: Path) -> TelemetrySidecar | None:
     if not file.is_file():
         return None
     try:
-        return TelemetrySidecar.model_validate(yaml.safe_load(file.read_text(encoding="utf-8")))
-    except (yaml.YAMLError, ValidationError) as err:
+        return TelemetrySidecar.model_validate(parse_yaml(file.read_text(encoding="utf-8")))
+    except yaml.YAMLError as err:
+        raise FileRefused(path, f"invalid {file}: {yaml_problem(err)}") from None
+    except ValidationError as err:
         raise FileRefused(path, f"invalid {file}: {err}") from None
 
 

@@ -19,6 +19,12 @@ def datacenters(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql(sql_text("queries/compute/datacenters.sql")).pl()
 
 
+def unknown_datacenters(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
+    """(name as the runs write it, runs) of each datacenter named by runs that the loaded site file
+    does not have (names matched ignoring case and surrounding spaces), most runs first."""
+    return con.sql(sql_text("queries/compute/unknown_datacenters.sql")).fetchall()
+
+
 def create_compute_queue(con: duckdb.DuckDBPyConnection, factor_set: str, *, recompute_all: bool,
                          batch_runs: int, has_samples: bool = False) -> int:
     """Create the temp table ``compute_queue``: the runs that need work under ``factor_set``

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import duckdb
 import polars as pl
 
@@ -29,8 +31,12 @@ def set_constant(con, name: str, value: float, source: str, vintage_year: int | 
     """Override a constant (e.g. a newer EIA household figure), recording its source."""
     if name not in CONSTANTS:
         raise KeyError(f"unknown constant {name!r}; known: {', '.join(sorted(CONSTANTS))}")
-    if not value > 0:
-        raise ValueError(f"{name} must be positive, got {value}")
+    c = CONSTANTS[name]
+    if not (math.isfinite(value) and c.plausible_min <= value <= c.plausible_max):
+        raise ValueError(
+            f"{name} must be a finite number from {c.plausible_min:,g} to {c.plausible_max:,g} {c.unit} "
+            f"({c.plausible_reason}); got {value!r}"
+        )
     con.execute(
         """
         update constants set value = ?, source = ?, vintage_year = ?, url = null,

@@ -15,7 +15,7 @@ number_checks as materialized (
     lateral (values
         ('gpu_count', gpu_count_raw, gpu_count_num, 1.0, $max_gpu_count, true),
         ('gpu_hours', gpu_hours_raw, gpu_hours_logged, 0.0, $max_gpu_hours, true),
-        ('avg_power_w', avg_power_w_raw, avg_power_w, 0.0, $max_power_w, false),
+        ('avg_power_w', avg_power_w_raw, avg_power_w, $min_power_w, $max_power_w, true),
         ('pue', pue_raw, pue, $min_pue, $max_pue, true),
         ('grid_intensity_kg_per_kwh', grid_intensity_raw, grid_intensity_kg_per_kwh, 0.0, $max_intensity_kg_per_kwh, true),
         ('price_per_kwh', price_raw, price_per_kwh, 0.0, $max_price_per_kwh, true),
@@ -92,6 +92,25 @@ problems as (
     from typed
     where gpu_hours_raw is null and gpu_count between 1 and $max_gpu_count
         and duration_s between 0 and $max_duration_h * 3600.0 and gpu_count * duration_s / 3600.0 > $max_gpu_hours
+
+    union all
+    -- a logged gpu_hours beside gpu_count and both timestamps (each valid) must fit the allocation
+    -- gpu_count x (ended_at - started_at): not above it (seconds logged as hours), not nearly nothing of it
+    select _line, 'gpu_hours', gpu_hours_raw,
+        case when gpu_hours_logged > allocation_h * (1 + $gpu_hours_over_allocation) + gpu_count * $gpu_hours_rounding_h
+             then 'above gpu_count x (ended_at - started_at) by more than ' || printf('%g', 100 * $gpu_hours_over_allocation) || '%'
+             else 'below ' || printf('%g', 100 * $min_gpu_hours_share) || '% of gpu_count x (ended_at - started_at)' end,
+        'gpu_hours ' || printf('%g', gpu_hours_logged) || ' vs gpu_count ' || gpu_count || ' x (ended_at - started_at) '
+            || printf('%g', duration_s / 3600.0) || ' h = ' || printf('%g', allocation_h)
+            || ' GPU-hours; see LIMITS in wattledger/ingest/contract.py'
+    from (select *, gpu_count * duration_s / 3600.0 as allocation_h from typed)
+    where isfinite(gpu_hours_logged) and gpu_hours_logged between 0 and $max_gpu_hours
+        and gpu_count between 1 and $max_gpu_count
+        and duration_s between 0 and $max_duration_h * 3600.0
+        and year(started_at) between $earliest_year and $latest_year
+        and year(ended_at) between $earliest_year and $latest_year
+        and (gpu_hours_logged > allocation_h * (1 + $gpu_hours_over_allocation) + gpu_count * $gpu_hours_rounding_h
+             or gpu_hours_logged < allocation_h * $min_gpu_hours_share)
 
     union all
     select _line, case when started_at_raw is null then 'started_at' else 'ended_at' end, null,

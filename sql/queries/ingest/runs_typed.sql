@@ -43,12 +43,13 @@ cleaned as (
 ),
 
 typed as (
-    -- ISO-8601: a date, optionally a time (T or space; minutes, seconds, fraction) with Z or +hh[:mm] (|hh| <= 14)
+    -- ISO-8601: a date, optionally a time (T or space; minutes, seconds, fraction) with Z or +hh[:mm] within +-14:00
+    -- (real zones span -12:00 to +14:00; +14:59 is a typo)
     select
         *,
-        case when regexp_full_match(started_at_raw, '\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)?)?')
+        case when regexp_full_match(started_at_raw, '\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-](?:(?:0\d|1[0-3])(?::?[0-5]\d)?|14(?::?00)?))?)?')
              then try_cast(started_at_raw as timestamptz) end as started_at,
-        case when regexp_full_match(ended_at_raw, '\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-](?:0\d|1[0-4])(?::?[0-5]\d)?)?)?')
+        case when regexp_full_match(ended_at_raw, '\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-](?:(?:0\d|1[0-3])(?::?[0-5]\d)?|14(?::?00)?))?)?')
              then try_cast(ended_at_raw as timestamptz) end as ended_at,
         try_cast(gpu_count_raw as double) as gpu_count_num,
         try_cast(gpu_hours_raw as double) as gpu_hours_logged,

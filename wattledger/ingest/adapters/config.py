@@ -1,5 +1,5 @@
 """Load the YAML files of the adapters (cluster file, CodeCarbon sidecar, mapping file)
-with PyYAML's ``safe_load`` and validate them with pydantic, translating pydantic's
+with the one YAML loader (``wattledger.yamlfile``: safe types, a repeated key is an error) and validate them with pydantic, translating pydantic's
 errors into messages that name the file and the key.
 """
 
@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from wattledger.yamlfile import parse_yaml, yaml_problem
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -53,7 +55,7 @@ def _message(err: dict) -> str:
 
 
 def load_yaml_model(path: Path, model: type[T]) -> T:
-    """Read ``path`` as YAML (safe_load) and validate it as ``model``."""
+    """Read ``path`` as YAML (``parse_yaml``: a repeated key is an error) and validate it as ``model``."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -62,11 +64,9 @@ def load_yaml_model(path: Path, model: type[T]) -> T:
     except UnicodeDecodeError:
         raise ConfigFileError(path, ["not valid UTF-8 text"]) from None
     try:
-        data = yaml.safe_load(text)
+        data = parse_yaml(text)
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise ConfigFileError(path, [f"{where}not valid YAML ({getattr(err, 'problem', None) or err})"]) from None
+        raise ConfigFileError(path, [yaml_problem(err)]) from None
     if not isinstance(data, dict):
         raise ConfigFileError(path, ["expected a YAML mapping (key: value lines) at the top level"])
     try:
