@@ -30,4 +30,6 @@ def read_only_query(con: duckdb.DuckDBPyConnection, text: str) -> tuple[list[str
             return None
         return rel.columns, rel.fetchall()
     except duckdb.Error as e:
+        if isinstance(e, duckdb.IOException) or "corrupt database file" in str(e).lower():
+            raise  # the file, not the query: the caller reports it as a damaged database
         raise QueryError(str(e)) from None
