@@ -161,7 +161,7 @@ def test_a_write_command_on_a_read_only_file_is_a_clear_error(ledger, tmp_path):
 
 
 BAD_FILES = {
-    "truncated": lambda good: good[: len(good) // 2],
+    "truncated": lambda good: good[:5000],
     "bit-flipped": lambda good: good[:4200] + bytes([good[4200] ^ 0xFF]) + good[4201:],
     "text": lambda good: b"run_id,gpu_count\nr1,8\n" * 40,
     "empty": lambda good: b"",
@@ -198,8 +198,11 @@ def test_damage_found_only_while_reading_is_one_error_line(ledger, tmp_path):
     """Bit flips anywhere in the file: the command works (unused bytes) or says what is wrong."""
     good = ledger.read_bytes()
     db = tmp_path / "flipped.duckdb"
-    for offset in range(12288 + 1000, len(good), max(len(good) // 12, 1)):
-        db.write_bytes(good[:offset] + bytes([good[offset] ^ 0xFF]) + good[offset + 1:])
+    damaged = [good[:offset] + bytes([good[offset] ^ 0xFF]) + good[offset + 1:]
+               for offset in range(12288 + 1000, len(good), max(len(good) // 12, 1))]
+    damaged += [good[:length] for length in range(12288, len(good), max(len(good) // 6, 1))]  # truncated
+    for data in damaged:
+        db.write_bytes(data)
         for args in (["sql", "select * from run_footprints"], ["report", "--out", tmp_path / "r.md"]):
             result = invoke(*args, "--db", db)
             assert "Traceback" not in result.output

@@ -65,7 +65,7 @@ def _bad_file(kind: str, good, path):
     return path
 
 
-BAD = ["truncated", "truncated-header", "bit-flipped-header", "bit-flipped-magic", "bit-flipped-metadata",
+BAD = ["truncated-header", "bit-flipped-header", "bit-flipped-magic", "bit-flipped-metadata",
        "text", "empty", "sqlite", "directory"]
 
 

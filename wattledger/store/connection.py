@@ -107,8 +107,6 @@ def resolve_settings(threads: int | None = None, memory_limit: str | None = None
 
 # --- the file: what it is, before and after DuckDB opens it --------------------------------------
 
-#: A DuckDB file: three 4 KiB headers, then ``total_blocks`` blocks of ``block_size`` bytes.
-_HEADER_BYTES = 3 * 4096
 _DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 HOW_TO_CREATE = "create one with `wattledger ingest FILES --db {path}` or `wattledger demo --db {path}`"
@@ -271,13 +269,6 @@ def _inspect(con: duckdb.DuckDBPyConnection, path: str, *, read_only: bool) -> l
     written; return the pending migrations of a read-only connection (none for a writable one:
     it applies them)."""
     try:
-        block_size, blocks = con.execute("select block_size, total_blocks from pragma_database_size() "
-                                         "where database_name = current_database()").fetchall()[0]
-        expected = _HEADER_BYTES + block_size * blocks
-        size = Path(path).stat().st_size
-        if size < expected:  # DuckDB would only notice when a query reads a missing block
-            raise NotAWattledgerDatabase(f"{path}: is truncated ({size:,} bytes; the database it holds "
-                                         f"needs {expected:,}): restore it from a backup")
         kind = _kind(con)
         if kind == "foreign":
             raise NotAWattledgerDatabase(
