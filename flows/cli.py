@@ -5,6 +5,7 @@ Each command parses its arguments and calls one library function (or the flow).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated
 
@@ -22,8 +23,9 @@ from wattledger.pipeline import default_report_path, ingest_paths, load_site_fil
 from wattledger.report import write_period_report
 from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card, write_text_output
 from wattledger.resources import resource_dir
-from wattledger.store import (DatabaseLocked, MigrationError, connect, datacenters, default_db_path, list_constants,
-                              QueryError, read_only_query, reset_constant, set_constant)
+from wattledger.store import (DATABASE_FAILURES, BadSetting, DatabaseError, DatabaseMissing, MigrationError, connect,
+                              datacenters, default_db_path, list_constants, QueryError, read_only_query, reset_constant,
+                              resolve_settings, set_constant)
 
 app = typer.Typer(
     help="Energy, CO2e and electricity cost of GPU training runs, from the logs you already have.",
@@ -46,16 +48,36 @@ def _db(db: Path | None) -> Path:
     return db if db is not None else default_db_path()
 
 
-def _open(db: Path | None, *, read_only: bool = False):
+def _error(message: str, code: int) -> typer.Exit:
+    """Print one ``error:`` line (never wrapped, the message printed literally); the Exit to raise."""
+    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _open(db: Path | None, *, read_only: bool = False, sandbox: bool = False):
+    """The database, or one error line and exit 2 (missing, bad setting) or 3 (locked, bad file,
+    read-only file, another program's database): the store says what is wrong."""
     path = _db(db)
-    if read_only and not path.exists():
-        err.print(f"[red]error:[/red] {escape(str(path))}: no such database; run `wattledger ingest` or `wattledger demo` first")
-        raise typer.Exit(2)
     try:
-        return connect(path, read_only=read_only)
-    except (DatabaseLocked, MigrationError) as e:
-        err.print(f"[red]error:[/red] {escape(str(path))}: {escape(str(e))}")
-        raise typer.Exit(3) from None
+        return connect(path, read_only=read_only, sandbox=sandbox)
+    except MigrationError as e:
+        raise _error(f"{path}: {e}", 3) from None
+    except (DatabaseMissing, BadSetting) as e:
+        raise _error(str(e), 2) from None
+    except DatabaseError as e:
+        raise _error(str(e), 3) from None
+
+
+def _database_command(command):
+    """A command that reads or writes the database: damage DuckDB finds only while reading
+    (a corrupt block) ends in one error line naming the file, not a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except DATABASE_FAILURES as e:
+            raise _error(f"{_db(kwargs.get('db'))}: {' '.join(str(e).split())}", 3) from None
+    return wrapper
 
 
 class _IngestProgress:
@@ -89,6 +111,7 @@ class _IngestProgress:
 
 
 @app.command()
+@_database_command
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Run-log files or folders")],
     db: DbOption = None,
@@ -123,6 +146,7 @@ def ingest(
 
 
 @app.command()
+@_database_command
 def compute(db: DbOption = None, all_runs: Annotated[bool, typer.Option("--all", help="Recompute every run")] = False) -> None:
     """Compute footprints for every run that needs one."""
     con = _open(db)
@@ -150,11 +174,12 @@ def _safe_name(text: str) -> str:
 
 
 @app.command()
+@_database_command
 def report(db: DbOption = None, period: PeriodOption = None, out_path: OutOption = None, run_id: RunOption = None) -> None:
     """Write the markdown report (totals, teams, projects, top runs, basis, methodology),
     or with --run a footprint card of one run."""
     target = out_path or (Path("reports") / f"run-{_safe_name(run_id)}.md" if run_id else default_report_path(period))
-    con = _open(db)
+    con = _open(db, read_only=True)  # before anything is written: a mistyped --db fails here
     try:
         if run_id:
             path = write_text_output(con, target, run_card(con, run_id))
@@ -169,6 +194,7 @@ def report(db: DbOption = None, period: PeriodOption = None, out_path: OutOption
 
 
 @app.command()
+@_database_command
 def export(
     fmt: Annotated[str, typer.Option("--format", help="csv, parquet, or model-card (with --run)")] = "csv",
     db: DbOption = None,
@@ -178,7 +204,7 @@ def export(
     training_type: Annotated[str | None, typer.Option(help="model-card: pre-training, fine-tuning, ...")] = None,
 ) -> None:
     """Write run_footprints to CSV or Parquet, or print a run's model-card co2_eq_emissions block."""
-    con = _open(db)
+    con = _open(db, read_only=True)  # before anything is written: a mistyped --db fails here
     try:
         if fmt == "model-card":
             if not run_id:
@@ -201,6 +227,7 @@ def export(
 
 
 @app.command()
+@_database_command
 def sites(path: Annotated[Path, typer.Argument(help="Site file (datacenters.yaml)")], db: DbOption = None) -> None:
     """Validate a site file and make it the database's datacenters (replacing the previous one)."""
     con = _open(db)
@@ -215,6 +242,7 @@ def sites(path: Annotated[Path, typer.Argument(help="Site file (datacenters.yaml
 
 
 @app.command()
+@_database_command
 def factors(
     region: Annotated[str | None, typer.Option(help="Grid region: FR, US-CAL-CISO, eia:ERCO, aws:us-east-1, ...")] = None,
     year: Annotated[int | None, typer.Option(help="Year of the run (latest available if omitted)")] = None,
@@ -222,9 +250,8 @@ def factors(
     db: DbOption = None,
 ) -> None:
     """Show what a region (and year, datacenter) resolves to, and why."""
-    path = _db(db)
     sites_frame = None
-    if path.exists():
+    if db is not None or datacenter is not None or _db(db).exists():  # no database needed for a region
         con = _open(db, read_only=True)
         try:
             sites_frame = datacenters(con)
@@ -248,17 +275,18 @@ def factors(
 
 
 @app.command()
+@_database_command
 def sql(query: Annotated[str, typer.Argument(help="A SQL query, e.g. select * from run_footprints")], db: DbOption = None) -> None:
-    """Run a query against the database (read-only) and print the result as a table."""
-    con = _open(db, read_only=True)
+    """Run a query against the database (read-only, sandboxed: no other database, file, extension
+    or network) and print the result as a table."""
+    con = _open(db, read_only=True, sandbox=True)
     try:
         result = read_only_query(con, query)
         if result is None:
             return
         columns, rows = result
     except QueryError as e:
-        err.print(f"[red]error:[/red] {escape(str(e))}")
-        raise typer.Exit(2) from None
+        raise _error(" ".join(str(e).split()), 2) from None
     finally:
         con.close()
     table = Table(*columns)
@@ -270,6 +298,7 @@ def sql(query: Annotated[str, typer.Argument(help="A SQL query, e.g. select * fr
 
 
 @app.command()
+@_database_command
 def constants(
     db: DbOption = None,
     set_: Annotated[str | None, typer.Option("--set", help="NAME=VALUE to override a constant")] = None,
@@ -278,7 +307,7 @@ def constants(
     reset: Annotated[str | None, typer.Option(help="NAME: return to the cited default")] = None,
 ) -> None:
     """Show the equivalence constants (household-years, car-years), or override one."""
-    con = _open(db)
+    con = _open(db, read_only=not (set_ or reset))
     try:
         if set_:
             name, _, value = set_.partition("=")
@@ -326,6 +355,10 @@ def _run_flow(paths: list[str], db: Path, period: str | None, out_path: Path | N
               task_runner: str = "threads", dask_address: str | None = None, workers: int = 2) -> None:
     from flows.pipeline import FilesRefused  # noqa: PLC0415  (prefect loads only here)
 
+    try:
+        resolve_settings()  # a bad $WATTLEDGER_* value: one line before the flow starts
+    except BadSetting as e:
+        raise _error(str(e), 2) from None
     flow_ = _flow(task_runner, dask_address, workers)
     target = out_path or default_report_path(period)
     inputs = [p for p in (*paths, *(mapped or {}), *(mapped or {}).values(), sites, mapping, cluster) if p]
@@ -339,7 +372,7 @@ def _run_flow(paths: list[str], db: Path, period: str | None, out_path: Path | N
         flow_(paths=paths, db=str(db), period=period, report_out=str(target), sites=str(sites) if sites else None,
               mapping=str(mapping) if mapping else None, cluster=str(cluster) if cluster else None, mapped=mapped,
               distributed=task_runner == "dask")
-    except (FilesRefused, SiteFileError, FactorError, DatabaseLocked, OutputError) as e:
+    except (FilesRefused, SiteFileError, FactorError, DatabaseError, OutputError) as e:
         err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(1) from None
     typer.echo(f"database: {db.resolve()}")

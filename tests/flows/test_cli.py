@@ -185,3 +185,159 @@ def test_run_out_naming_the_database_or_an_input_is_refused_before_any_work(tmp_
     r = invoke("run", source, "--db", db, "--out", db if which == "db" else source)
     assert r.exit_code == 2 and r.output.startswith("error: --out ") and "never overwritten" in r.output
     assert not db.exists() and source.read_bytes() == before
+
+# --- bad databases, the sql sandbox, bad settings: one error line, never a traceback ----------
+
+def _one_error_line(result, *names):
+    assert result.exit_code != 0, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    for name in names:
+        assert str(name) in lines[0], result.output
+
+
+READ_COMMANDS = {
+    "report": lambda out: ["report", "--out", out / "r.md"],
+    "report --run": lambda out: ["report", "--run", "x", "--out", out / "card.md"],
+    "export": lambda out: ["export", "--out", out / "f.csv"],
+    "export model-card": lambda out: ["export", "--run", "x", "--format", "model-card"],
+    "sql": lambda out: ["sql", "select 1"],
+    "factors --datacenter": lambda out: ["factors", "--datacenter", "dc1"],
+    "constants": lambda out: ["constants"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(READ_COMMANDS))
+def test_a_read_command_on_a_mistyped_db_creates_nothing_and_writes_nothing(tmp_path, command):
+    db = tmp_path / "typo" / "w.duckdb"
+    result = invoke(*READ_COMMANDS[command](tmp_path), "--db", db)
+    _one_error_line(result, db, "no such database")
+    assert list(tmp_path.iterdir()) == []  # no database, no folder, no report
+
+
+@pytest.fixture(scope="module")
+def ledger(tmp_path_factory):
+    db = tmp_path_factory.mktemp("ledger") / "w.duckdb"
+    assert invoke("ingest", EXAMPLES / "public_runs.csv", "--db", db).exit_code == 0
+    assert invoke("compute", "--db", db).exit_code == 0
+    return db
+
+
+def _bytes(path):
+    return path.read_bytes() if path.is_file() else None
+
+
+@pytest.mark.parametrize("command", sorted(READ_COMMANDS))
+def test_a_read_command_works_on_a_read_only_file_and_changes_nothing(ledger, tmp_path, command):
+    db = tmp_path / "archived.duckdb"
+    db.write_bytes(ledger.read_bytes())
+    db.chmod(0o444)
+    try:
+        result = invoke(*READ_COMMANDS[command](tmp_path), "--db", db)
+        assert "Traceback" not in result.output
+        assert result.exit_code in (0, 2), result.output  # 2: run x / datacenter dc1 do not exist
+        assert _bytes(db) == ledger.read_bytes()  # constants.updated_at not restamped either
+        assert sorted(p.name for p in tmp_path.iterdir() if p.suffix in (".duckdb", ".wal")) == ["archived.duckdb"]
+    finally:
+        db.chmod(0o644)
+
+
+def test_a_write_command_on_a_read_only_file_is_a_clear_error(ledger, tmp_path):
+    db = tmp_path / "archived.duckdb"
+    db.write_bytes(ledger.read_bytes())
+    db.chmod(0o444)
+    try:
+        for args in (["compute"], ["ingest", EXAMPLES / "public_runs.csv"],
+                     ["constants", "--reset", "us_household_kwh_per_year"]):
+            _one_error_line(invoke(*args, "--db", db), db, "read-only")
+        assert _bytes(db) == ledger.read_bytes()
+    finally:
+        db.chmod(0o644)
+
+
+BAD_FILES = {
+    "truncated": lambda good: good[:5000],
+    "bit-flipped": lambda good: good[:4200] + bytes([good[4200] ^ 0xFF]) + good[4201:],
+    "text": lambda good: b"run_id,gpu_count\nr1,8\n" * 40,
+    "empty": lambda good: b"",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_FILES) + ["sqlite", "directory", "foreign"])
+@pytest.mark.parametrize("command", ["report", "sql", "constants", "compute", "ingest"])
+def test_a_bad_database_file_is_one_error_line(ledger, tmp_path, kind, command):
+    import sqlite3
+
+    import duckdb
+
+    db = tmp_path / "bad.duckdb"
+    if kind == "sqlite":
+        sqlite3.connect(db).execute("create table t (x)").connection.commit()
+    elif kind == "directory":
+        db.mkdir()
+    elif kind == "foreign":
+        c = duckdb.connect(str(db))
+        c.execute("create table orders (id integer)")
+        c.close()
+    else:
+        db.write_bytes(BAD_FILES[kind](ledger.read_bytes()))
+    before = _bytes(db)
+    args = {"report": ["report", "--out", tmp_path / "r.md"], "sql": ["sql", "select count(*) from runs"],
+            "constants": ["constants"], "compute": ["compute"],
+            "ingest": ["ingest", EXAMPLES / "public_runs.csv"]}[command]
+    _one_error_line(invoke(*args, "--db", db), db)
+    assert _bytes(db) == before and not (tmp_path / "r.md").exists()
+
+
+def test_damage_found_only_while_reading_is_one_error_line(ledger, tmp_path):
+    """Bit flips anywhere in the file: the command works (unused bytes) or says what is wrong."""
+    good = ledger.read_bytes()
+    db = tmp_path / "flipped.duckdb"
+    damaged = [good[:offset] + bytes([good[offset] ^ 0xFF]) + good[offset + 1:]
+               for offset in range(12288 + 1000, len(good), max(len(good) // 12, 1))]
+    damaged += [good[:length] for length in range(12288, len(good), max(len(good) // 6, 1))]  # truncated
+    for data in damaged:
+        db.write_bytes(data)
+        for args in (["sql", "select * from run_footprints"], ["report", "--out", tmp_path / "r.md"]):
+            result = invoke(*args, "--db", db)
+            assert "Traceback" not in result.output
+            if result.exit_code:
+                _one_error_line(result, db)
+
+
+SANDBOX = [
+    "attach '{db}' as again (read_only false); delete from again.runs",
+    "select * from read_text('{secret}')",
+    "select * from read_csv('{secret}')",
+    "copy (select * from runs) to '{new}'",
+    "install httpfs",
+    "load httpfs",
+    "set enable_external_access = true",
+    "delete from runs",
+    "insert into runs (run_id) values ('z')",
+    "create table evil (x int)",
+]
+
+
+@pytest.mark.parametrize("statement", SANDBOX)
+def test_sql_is_sandboxed(ledger, tmp_path, statement):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0\n")
+    before = _bytes(ledger)
+    result = invoke("sql", statement.format(db=ledger, secret=secret, new=tmp_path / "new.csv"), "--db", ledger)
+    _one_error_line(result)
+    assert result.exit_code == 2
+    assert _bytes(ledger) == before and sorted(p.name for p in tmp_path.iterdir()) == ["secret.txt"]
+
+
+@pytest.mark.parametrize(("variable", "value"), [("WATTLEDGER_LOCK_TIMEOUT_S", "abc"), ("WATTLEDGER_LOCK_TIMEOUT_S", "nan"),
+                                                 ("WATTLEDGER_THREADS", "0"), ("WATTLEDGER_MEMORY_LIMIT", "abc")])
+@pytest.mark.parametrize("command", ["report", "ingest", "run"])
+def test_a_bad_environment_value_is_one_error_line(ledger, tmp_path, monkeypatch, variable, value, command):
+    monkeypatch.setenv(variable, value)
+    args = {"report": ["report", "--out", tmp_path / "r.md", "--db", ledger],
+            "ingest": ["ingest", EXAMPLES / "public_runs.csv", "--db", tmp_path / "new.duckdb"],
+            "run": ["run", EXAMPLES / "public_runs.csv", "--db", tmp_path / "new.duckdb"]}[command]
+    _one_error_line(invoke(*args), variable, repr(value))
+    assert list(tmp_path.iterdir()) == []

@@ -117,3 +117,34 @@ def test_two_ingests_at_once_both_complete_without_duplicates(tmp_path):
     ingest_paths(single, [EXAMPLES / "public_runs.csv", EXAMPLES / "cluster_logs"])
     assert (files, runs) == single.execute(
         "select (select count(*) from source_files), count(*) from runs").fetchone()
+
+
+BAD_SETTINGS = [
+    ("WATTLEDGER_THREADS", "abc"), ("WATTLEDGER_THREADS", "0"), ("WATTLEDGER_THREADS", "-2"), ("WATTLEDGER_THREADS", "2.5"),
+    ("WATTLEDGER_MEMORY_LIMIT", "abc"), ("WATTLEDGER_MEMORY_LIMIT", "10"), ("WATTLEDGER_MEMORY_LIMIT", "0GB"),
+    ("WATTLEDGER_MEMORY_LIMIT", "1KB"), ("WATTLEDGER_MEMORY_LIMIT", "-1"), ("WATTLEDGER_MEMORY_LIMIT", "150%"),
+    ("WATTLEDGER_LOCK_TIMEOUT_S", "abc"), ("WATTLEDGER_LOCK_TIMEOUT_S", "nan"), ("WATTLEDGER_LOCK_TIMEOUT_S", "inf"),
+    ("WATTLEDGER_LOCK_TIMEOUT_S", "-1"),
+]
+
+
+@pytest.mark.parametrize(("variable", "value"), BAD_SETTINGS)
+def test_a_bad_environment_value_is_refused_naming_it(monkeypatch, tmp_path, variable, value):
+    from wattledger.store import BadSetting
+
+    monkeypatch.setenv(variable, value)
+    start = time.monotonic()
+    with pytest.raises(BadSetting) as e:
+        connect(tmp_path / "w.duckdb")
+    assert time.monotonic() - start < 5  # nan and inf never wait
+    message = str(e.value)
+    assert message.startswith(f"${variable}={value!r} is not valid: ") and "e.g." in message and "\n" not in message
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+@pytest.mark.parametrize(("variable", "value"), [("WATTLEDGER_MEMORY_LIMIT", "500 MB"), ("WATTLEDGER_MEMORY_LIMIT", "2GiB"),
+                                                 ("WATTLEDGER_MEMORY_LIMIT", "50%"), ("WATTLEDGER_LOCK_TIMEOUT_S", "2.5"),
+                                                 ("WATTLEDGER_THREADS", " 3 ")])
+def test_good_environment_values_are_accepted(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    connect(":memory:").close()

@@ -10,8 +10,16 @@ from wattledger.store.compute_reads import (
     queued_batch,
     runs_with_same_inputs,
 )
-from wattledger.store.connection import DatabaseLocked, connect, default_db_path
+from wattledger.store.connection import DATABASE_FAILURES, connect, default_db_path, resolve_settings
 from wattledger.store.constants import constants_table, list_constants, reset_constant, set_constant
+from wattledger.store.errors import (
+    BadSetting,
+    DatabaseError,
+    DatabaseLocked,
+    DatabaseMissing,
+    DatabaseReadOnly,
+    NotAWattledgerDatabase,
+)
 from wattledger.store.footprint_writes import (
     footprint_writer,
     replace_datacenters,
@@ -41,7 +49,13 @@ from wattledger.store.writes import (
 )
 
 __all__ = [
+    "DATABASE_FAILURES",
+    "BadSetting",
+    "DatabaseError",
     "DatabaseLocked",
+    "DatabaseMissing",
+    "DatabaseReadOnly",
+    "NotAWattledgerDatabase",
     "KnownFile",
     "MigrationError",
     "NotReadOnly",
@@ -72,6 +86,7 @@ __all__ = [
     "replace_datacenters",
     "replace_footprints",
     "reset_constant",
+    "resolve_settings",
     "runs_on_hosts",
     "runs_with_same_inputs",
     "sampled_hosts",

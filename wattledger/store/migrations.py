@@ -13,6 +13,7 @@ import duckdb
 
 from wattledger.resources import resource_dir, sql_text
 from wattledger.store.constants import sync_default_constants
+from wattledger.store.errors import DatabaseError
 from wattledger.store.transactions import atomic
 
 _NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -30,7 +31,7 @@ HISTORICAL_SHA256: dict[int, frozenset[str]] = {
 }
 
 
-class MigrationError(Exception):
+class MigrationError(DatabaseError):
     pass
 
 
@@ -48,6 +49,24 @@ def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def pending_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Versions not yet applied to a database that has ``schema_migrations`` (read-only safe:
+    nothing is created). A recorded migration whose file changed raises :class:`MigrationError`."""
+    applied = {v: sha for v, sha in con.execute("select version, sha256 from schema_migrations").fetchall()}
+    pending = []
+    for version, name, text in migration_files():
+        if version not in applied:
+            pending.append(version)
+        elif applied[version] != _sha256(text) and applied[version] not in HISTORICAL_SHA256.get(version, ()):
+            raise MigrationError(_changed(version, name))
+    return pending
+
+
+def _changed(version: int, name: str) -> str:
+    return (f"sql/schema/{version:03d}_{name}.sql changed after it was applied to this "
+            "database; add a new migration instead of editing an applied one")
+
+
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply pending migrations; return the versions applied (empty when up to date).
 
@@ -62,10 +81,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
         sha = _sha256(text)
         if version in applied:
             if applied[version] != sha and applied[version] not in HISTORICAL_SHA256.get(version, ()):
-                raise MigrationError(
-                    f"sql/schema/{version:03d}_{name}.sql changed after it was applied to this "
-                    "database; add a new migration instead of editing an applied one"
-                )
+                raise MigrationError(_changed(version, name))
             continue
         with atomic(con):
             con.execute(text)
