@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import flows  # noqa: F401  (sets Prefect's offline settings before prefect is imported)
-from wattledger.compute import compute_footprints
+from wattledger.compute import compute_footprints, current_factor_set
 from wattledger.factors import FactorError, FactorLibrary, SiteFileError, explain
 from wattledger.pipeline import default_report_path, ingest_paths, load_site_file
 from wattledger.report import write_period_report
@@ -158,7 +158,9 @@ def report(db: DbOption = None, period: PeriodOption = None, out_path: OutOption
             target.write_text(run_card(con, run_id), encoding="utf-8")
             path = target
         else:
-            path = write_period_report(con, target, period=period, db_label=_db(db).name)
+            # the current factor set: footprints under another one are counted as stale in the summary
+            path = write_period_report(con, target, period=period, db_label=_db(db).name,
+                                       factor_set=current_factor_set(con))
     except (ValueError, RunNotFound) as e:
         err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(2) from None

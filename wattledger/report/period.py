@@ -73,10 +73,14 @@ class ReportData:
     cost_totals: pl.DataFrame
     cost_breakdown: pl.DataFrame
     compute_basis: pl.DataFrame
+    stale: dict | None = None  # runs without a current footprint: never_computed, stale
 
 
-def gather(con: duckdb.DuckDBPyConnection, scope: Scope) -> ReportData:
-    """Every figure of the report, as numbers (formatting is :func:`render`'s job)."""
+def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None = None) -> ReportData:
+    """Every figure of the report, as numbers (formatting is :func:`render`'s job).
+
+    ``factor_set``: the current factor set, so that footprints computed under another one are
+    counted as stale (without it, only those computed before their file changed are)."""
     start, end = scope.start, scope.end
     return ReportData(
         scope=scope,
@@ -96,6 +100,7 @@ def gather(con: duckdb.DuckDBPyConnection, scope: Scope) -> ReportData:
         cost_totals=q.cost_totals(con, start, end),
         cost_breakdown=q.cost_breakdown(con, start, end),
         compute_basis=q.compute_basis(con, start, end),
+        stale=q.stale_runs(con, start, end, factor_set),
     )
 
 
@@ -105,10 +110,30 @@ def _money(costs: pl.DataFrame, column: str = "energy_cost") -> str:
     return "; ".join(f"{md.num(r[column], 0)} {md.text(r['currency'])}" for r in costs.iter_rows(named=True))
 
 
+def _not_current(d: ReportData) -> str:
+    """What the figures leave out or show as they were: runs without a current footprint."""
+    s = d.stale or {}
+    never, stale = s.get("never_computed", 0), s.get("stale", 0)
+    if not never and not stale:
+        return ""
+    parts = []
+    if never:
+        parts.append(f"{never:,} run{'s' * (never != 1)} never computed (not in these figures)")
+    if stale:
+        parts.append(f"{stale:,} run{'s' * (stale != 1)} with a stale footprint, computed before "
+                     f"{'their' if stale != 1 else 'its'} file changed or with other reference data "
+                     f"({'their' if stale != 1 else 'its'} old figures are shown)")
+    total = never + stale
+    started = f" started in {d.scope.label}" if d.scope.start else ""
+    return (f"\n\n**Not up to date: {total:,} run{'s' * (total != 1)}{started} "
+            f"{'have' if total != 1 else 'has'} no current footprint**: {'; '.join(parts)}. "
+            f"Run `wattledger compute`, then write this report again.")
+
+
 def _summary(d: ReportData) -> str:
     t = d.totals
     if t["runs"] == 0:
-        return f"No run with a computed footprint started in {d.scope.label}."
+        return f"No run with a computed footprint started in {d.scope.label}." + _not_current(d)
     teams = f" by {t['teams']} team{'s' * (t['teams'] != 1)}" if t["teams"] else ""
     return (
         f"In {d.scope.label}, {t['runs']:,} training run{'s' * (t['runs'] != 1)}{teams} used "
@@ -119,7 +144,7 @@ def _summary(d: ReportData) -> str:
         f"{_money(d.costs)}. That energy is what **{md.sig(t['household_years'])} average US homes** use in a "
         f"year of electricity, and those emissions equal **{md.sig(t['car_years'])} typical passenger cars** "
         f"driven for a year."
-    )
+    ) + _not_current(d)
 
 
 def _change(now: float, before: float | None) -> str:
@@ -357,10 +382,12 @@ def write_period_report(
     period: str | None = None,
     db_label: str = "wattledger.duckdb",
     generated_at: datetime | None = None,
+    factor_set: str | None = None,
 ) -> Path:
-    """Write the markdown report for ``period`` (``YYYY-MM``, or all runs) to ``out``."""
+    """Write the markdown report for ``period`` (``YYYY-MM``, or all runs) to ``out``;
+    ``factor_set`` is the current one (``compute.current_factor_set``), see :func:`gather`."""
     scope = scope_for(period)
-    data = gather(con, scope)
+    data = gather(con, scope, factor_set)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     links = write_charts(data, out) if data.totals["runs"] else None
