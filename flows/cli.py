@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import flows  # noqa: F401  (sets Prefect's offline settings before prefect is imported)
-from wattledger.compute import compute_footprints, unknown_datacenters_line
+from wattledger.compute import compute_footprints, current_factor_set, unknown_datacenters_line
 from wattledger.factors import FactorError, FactorLibrary, SiteFileError, explain
 from wattledger.files import OutputError, check_output
 from wattledger.pipeline import default_report_path, ingest_paths, load_site_file
@@ -184,7 +184,9 @@ def report(db: DbOption = None, period: PeriodOption = None, out_path: OutOption
         if run_id:
             path = write_text_output(con, target, run_card(con, run_id))
         else:
-            path = write_period_report(con, target, period=period, db_label=_db(db).name)
+            # the current factor set: footprints under another one are counted as stale in the summary
+            path = write_period_report(con, target, period=period, db_label=_db(db).name,
+                                       factor_set=current_factor_set(con))
     except (ValueError, RunNotFound) as e:
         err.print(f"[red]error:[/red] {escape(str(e))}", soft_wrap=True)  # one line, however long the path
         raise typer.Exit(2) from None

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from datetime import datetime, timezone
 
 import polars as pl
@@ -36,6 +37,17 @@ HOSTILE = [
     "\r=1+1",
     "$\\frac{1}{$ budget $x^2$",  # matplotlib mathtext in a chart label (a parse error unless escaped)
 ]
+# The plain names of the same runs: "\t=1+1" and "\r=1+1" are one team, project, GPU model and
+# region once ingest normalises identity text (a control character as a space, then trimmed).
+PLAIN = [f"plain{i}" for i in range(len(HOSTILE))]
+PLAIN[HOSTILE.index("\r=1+1")] = PLAIN[HOSTILE.index("\t=1+1")]
+
+
+def _identity(text: str) -> str:
+    """Identity text as ingest stores it (sql/queries/ingest/runs_typed.sql)."""
+    text = re.sub("[\x00-\x1f\x7f-\x9f\u2028\u2029]+", " ", text)
+    text = re.sub("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]", "", text)
+    return unicodedata.normalize("NFC", text).strip(" ")
 
 
 def _quote(text: str) -> str:
@@ -90,7 +102,7 @@ def pair(tmp_path_factory):
     """The same runs twice: with hostile names, and with plain ones."""
     tmp = tmp_path_factory.mktemp("hostile")
     hostile = _database(tmp, HOSTILE, "hostile")
-    plain = _database(tmp, [f"plain{i}" for i in range(len(HOSTILE))], "plain")
+    plain = _database(tmp, PLAIN, "plain")
     yield tmp, hostile, plain
     hostile.close()
     plain.close()
@@ -125,7 +137,7 @@ def test_every_table_row_matches_its_header(pair):
 def test_the_run_card_has_the_structure_it_has_with_a_plain_name(pair, index):
     _, hostile, plain = pair
     evil = run_card(hostile, f"{HOSTILE[index]}-{index}")
-    good = run_card(plain, f"plain{index}-{index}")
+    good = run_card(plain, f"{PLAIN[index]}-{index}")
     assert _skeleton(evil) == _skeleton(good)
     assert "<script" not in evil.lower()
 
@@ -134,12 +146,12 @@ def test_the_run_card_has_the_structure_it_has_with_a_plain_name(pair, index):
 def test_the_model_card_block_keeps_its_keys_and_types(pair, index):
     _, hostile, plain = pair
     evil = yaml.safe_load(model_card_block(hostile, f"{HOSTILE[index]}-{index}", HOSTILE[index]))
-    good = yaml.safe_load(model_card_block(plain, f"plain{index}-{index}", "pre-training"))
+    good = yaml.safe_load(model_card_block(plain, f"{PLAIN[index]}-{index}", "pre-training"))
     assert list(evil) == ["co2_eq_emissions"] and list(evil["co2_eq_emissions"]) == list(good["co2_eq_emissions"])
     block = evil["co2_eq_emissions"]
     assert block["emissions"] == pytest.approx(good["co2_eq_emissions"]["emissions"], rel=1e-12)
     assert block["training_type"] == HOSTILE[index]  # text stays text, whatever it holds
-    assert block["hardware_used"] == f"8 x {HOSTILE[index]}"
+    assert block["hardware_used"] == f"8 x {_identity(HOSTILE[index])}"  # the GPU model as stored (identity text)
 
 
 def test_csv_export_neutralises_every_formula_start_and_keeps_rows(pair):
@@ -152,12 +164,12 @@ def test_csv_export_neutralises_every_formula_start_and_keeps_rows(pair):
     for row in rows:
         for column, cell in row.items():
             assert not cell.startswith(FORMULA_STARTS), (column, cell)
-    by_team = {r["team"]: r for r in rows}
+    by_name = {r["name"]: r for r in rows}  # the name is stored as written (team etc. are identity text)
     for raw in HOSTILE:
         if raw.startswith(FORMULA_STARTS):
-            assert "'" + raw in by_team  # neutralised by a leading apostrophe, otherwise unchanged
+            assert "'" + raw in by_name  # neutralised by a leading apostrophe, otherwise unchanged
         else:
-            assert raw in by_team
+            assert raw in by_name
     assert set(FORMULA_STARTS) >= {"=", "+", "-", "@", "\t", "\r"}
     back = pl.read_csv(out, infer_schema=False)
     assert float(back["energy_mwh"][0]) > 0  # numbers are not neutralised (negative numbers stay numbers)

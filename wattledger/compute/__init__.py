@@ -3,7 +3,7 @@
 from wattledger.compute.attribution import TELEMETRY_SCHEMA, measured_telemetry, sample_arrays
 from wattledger.compute.inputs import CODE_VERSION, footprint_inputs, inputs_sha
 from wattledger.compute.kernel_table import PARTITION_RUNS, KernelMap, kernel_table, partitions, run_kernel_here
-from wattledger.compute.run import BATCH_RUNS, ComputeResult, compute_footprints, unknown_datacenters_line
+from wattledger.compute.run import BATCH_RUNS, ComputeResult, compute_footprints, current_factor_set, unknown_datacenters_line
 
 __all__ = [
     "BATCH_RUNS",
@@ -13,6 +13,7 @@ __all__ = [
     "ComputeResult",
     "KernelMap",
     "compute_footprints",
+    "current_factor_set",
     "unknown_datacenters_line",
     "footprint_inputs",
     "inputs_sha",

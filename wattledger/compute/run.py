@@ -43,6 +43,16 @@ class ComputeResult:
         return self.computed == 0 and self.unresolved == 0 and self.unchanged == 0
 
 
+def _library(con: duckdb.DuckDBPyConnection, telemetry: tuple) -> FactorLibrary:
+    return FactorLibrary(sites=datacenters(con), data_version=f"samples:{telemetry}")
+
+
+def current_factor_set(con: duckdb.DuckDBPyConnection) -> str:
+    """The factor set compute would use now (reference files, sites, telemetry): footprints
+    under another one are stale (the report counts them)."""
+    return _library(con, power_samples_summary(con)).version
+
+
 def compute_footprints(
     con: duckdb.DuckDBPyConnection,
     *,
@@ -69,7 +79,7 @@ def compute_footprints(
     kernel_map = kernel_map or run_kernel_here
     telemetry = power_samples_summary(con)
     has_samples = telemetry[0] > 0  # the compute writes footprints only: this holds for every batch
-    lib = library or FactorLibrary(sites=datacenters(con), data_version=f"samples:{telemetry}")
+    lib = library or _library(con, telemetry)
     batches = create_compute_queue(con, lib.version, recompute_all=recompute_all, batch_runs=batch_runs,
                                    has_samples=has_samples)
     totals = [0, 0, 0]

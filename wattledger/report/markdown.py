@@ -10,14 +10,30 @@ from collections.abc import Iterable, Sequence
 
 # Log text only ever lands inside a table cell or mid-sentence, never at the start of a
 # line, so block markers (#, -, 1.) cannot act; what can act inline is emphasis, code,
-# links/images, strikethrough, HTML, entities, the cell separator and line breaks.
+# links/images, strikethrough, HTML, entities, the cell separator, line breaks and `$...$`
+# (GitHub renders it as mathematics).
+#: Characters shown as a visible escape (``\u202e``) rather than raw: C0 controls (NUL, VT, FF,
+#: ESC, ...) but tab and line breaks (spaces), DEL and C1 controls, the line and paragraph
+#: separators, bidi controls (they reorder what follows: "Trojan Source") and the zero-width
+#: characters (they hide text). NUL would make the report a binary file for git and grep.
+INVISIBLE: tuple[int, ...] = (
+    *(c for c in range(0x00, 0x20) if chr(c) not in "\t\n\r"),
+    *range(0x7F, 0xA0),
+    0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A),  # bidi controls
+    0x2028, 0x2029,  # line and paragraph separators
+    0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF,  # zero-width
+)
 _ESCAPE = str.maketrans(
-    {c: "\\" + c for c in "\\`*_[]|~"} | {"<": "&lt;", ">": "&gt;", "&": "&amp;", "\n": " ", "\r": " ", "\t": " "}
+    {c: "\\" + c for c in "\\`*_[]|~$"}
+    | {"<": "&lt;", ">": "&gt;", "&": "&amp;", "\n": " ", "\r": " ", "\t": " "}
+    | {chr(c): f"\\u{c:04x}" for c in INVISIBLE}
 )
 
 
 def text(value: object) -> str:
-    """Text from the logs (team, project, run names), safe inside markdown and table cells."""
+    """Text from the logs (team, project, run names), safe inside markdown and table cells:
+    markup escaped, ``$`` literal (not mathematics), invisible and control characters shown
+    as ``\\uXXXX`` (docs/reliability.md, section 4)."""
     if value is None:
         return "*(none)*"
     return str(value).translate(_ESCAPE)

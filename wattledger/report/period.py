@@ -74,10 +74,14 @@ class ReportData:
     cost_totals: pl.DataFrame
     cost_breakdown: pl.DataFrame
     compute_basis: pl.DataFrame
+    stale: dict | None = None  # runs without a current footprint: never_computed, stale
 
 
-def gather(con: duckdb.DuckDBPyConnection, scope: Scope) -> ReportData:
-    """Every figure of the report, as numbers (formatting is :func:`render`'s job)."""
+def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None = None) -> ReportData:
+    """Every figure of the report, as numbers (formatting is :func:`render`'s job).
+
+    ``factor_set``: the current factor set, so that footprints computed under another one are
+    counted as stale (without it, only those computed before their file changed are)."""
     start, end = scope.start, scope.end
     return ReportData(
         scope=scope,
@@ -97,6 +101,7 @@ def gather(con: duckdb.DuckDBPyConnection, scope: Scope) -> ReportData:
         cost_totals=q.cost_totals(con, start, end),
         cost_breakdown=q.cost_breakdown(con, start, end),
         compute_basis=q.compute_basis(con, start, end),
+        stale=q.stale_runs(con, start, end, factor_set),
     )
 
 
@@ -106,10 +111,30 @@ def _money(costs: pl.DataFrame, column: str = "energy_cost") -> str:
     return "; ".join(f"{md.num(r[column], 0)} {md.text(r['currency'])}" for r in costs.iter_rows(named=True))
 
 
+def _not_current(d: ReportData) -> str:
+    """What the figures leave out or show as they were: runs without a current footprint."""
+    s = d.stale or {}
+    never, stale = s.get("never_computed", 0), s.get("stale", 0)
+    if not never and not stale:
+        return ""
+    parts = []
+    if never:
+        parts.append(f"{never:,} run{'s' * (never != 1)} never computed (not in these figures)")
+    if stale:
+        parts.append(f"{stale:,} run{'s' * (stale != 1)} with a stale footprint, computed before "
+                     f"{'their' if stale != 1 else 'its'} file changed or with other reference data "
+                     f"({'their' if stale != 1 else 'its'} old figures are shown)")
+    total = never + stale
+    started = f" started in {d.scope.label}" if d.scope.start else ""
+    return (f"\n\n**Not up to date: {total:,} run{'s' * (total != 1)}{started} "
+            f"{'have' if total != 1 else 'has'} no current footprint**: {'; '.join(parts)}. "
+            f"Run `wattledger compute`, then write this report again.")
+
+
 def _summary(d: ReportData) -> str:
     t = d.totals
     if t["runs"] == 0:
-        return f"No run with a computed footprint started in {d.scope.label}."
+        return f"No run with a computed footprint started in {d.scope.label}." + _not_current(d)
     teams = f" by {t['teams']} team{'s' * (t['teams'] != 1)}" if t["teams"] else ""
     return (
         f"In {d.scope.label}, {t['runs']:,} training run{'s' * (t['runs'] != 1)}{teams} used "
@@ -120,7 +145,7 @@ def _summary(d: ReportData) -> str:
         f"{_money(d.costs)}. That energy is what **{md.sig(t['household_years'])} average US homes** use in a "
         f"year of electricity, and those emissions equal **{md.sig(t['car_years'])} typical passenger cars** "
         f"driven for a year."
-    )
+    ) + _not_current(d)
 
 
 def _change(now: float, before: float | None) -> str:
@@ -370,9 +395,11 @@ def write_period_report(
     period: str | None = None,
     db_label: str = "wattledger.duckdb",
     generated_at: datetime | None = None,
+    factor_set: str | None = None,
 ) -> Path:
     """Write the markdown report for ``period`` (``YYYY-MM``, or all runs) to ``out``, with
-    its charts beside it. Refuses (:class:`wattledger.files.OutputError`, nothing written) an
+    its charts beside it; ``factor_set`` is the current one (``compute.current_factor_set``),
+    see :func:`gather`. Refuses (:class:`wattledger.files.OutputError`, nothing written) an
     ``out`` or chart path that is a folder or a file of the database (the database, its WAL, an
     input file). The charts and the report are written to temporaries first, then renamed,
     the charts first and the report last: a reader never sees the report point at a missing or
@@ -381,7 +408,7 @@ def write_period_report(
     out = Path(out)
     protected = q.protected_paths(con)
     files.check_output(out, protected)
-    data = gather(con, scope)
+    data = gather(con, scope, factor_set)
     charted = chart_files(data, out) if data.totals["runs"] else []
     for path, _ in charted:
         files.check_output(path, protected)

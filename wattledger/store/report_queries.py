@@ -99,6 +99,12 @@ def export_footprints(con, period_start: datetime | None, period_end: datetime |
     return _query(con, "export_footprints", _period(period_start, period_end))
 
 
+def stale_runs(con, period_start: datetime | None, period_end: datetime | None, factor_set: str | None = None) -> dict:
+    """Runs of the period without a current footprint: ``never_computed`` and ``stale`` (computed
+    before their file changed, or under another factor set than ``factor_set`` when given)."""
+    return _query(con, "stale_runs", _period(period_start, period_end) | {"factor_set": factor_set}).row(0, named=True)
+
+
 def run_card(con, run_id: str) -> pl.DataFrame:
     """The footprint of one run with its log's columns (no row when it has none)."""
     return _query(con, "run_card", {"run_id": run_id})

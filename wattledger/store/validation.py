@@ -28,6 +28,7 @@ def validate_runs(staged: pl.DataFrame, limits: Mapping[str, float]) -> tuple[pa
         con.register("staged", staged.to_arrow())
         con.execute("create temp table typed as " + sql_text("queries/ingest/runs_typed.sql"))
         con.execute("create temp table problems as " + sql_text("queries/ingest/runs_problems.sql"), dict(limits))
+        con.execute(sql_text("queries/ingest/runs_text_problems.sql"))
         runs = con.sql(sql_text("queries/ingest/runs_valid.sql")).to_arrow_table()
         problems = con.sql("select * from problems order by line, column_name").pl()
     finally:

@@ -6,10 +6,33 @@
 -- zone names and abbreviations ('PST' read as America/Los_Angeles, daylight time included),
 -- 'infinity', 'epoch', a cut-off '2024-10-01T01:0' and offsets like +25:00, none of which a
 -- run log means; those stay null and are rejected as not ISO-8601.
+-- Identity text (run_id, team, project, gpu_model, region, datacenter, hosts) is normalised so
+-- that spellings which look the same are one key (docs/reliability.md, section 4): every run of
+-- C0/C1 control characters and line/paragraph separators (U+2028, U+2029) becomes one space
+-- (NUL, tab, newline, VT, FF, U+0085 included), invisible format characters are removed
+-- (zero-width U+200B-U+200D, U+2060, U+FEFF; bidi controls U+200E, U+200F, U+202A-U+202E,
+-- U+2066-U+2069), then the text is put in Unicode NFC and trimmed. Controls go first: DuckDB's
+-- nfc_normalize stops at a NUL. A run_id left empty is rejected (runs_text_problems.sql).
+-- Other text (name, the tracker's source) is stored as written; the report escapes it.
 with
 
 staged as (
     select * from staged
+),
+
+identity as (
+    select
+        * replace (
+            nfc_normalize(regexp_replace(regexp_replace(run_id, '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'), '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g')) as run_id,
+            nfc_normalize(regexp_replace(regexp_replace(team, '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'), '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g')) as team,
+            nfc_normalize(regexp_replace(regexp_replace(project, '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'), '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g')) as project,
+            nfc_normalize(regexp_replace(regexp_replace(gpu_model, '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'), '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g')) as gpu_model,
+            nfc_normalize(regexp_replace(regexp_replace(region, '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'), '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g')) as region,
+            nfc_normalize(regexp_replace(regexp_replace(datacenter, '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'), '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g')) as datacenter,
+            nfc_normalize(regexp_replace(regexp_replace(hosts, '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'), '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g')) as hosts
+        ),
+        nullif(trim(run_id), '') as run_id_raw  -- as written: said when the normalised run_id is empty
+    from staged
 ),
 
 cleaned as (
@@ -38,8 +61,9 @@ cleaned as (
         nullif(trim(tracker_co2e_kg), '') as tracker_co2e_raw,
         nullif(trim(compute_price_per_gpu_hour), '') as compute_price_raw,
         nullif(upper(trim(compute_currency)), '') as compute_currency,
-        nullif(trim(source_format), '') as source_format
-    from staged
+        nullif(trim(source_format), '') as source_format,
+        run_id_raw
+    from identity
 ),
 
 typed as (
