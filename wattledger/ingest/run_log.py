@@ -92,6 +92,7 @@ def validated(adapted: AdaptedFile, validate: Validator) -> ParsedFile:
         detected=adapted.detected,
         folded_records=a.folded_records,
         piece=adapted.piece,
+        record_run_ids=staged.select(pl.col("_line").alias("line"), "run_id") if adapted.piece else None,
     )
 
 
