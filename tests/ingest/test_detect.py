@@ -102,3 +102,62 @@ def test_mixed_folder_ingested_twice_adds_nothing_the_second_time(con, tmp_path,
     assert con.sql("select (select count(*) from runs), (select count(*) from rejects), (select count(*) from source_files)").fetchall() == counts
     by_format = dict(con.sql("select source_format, count(*) from runs group by all").fetchall())
     assert by_format == {"sacct": 56, "codecarbon": 9, "canonical": 9}
+
+
+# --- issue 15, item 3: one line never changes what a file is ----------------------------------
+
+CANON = "run_id,team,started_at,ended_at,gpu_model,gpu_count"
+REC = ",vision,2024-10-01T00:00:00Z,2024-10-01T01:00:00Z,H100-SXM,8\n"
+
+
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("runs.csv", f"{CANON}\nDCGM_FI_DEV_POWER_USAGE{{gpu=0}} 300{REC}"),  # the first record's run_id
+        ("runs.csv", f"{CANON}\nok1{REC}DCGM_FI_DEV_POWER_USAGE 300{REC}"),  # a later record's run_id
+        ("runs.csv", f'{CANON}\nok1{REC}"x\nDCGM_FI_DEV_POWER_USAGE 300\n# TYPE DCGM_FI_DEV_POWER_USAGE gauge"{REC}'),
+        ("runs", f"{CANON}\n# HELP DCGM_FI_DEV_POWER_USAGE x{REC}"),
+        ("runs.csv", f"{CANON},power.draw.avg\nok1{REC.rstrip()},301\n"),
+        ("runs.csv", f"{CANON},power.draw [W]\nok1{REC.rstrip()},301\n"),
+        ("runs.csv", f"timestamp,project_name,run_id,duration,emissions,energy_consumed,started_at,ended_at,gpu_count\n"),
+        ("runs.csv", "run_id,gpu_hours,gpu_count,note|jobid\nr1,1,1,x\n"),
+    ],
+)
+def test_a_canonical_header_stays_canonical_whatever_its_extra_columns_or_later_lines(tmp_path, name, text):
+    found = detect(tmp_path / name, text.encode())
+    assert (found.format, found.container) == ("canonical", "csv")
+
+
+def test_canonical_parquet_with_other_formats_columns_stays_canonical(tmp_path):
+    path = tmp_path / "runs.parquet"
+    pl.DataFrame({"run_id": ["a"], "gpu_count": [8], "gpu_hours": [1.0], "power.draw [W]": [300.0],
+                  "timestamp": ["x"], "project_name": ["p"], "duration": [1.0], "emissions": [1.0],
+                  "energy_consumed": [1.0]}).write_parquet(path)
+    assert detect_format(path, path.read_bytes()[:65536]) == "canonical"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (DCGM, "dcgm"),
+        ("# scraped_at 2024-10-25T03:32:00Z\n# HELP DCGM_FI_DEV_GPU_TEMP t\nDCGM_FI_DEV_GPU_TEMP{gpu=\"0\"} 35\n" + DCGM, "dcgm"),
+        ('DCGM_FI_DEV_POWER_USAGE{gpu="0",UUID="GPU-1"} 300.5 1729827120212\n', "dcgm"),
+        ("# HELP DCGM_FI_DEV_POWER_USAGE Power draw (in W).\n", "dcgm"),  # comments only so far
+        ("\n\n# a comment\n" + DCGM, "dcgm"),
+        ("# HELP up x\nup 1\n" + DCGM, None),  # the first sample is not DCGM's and nothing said DCGM before it
+        ("hello,world\n" + DCGM, None),
+    ],
+)
+def test_dcgm_is_told_from_its_first_non_comment_lines(tmp_path, text, expected):
+    if expected is None:
+        with pytest.raises(FileRefused):
+            detect(tmp_path / "scrape", text.encode())
+    else:
+        assert detect_format(tmp_path / "scrape", text.encode()) == expected
+
+
+def test_other_formats_are_detected_when_the_canonical_columns_are_absent(tmp_path):
+    cc = "timestamp,project_name,run_id,duration,emissions,energy_consumed,gpu_count\n"
+    assert detect_format(tmp_path / "emissions.csv", cc.encode()) == "codecarbon"
+    assert detect_format(tmp_path / "power.csv", SMI.encode()) == "nvidia-smi"
+    assert detect_format(tmp_path / "jobs.txt", SACCT.encode()) == "sacct"

@@ -41,8 +41,12 @@ EXPECTED: dict[str, str] = {
     "dcgm": "DCGM exporter metrics: Prometheus text with DCGM_FI_DEV_POWER_USAGE",
 }
 _JOB_ID = re.compile(r"^\d+(?:_(?:\d+|\[[^\]]*\]))?(?:\+\d+)?(?:\.[A-Za-z0-9_+-]+)?$")
-#: A Prometheus exposition line of the DCGM power metric (a sample, or its HELP/TYPE line)
-_DCGM = re.compile(rb"(?m)^(?:# (?:HELP|TYPE) )?DCGM_FI_DEV_POWER_USAGE[{ ]")
+#: A Prometheus sample line of a DCGM exporter metric (``DCGM_FI_<field>{labels} value``)
+_DCGM_SAMPLE = re.compile(r"^DCGM_FI_[A-Z0-9_]+[{ ]")
+#: A Prometheus ``# HELP``/``# TYPE`` comment of a DCGM exporter metric
+_DCGM_COMMENT = re.compile(r"^#\s*(?:HELP|TYPE)\s+DCGM_FI_[A-Z0-9_]+\s")
+#: Comment lines looked at before the first sample line of a Prometheus scrape
+_MAX_COMMENT_LINES = 1000
 _SMI_NOHEADER = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)?, *\d+, *GPU-[0-9a-fA-F-]+, *[\d.]+ W")
 
 
@@ -87,13 +91,34 @@ def _is_text(head: bytes) -> bool:
     return True
 
 
+def _is_dcgm(text: bytes) -> bool:
+    """Whether ``text`` starts as a DCGM exporter scrape: its first non-comment line is a sample
+    of a ``DCGM_FI_`` metric, or (a scrape of only comments so far) a comment before it is a
+    ``# HELP``/``# TYPE`` line of one. Decided from the file's first lines only: a later line
+    that looks like a DCGM sample (a run_id, a line of a quoted name) changes nothing."""
+    dcgm_comment = False
+    for i, raw in enumerate(text.split(b"\n")):
+        line = raw.rstrip(b"\r").decode("utf-8", errors="replace")
+        if not line.strip():
+            continue
+        if line.startswith("#"):
+            dcgm_comment = dcgm_comment or bool(_DCGM_COMMENT.match(line))
+            if i >= _MAX_COMMENT_LINES:
+                return dcgm_comment
+            continue
+        return bool(_DCGM_SAMPLE.match(line)) or (dcgm_comment and bool(re.match(r"^[a-zA-Z_:][a-zA-Z0-9_:]*[{ ]", line)))
+    return dcgm_comment
+
+
 def _by_columns(names: set[str], container: str, suffix_known: bool, path: Path) -> Detection:
+    """The format named by a header's columns. The canonical required columns win: extra
+    columns stay extra columns, even when another format's columns are among them."""
+    if not missing_required(names):
+        return Detection("canonical", container, "the canonical run-log columns")
     if is_codecarbon(names):
         return Detection("codecarbon", container, "columns of CodeCarbon's emissions.csv")
     if any(n.startswith("power.draw") for n in names):
         return Detection("nvidia-smi", container, "a power.draw column")
-    if not missing_required(names):
-        return Detection("canonical", container, "the canonical run-log columns")
     if suffix_known:  # let the canonical reader say which required columns are missing
         return Detection("canonical", container, "no other format matched the header")
     raise _unknown(path, f"the header {sorted(names)[:12]} matches no format")
@@ -117,8 +142,8 @@ def detect(path: Path, head: bytes) -> Detection:
     if suffix in _NDJSON:
         return Detection("canonical", "ndjson", "NDJSON by its suffix")
     text = head[len(_BOM) :] if head.startswith(_BOM) else head
-    if _DCGM.search(text):
-        return Detection("dcgm", "prometheus", "DCGM_FI_DEV_POWER_USAGE metric")
+    if _is_dcgm(text):
+        return Detection("dcgm", "prometheus", "a DCGM exporter metric (DCGM_FI_...) on its first lines")
     line = _first_line(head)
     if not line:
         raise FileRefused(path, "the file is empty")
@@ -128,6 +153,12 @@ def detect(path: Path, head: bytes) -> Detection:
         raise _unknown(path, "its first line is not UTF-8 text")
     if line.lstrip().startswith("{"):
         return Detection("canonical", "ndjson", "JSON objects, one per line")
+    try:
+        names = {n.strip().lower() for n in next(csv.reader([line]), [])}
+    except csv.Error as err:  # a bare CR inside the first line: CR-only line endings
+        raise header_refusal(path, err) from None
+    if not missing_required(names):  # the canonical header wins over every other signature
+        return Detection("canonical", "csv", "the canonical run-log columns")
     if "|" in line:
         fields = [f.strip() for f in line.split("|")]
         if "jobid" in {f.lower() for f in fields}:
@@ -136,10 +167,6 @@ def detect(path: Path, head: bytes) -> Detection:
             return Detection("sacct", "sacct", "'|'-separated records starting with a Slurm job id", header=False)
     if _SMI_NOHEADER.match(line):
         return Detection("nvidia-smi", "csv", "nvidia-smi records (csv,noheader)")
-    try:
-        names = {n.strip().lower() for n in next(csv.reader([line]), [])}
-    except csv.Error as err:  # a bare CR inside the first line: CR-only line endings
-        raise header_refusal(path, err) from None
     return _by_columns(names, "csv", suffix == ".csv", path)
 
 

@@ -29,6 +29,9 @@ class ParsedFile:
     detected: str = ""  # what was detected and how it was read, for people
     folded_records: int = 0  # records merged into another of the same run (job steps, flushes)
     piece: int = 0  # 0 for a whole file; 1, 2, ... for the pieces of a large one
+    #: pieces only: (line, run_id as written) of every record of the piece, valid or not, so that
+    #: the store finds a run_id repeated across pieces as validation finds it within a file
+    record_run_ids: pl.DataFrame | None = None
 
     @property
     def rejected_rows(self) -> int:

@@ -96,13 +96,15 @@ def read_delimited(
     quoting: bool = True,
     names: list[str] | None = None,
     trailing_delimiter: bool = False,
+    line_offset: int = 0,
 ) -> RawTable:
     """Read delimited text: a header line (or ``names`` for a file without one) and records.
 
     ``quoting=False`` reads formats that never quote (Slurm ``sacct --parsable2``): a
     double quote is then an ordinary character. ``trailing_delimiter`` reads formats that
     end every line with the delimiter (``sacct --parsable``). Line numbers are physical
-    lines of the file, 1-based, whatever the header.
+    lines of the file, 1-based, whatever the header; ``line_offset`` is added to every line
+    number of a record (a piece of a file: its lines counted in the file, details included).
     """
     if data.startswith(_BOM):
         data = data[len(_BOM) :]
@@ -111,6 +113,8 @@ def read_delimited(
     # without quoting a double quote is data: hide it from the splitter (a copy, one pass)
     split_buf = buf if quoting else np.where(buf == _QUOTE, np.uint8(_SPACE), buf)
     recs = split_records(split_buf, delimiter=sep)
+    if line_offset:
+        recs.lines[1:] += line_offset  # records[0] of a piece is the file's header, at line 1
     if recs.starts.size == 0:
         raise FileRefused(path, "the file is empty (no header line)")
     if names is None:

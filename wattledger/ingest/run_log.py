@@ -92,6 +92,7 @@ def validated(adapted: AdaptedFile, validate: Validator) -> ParsedFile:
         detected=adapted.detected,
         folded_records=a.folded_records,
         piece=adapted.piece,
+        record_run_ids=staged.select(pl.col("_line").alias("line"), "run_id") if adapted.piece else None,
     )
 
 
@@ -177,7 +178,7 @@ def read_run_log_pieces(plan: Plan) -> Iterator[AdaptedFile]:
     if container == "parquet":
         raws = (parquet_frame(path, frame, first) for frame, first in parquet_batches(path, plan.piece_rows))
     else:
-        raws = (_shifted(_read_piece(path, data, container), offset)
+        raws = (_read_piece(path, data, container, offset)
                 for data, offset in text_pieces(path, header=container == "csv", quoting=container == "csv",
                                                 piece_bytes=plan.piece_bytes))
     for i, raw in enumerate(raws, start=1):
@@ -223,8 +224,11 @@ def _read_container(path: Path, data: bytes, container: str, delimiter: str = ",
     return read_delimited(path, data, delimiter=delimiter)
 
 
-def _read_piece(path: Path, data: bytes, container: str) -> RawTable:
-    return read_ndjson(path, data) if container == "ndjson" else read_delimited(path, data)
+def _read_piece(path: Path, data: bytes, container: str, offset: int) -> RawTable:
+    """A piece read with the file's line numbers (in details too: a record spanning lines)."""
+    if container == "ndjson":
+        return _shifted(read_ndjson(path, data), offset)
+    return read_delimited(path, data, line_offset=offset)
 
 
 def _shifted(raw: RawTable, offset: int) -> RawTable:

@@ -156,6 +156,26 @@ def _store_runs(con, parsed: RunFile, source_file_id: int) -> tuple[int, pl.Data
     return parsed.runs.num_rows - dup.height, problems
 
 
+def _reject_repeated_across_pieces(con, source_file_id: int) -> tuple[int, int]:
+    """A file read in pieces: every record whose run_id another record of the file repeats is
+    rejected as a whole file's would be (same line, reason and detail), whichever pieces hold
+    the copies and whether they are valid; returns the file's (loaded, rejected records)."""
+    repeated = con.sql(sql_text("queries/ingest/repeated_across_pieces.sql")).pl()
+    con.execute("drop table piece_run_ids")
+    if repeated.height:
+        # the pieces' own verdicts on these records (repeated within a piece, or "already
+        # loaded" from an earlier piece or file) give way to the file's: all copies rejected
+        con.execute("delete from rejects where source_file_id = ? and line in (select unnest(?)) and reason in "
+                    "('run_id repeated within this file', 'run_id already loaded from another file')",
+                    [source_file_id, repeated["line"].to_list()])
+        _insert_rejects(con, source_file_id, repeated)
+        con.execute("delete from runs where source_file_id = ? and run_id in (select unnest(?))",
+                    [source_file_id, repeated["value"].unique().to_list()])
+    return con.execute("select (select count(*) from runs where source_file_id = $1), "
+                       "(select count(distinct line) from rejects where source_file_id = $1)",
+                       [source_file_id]).fetchall()[0]
+
+
 def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: RunFile | Iterable[RunFile]) -> StoredFile:
     """Record the file, its valid runs and its rejects, all or nothing.
 
@@ -180,7 +200,13 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: RunFile | Iterable
         replaced = _retire(con, previous, source_file_id)
         records = loaded = rejected = 0
         ignored = set(first.ignored_columns)
+        if first.piece:
+            con.execute("create or replace temp table piece_run_ids (line bigint, run_id varchar)")
         for piece in itertools.chain([first], pieces):
+            if piece.record_run_ids is not None:
+                con.register("incoming_run_ids", piece.record_run_ids.to_arrow())
+                con.execute("insert into piece_run_ids select line, run_id from incoming_run_ids")
+                con.unregister("incoming_run_ids")
             piece_loaded, problems = _store_runs(con, piece, source_file_id)
             _insert_rejects(con, source_file_id, problems)
             records += piece.records
@@ -188,13 +214,7 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: RunFile | Iterable
             rejected += problems["line"].n_unique()  # pieces hold disjoint lines
             ignored |= set(piece.ignored_columns)
         if first.piece:
-            repeated = con.sql(sql_text("queries/ingest/repeated_across_pieces.sql"), params=[source_file_id]).pl()
-            if repeated.height:
-                _insert_rejects(con, source_file_id, repeated)
-                con.execute("delete from runs where source_file_id = ? and run_id in (select unnest(?))",
-                            [source_file_id, repeated["value"].to_list()])
-                loaded -= repeated.height
-                rejected += repeated.height
+            loaded, rejected = _reject_repeated_across_pieces(con, source_file_id)
         _drop_orphans(con, previous)
         con.execute(
             "update source_files set records = ?, rows_loaded = ?, rows_rejected = ?, ignored_columns = ? "

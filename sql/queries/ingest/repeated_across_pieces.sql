@@ -1,24 +1,24 @@
--- grain: one row per run stored from an earlier piece of file $1 whose run_id a later piece
--- repeats: shaped as its reject (the later copies were rejected when their piece was stored).
+-- grain: one row per record of a file read in pieces whose run_id another record of the file
+-- repeats, shaped as its reject, exactly as runs_problems.sql rejects it within a whole file
+-- (run_id trimmed, empty = missing, as runs_typed.sql does). Table `piece_run_ids`: (line,
+-- run_id as written) of every record of every piece, valid or not.
 with
 
-repeated as (
-    select value as run_id, min(line) as other_line
-    from rejects
-    where source_file_id = $1 and reason = 'run_id repeated within this file'
-    group by value
+ids as (
+    select line, nullif(trim(run_id), '') as run_id
+    from piece_run_ids
 ),
 
 final as (
     select
-        runs.source_line as line,
+        line,
         'run_id' as column_name,
-        runs.run_id as value,
+        run_id as value,
         'run_id repeated within this file' as reason,
-        'also at line ' || repeated.other_line || '; all are rejected' as detail
-    from runs
-    inner join repeated on repeated.run_id = runs.run_id
-    where runs.source_file_id = $1
+        count(*) over (partition by run_id) || ' records with this run_id; all are rejected' as detail
+    from ids
+    where run_id is not null
+    qualify count(*) over (partition by run_id) > 1
 )
 
 select * from final
