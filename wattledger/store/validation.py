@@ -25,6 +25,7 @@ def validate_runs(staged: pl.DataFrame, limits: Mapping[str, float]) -> tuple[pa
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     try:
         con.execute("set TimeZone = 'UTC'")
+        con.execute(sql_text("macros/030_identity_text.sql"))  # the one definition of identity text
         con.register("staged", staged.to_arrow())
         con.execute("create temp table typed as " + sql_text("queries/ingest/runs_typed.sql"))
         con.execute("create temp table problems as " + sql_text("queries/ingest/runs_problems.sql"), dict(limits))

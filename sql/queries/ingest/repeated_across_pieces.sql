@@ -1,11 +1,11 @@
 -- grain: one row per record of a file read in pieces whose run_id another record of the file
 -- repeats, shaped as its reject, exactly as runs_problems.sql rejects it within a whole file
--- (run_id trimmed, empty = missing, as runs_typed.sql does). Table `piece_run_ids`: (line,
+-- (run_id normalised and trimmed, empty = missing, as runs_typed.sql does). Table `piece_run_ids`: (line,
 -- run_id as written) of every record of every piece, valid or not.
 with
 
 ids as (
-    select line, nullif(trim(run_id), '') as run_id
+    select line, nullif(trim(wl_identity_text(run_id)), '') as run_id
     from piece_run_ids
 ),
 

@@ -7,12 +7,8 @@
 -- 'infinity', 'epoch', a cut-off '2024-10-01T01:0' and offsets like +25:00, none of which a
 -- run log means; those stay null and are rejected as not ISO-8601.
 -- Identity text (run_id, team, project, gpu_model, region, datacenter, hosts) is normalised so
--- that spellings which look the same are one key (docs/reliability.md, section 4): every run of
--- C0/C1 control characters and line/paragraph separators (U+2028, U+2029) becomes one space
--- (NUL, tab, newline, VT, FF, U+0085 included), invisible format characters are removed
--- (zero-width U+200B-U+200D, U+2060, U+FEFF; bidi controls U+200E, U+200F, U+202A-U+202E,
--- U+2066-U+2069), then the text is put in Unicode NFC and trimmed. Controls go first: DuckDB's
--- nfc_normalize stops at a NUL. A run_id left empty is rejected (runs_text_problems.sql).
+-- that spellings which look the same are one key (wl_identity_text, sql/macros/030_identity_text.sql),
+-- then trimmed. A run_id left empty is rejected (runs_text_problems.sql).
 -- Other text (name, the tracker's source) is stored as written; the report escapes it.
 with
 
@@ -23,13 +19,13 @@ staged as (
 identity as (
     select
         * replace (
-            nfc_normalize(regexp_replace(regexp_replace(run_id, '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'), '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g')) as run_id,
-            nfc_normalize(regexp_replace(regexp_replace(team, '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'), '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g')) as team,
-            nfc_normalize(regexp_replace(regexp_replace(project, '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'), '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g')) as project,
-            nfc_normalize(regexp_replace(regexp_replace(gpu_model, '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'), '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g')) as gpu_model,
-            nfc_normalize(regexp_replace(regexp_replace(region, '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'), '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g')) as region,
-            nfc_normalize(regexp_replace(regexp_replace(datacenter, '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'), '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g')) as datacenter,
-            nfc_normalize(regexp_replace(regexp_replace(hosts, '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'), '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g')) as hosts
+            wl_identity_text(run_id) as run_id,
+            wl_identity_text(team) as team,
+            wl_identity_text(project) as project,
+            wl_identity_text(gpu_model) as gpu_model,
+            wl_identity_text(region) as region,
+            wl_identity_text(datacenter) as datacenter,
+            wl_identity_text(hosts) as hosts
         ),
         nullif(trim(run_id), '') as run_id_raw  -- as written: said when the normalised run_id is empty
     from staged
