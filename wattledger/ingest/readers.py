@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from wattledger.ingest.csv_records import keep_records, split_records
 from wattledger.ingest.errors import FileRefused, header_refusal
@@ -22,6 +23,8 @@ from wattledger.ingest.errors import FileRefused, header_refusal
 _BOM = b"\xef\xbb\xbf"
 _QUOTE = ord('"')
 _SPACE = ord(" ")
+_NL = ord("\n")
+_CR = ord("\r")
 PROBLEM_SCHEMA = {
     "line": pl.Int64,
     "column_name": pl.String,
@@ -64,6 +67,85 @@ def _span(data: bytes, recs, i: int) -> str:
         return ""
     first = int(recs.lines[i])
     return f"; the record spans lines {first}-{first + newlines} (a double quote opens a quoted field until the next one)"
+
+
+#: A wrong-field-count record no longer than this (in bytes) is its own ``value`` (200 characters at most).
+_VALUE_CHARS = 200
+
+
+def _wrong_field_count_problems(
+    data: bytes, buf: np.ndarray, recs, bad: np.ndarray, n_fields: int, undecodable: set[int]
+) -> pl.DataFrame:
+    """The "wrong number of fields" problems of records ``bad``, built column-wise.
+
+    Memory and time follow the number of such records without a Python object per record:
+    line numbers and field counts stay arrays, the values are cut out of ``buf`` at once
+    and the detail is a polars string expression. Records the columns cannot give exactly
+    as the record-by-record text does (longer than 200 bytes, not UTF-8, ending in a CR or
+    LF inside quotes) are built one by one, as before; there are few of them per byte.
+    """
+    if bad.size == 0:
+        return pl.DataFrame(schema=PROBLEM_SCHEMA)
+    starts, ends = recs.starts[bad], recs.ends[bad]
+    lengths = ends - starts
+    nl = np.flatnonzero(buf == _NL)
+    spans = np.searchsorted(nl, ends) - np.searchsorted(nl, starts)  # newlines inside the record
+    last = buf[np.maximum(ends - 1, 0)]
+    slow = (lengths > _VALUE_CHARS) | ((spans > 0) & ((last == _NL) | (last == _CR)))
+    if undecodable:
+        slow |= np.isin(bad, np.fromiter(undecodable, dtype=np.int64))
+    fast = ~slow
+    f_starts, f_lengths = starts[fast], lengths[fast]
+    # the values: every fast record's bytes, cut out of the buffer with one mask
+    marks = np.zeros(buf.size + 1, dtype=np.int8)
+    marks[f_starts] += 1
+    marks[f_starts + f_lengths] -= 1
+    inside = np.cumsum(marks[:-1], dtype=np.int8).view(bool)
+    del marks
+    values = buf[inside]
+    del inside
+    offsets = np.zeros(f_lengths.size + 1, dtype=np.int64)
+    np.cumsum(f_lengths, out=offsets[1:])
+    arrow = pa.LargeBinaryArray.from_buffers(pa.large_binary(), int(f_lengths.size), [None, pa.py_buffer(offsets), pa.py_buffer(values)])
+    f_lines = recs.lines[bad][fast]
+    f_spans = spans[fast]
+    frame = pl.DataFrame(
+        {
+            "line": pl.Series(f_lines, dtype=pl.Int64),
+            "value": pl.from_arrow(arrow).cast(pl.String),
+            "found": pl.Series(recs.field_counts[bad][fast], dtype=pl.Int64),
+            "spans": pl.Series(f_spans, dtype=pl.Int64),
+        }
+    ).select(
+        "line",
+        pl.lit(None, dtype=pl.String).alias("column_name"),
+        "value",
+        pl.lit("wrong number of fields").alias("reason"),
+        pl.when(pl.col("spans") == 0)
+        .then(pl.format("expected {}, found {}", pl.lit(n_fields), "found"))
+        .otherwise(
+            pl.format(
+                "expected {}, found {}; the record spans lines {}-{} (a double quote opens a quoted field until the next one)",
+                pl.lit(n_fields), "found", "line", pl.col("line") + pl.col("spans"),
+            )
+        )
+        .alias("detail"),
+    )
+    if not slow.any():
+        return frame
+    rows: list[Problem] = []
+    for i in bad[slow]:  # long, not UTF-8 or oddly ended records: the record-by-record text
+        raw = data[recs.starts[i] : recs.ends[i]].decode("utf-8", errors="replace")
+        rows.append(
+            (
+                int(recs.lines[i]),
+                None,
+                raw[:_VALUE_CHARS],
+                "wrong number of fields",
+                f"expected {n_fields}, found {int(recs.field_counts[i])}{_span(data, recs, i)}",
+            )
+        )
+    return pl.concat([frame, _problems(rows)]).sort("line")
 
 
 def _undecodable_records(data: bytes, starts: np.ndarray) -> set[int]:
@@ -144,23 +226,14 @@ def read_delimited(
     bad_count[:first] = False
     if unterminated:
         bad_count[-1] = False
-    for i in np.flatnonzero(bad_count):  # one iteration per malformed record only
-        keep[i] = False
-        raw = data[recs.starts[i] : recs.ends[i]].decode("utf-8", errors="replace")
-        problems.append(
-            (
-                int(recs.lines[i]),
-                None,
-                raw[:200],
-                "wrong number of fields",
-                f"expected {n_fields}, found {int(recs.field_counts[i])}{_span(data, recs, i)}",
-            )
-        )
+    undecodable = _undecodable_records(data, recs.starts)
+    keep[bad_count] = False
+    wrong_count = _wrong_field_count_problems(data, buf, recs, np.flatnonzero(bad_count), n_fields, undecodable)
     if unterminated:
         keep[-1] = False
         raw = data[recs.starts[-1] : recs.ends[-1]].decode("utf-8", errors="replace")
         problems.append((int(recs.lines[-1]), None, raw[:200], "unterminated quoted field", f"file truncated?{_span(data, recs, -1)}"))
-    for i in sorted(_undecodable_records(data, recs.starts)):
+    for i in sorted(undecodable):
         if i < first:
             raise FileRefused(path, "line 1: the header is not valid UTF-8")
         if keep[i]:
@@ -194,7 +267,9 @@ def read_delimited(
         if trailing_delimiter:
             frame = frame.drop("_trailing")
     frame = frame.with_columns(pl.Series("_line", kept_lines, dtype=pl.Int64))
-    return RawTable(frame=frame, records=records, problems=_problems(problems))
+    # the order as before: wrong field counts by line, then the unterminated record, then undecodable ones
+    problems_frame = pl.concat([wrong_count, _problems(problems)]) if problems else wrong_count
+    return RawTable(frame=frame, records=records, problems=problems_frame)
 
 
 class _JsonObject(dict):
