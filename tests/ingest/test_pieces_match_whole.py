@@ -64,9 +64,10 @@ def test_the_corpus_has_canonical_cases_of_every_container():
     assert any(c.endswith(".parquet") for c in CANONICAL) and len(CANONICAL) >= 50
 
 
-@pytest.mark.parametrize("piece_bytes, piece_rows", [(1, 1), (150, 2)])
+@pytest.mark.parametrize("piece_bytes, piece_rows, piece_records", [(1, 1, 1_000_000), (150, 2, 1_000_000), (2**20, 3, 2)])
 @pytest.mark.parametrize("case", CANONICAL)
-def test_pieces_of_every_canonical_corpus_case_give_the_whole_file_outcome(case, piece_bytes, piece_rows, tmp_path):
+def test_pieces_of_every_canonical_corpus_case_give_the_whole_file_outcome(case, piece_bytes, piece_rows, piece_records,
+                                                                           tmp_path):
     path = _source(case, tmp_path)
     after = MANIFEST[case].get("after", [])
     try:
@@ -78,7 +79,8 @@ def test_pieces_of_every_canonical_corpus_case_give_the_whole_file_outcome(case,
     else:
         whole = _outcome(tmp_path / "whole.duckdb", path, whole_parsed, after)
     try:
-        pieces = parse_run_log_pieces(path, piece_bytes=piece_bytes, piece_rows=piece_rows)
+        pieces = parse_run_log_pieces(path, piece_bytes=piece_bytes, piece_rows=piece_rows,
+                                      piece_records=piece_records)
         pieced = _outcome(tmp_path / "pieces.duckdb", path, pieces, after)
     except FileRefused as err:
         pieced = ("refused", str(err).replace(str(path.resolve()), "<path>").replace(str(path), "<path>"))

@@ -36,6 +36,8 @@ def test_a_large_canonical_run_log_is_read_in_pieces(write, tmp_path):
     p = _csv(write, rows=200)
     assert plan_path(p, piece_bytes=1024).kind == "large_run_log"
     assert plan_path(p).kind == "run_log"
+    assert plan_path(p, piece_records=100).kind == "large_run_log"  # more lines than a piece may hold
+    assert plan_path(p, piece_records=1000).kind == "run_log"
     parquet = EXAMPLES / "cluster_logs" / "gcp_runs_2024-10.parquet"  # 80 rows
     assert plan_path(parquet, piece_rows=10).kind == "large_run_log"
     assert plan_path(parquet).kind == "run_log"

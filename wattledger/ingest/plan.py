@@ -34,6 +34,10 @@ from wattledger.ingest.pieces import PIECE_BYTES, PIECE_ROWS, parquet_rows
 PlanKind = Literal["known", "run_log", "large_run_log", "telemetry", "refused"]
 #: Bytes hashed per read after the head.
 _HASH_BLOCK = 8 * 2**20
+#: A text run log with more lines than this is read in pieces of at most this many lines,
+#: whatever its size: memory follows the records of a piece (tiny malformed records cost
+#: more per byte than any valid one), not only its bytes.
+PIECE_RECORDS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Plan:
     refusal: FileRefused | None = None
     piece_bytes: int = PIECE_BYTES  # a large text run log is read in pieces of about this many bytes
     piece_rows: int = PIECE_ROWS  # a large Parquet run log this many rows at a time
+    piece_records: int = PIECE_RECORDS  # and a large text run log at most this many lines a piece
 
 
 def plan_path(
@@ -60,6 +65,7 @@ def plan_path(
     known_sha256: frozenset[str] | set[str] = frozenset(),
     piece_bytes: int = PIECE_BYTES,
     piece_rows: int = PIECE_ROWS,
+    piece_records: int = PIECE_RECORDS,
 ) -> Plan:
     """The :class:`Plan` of ``path`` (see the module docstring); never raises for a bad file.
 
@@ -67,12 +73,14 @@ def plan_path(
     ``cluster``: the cluster file of sacct output (default: ``cluster.yaml`` next to it).
     ``known_sha256``: the current stored contents; when given, the file is hashed while its
     head is read, and a stored content is planned ``known``. Files over ``piece_bytes``
-    (text) or ``piece_rows`` rows (Parquet) that are canonical run logs are ``large_run_log``.
+    (text) or ``piece_rows`` rows (Parquet), and text files of more than ``piece_records`` lines,
+    that are canonical run logs are ``large_run_log``.
     """
     path = Path(path).resolve()
     mapping = Path(mapping).resolve() if mapping is not None else None
     cluster = Path(cluster).resolve() if cluster is not None else None
-    common = dict(path=path, mapping=mapping, cluster=cluster, piece_bytes=piece_bytes, piece_rows=piece_rows)
+    common = dict(path=path, mapping=mapping, cluster=cluster, piece_bytes=piece_bytes, piece_rows=piece_rows,
+                  piece_records=piece_records)
     try:
         head, size, sha = _read_head(path, hash_all=bool(known_sha256))
     except OSError as err:
@@ -95,7 +103,9 @@ def plan_path(
             return Plan("refused", size_bytes=size, sha256=sha, detection=found, refusal=_no_cluster_file(path, found),
                         **common)
     large = found.format == "canonical" and (
-        parquet_rows(path) > piece_rows if head.startswith(b"PAR1") else size > piece_bytes
+        parquet_rows(path) > piece_rows
+        if head.startswith(b"PAR1")
+        else size > piece_bytes or _more_lines_than(path, piece_records, size)
     )
     return Plan("large_run_log" if large else "run_log", size_bytes=size, sha256=sha, detection=found, **common)
 
@@ -121,6 +131,22 @@ def _read_head(path: Path, *, hash_all: bool) -> tuple[bytes, int, str | None]:
         while block := f.read(_HASH_BLOCK):
             h.update(block)
     return head, size, h.hexdigest()
+
+
+def _more_lines_than(path: Path, limit: int, size: int) -> bool:
+    """Whether the file has more than ``limit`` newlines (read only when its size allows it)."""
+    if size <= limit:
+        return False
+    lines = 0
+    try:
+        with open(path, "rb") as f:
+            while block := f.read(_HASH_BLOCK):
+                lines += block.count(b"\n")
+                if lines > limit:
+                    return True
+    except OSError:
+        return False  # the reader says why it cannot read it
+    return False
 
 
 def _next_to(path: Path, name: str) -> Path | None:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -31,6 +32,9 @@ from wattledger.ingest.parsed import ParsedFile, file_sha256
 from wattledger.ingest.pieces import parquet_batches, sha256_of_file, text_pieces
 from wattledger.ingest.plan import Plan, telemetry_refusal
 from wattledger.ingest.readers import PROBLEM_SCHEMA, READERS, RawTable, parquet_frame, read_delimited, read_ndjson
+
+_NL = ord("\n")
+_QUOTE = ord('"')
 
 #: Validates staged records (every canonical column as text, plus ``_line``) against the
 #: sanity ``limits``: returns the valid runs and one row per value problem (line,
@@ -164,7 +168,8 @@ def read_run_log(plan: Plan) -> AdaptedFile:
 def read_run_log_pieces(plan: Plan) -> Iterator[AdaptedFile]:
     """The pieces of a large canonical run log (``plan.kind == "large_run_log"``), lazily.
 
-    A CSV or NDJSON file is read about ``plan.piece_bytes`` at a time, Parquet
+    A CSV or NDJSON file is read about ``plan.piece_bytes`` and at most ``plan.piece_records``
+    lines at a time (:func:`_record_bounded`), Parquet
     ``plan.piece_rows`` rows at a time: memory is bounded by the piece, not the file. Every
     piece has the file's path, hash, format and size, its own records (with the file's line
     numbers) and ``piece`` = 1, 2, ... A run_id repeated in two pieces is found when they are
@@ -179,8 +184,9 @@ def read_run_log_pieces(plan: Plan) -> Iterator[AdaptedFile]:
         raws = (parquet_frame(path, frame, first) for frame, first in parquet_batches(path, plan.piece_rows))
     else:
         raws = (_read_piece(path, data, container, offset)
-                for data, offset in text_pieces(path, header=container == "csv", quoting=container == "csv",
-                                                piece_bytes=plan.piece_bytes))
+                for data, offset in _record_bounded(
+                    text_pieces(path, header=container == "csv", quoting=container == "csv", piece_bytes=plan.piece_bytes),
+                    header=container == "csv", quoting=container == "csv", max_lines=plan.piece_records))
     for i, raw in enumerate(raws, start=1):
         adapted = adapt_canonical(path, raw, container)
         yield AdaptedFile(
@@ -222,6 +228,37 @@ def _read_container(path: Path, data: bytes, container: str, delimiter: str = ",
     if container in ("parquet", "ndjson"):
         return READERS[container](path, data)
     return read_delimited(path, data, delimiter=delimiter)
+
+
+def _record_bounded(
+    pieces: Iterator[tuple[bytes, int]], *, header: bool, quoting: bool, max_lines: int
+) -> Iterator[tuple[bytes, int]]:
+    """``pieces`` (``(bytes, line_offset)`` of :func:`text_pieces`) cut again so that none has
+    more than ``max_lines`` lines after its header: a piece of tiny records costs memory per
+    record, not per byte. Cuts fall on newlines outside double quotes, as the byte cuts do;
+    every piece cut off keeps the header in front and its line numbers the file's own."""
+    for data, offset in pieces:
+        if data.count(b"\n") <= max_lines + 1:
+            yield data, offset
+            continue
+        buf = np.frombuffer(data, dtype=np.uint8)
+        nl = np.flatnonzero(buf == _NL)
+        if quoting and data.find(b'"') >= 0:
+            quotes = np.flatnonzero(buf == _QUOTE)
+            nl = nl[(np.searchsorted(quotes, nl) & 1) == 0]
+        del buf
+        body = int(nl[0]) + 1 if header and nl.size else 0  # where the records start
+        head = data[:body]
+        head_lines = head.count(b"\n")
+        head_again = head[3:] if head.startswith(b"\xef\xbb\xbf") else head
+        cuts = nl[(1 if header else 0) + max_lines - 1 :: max_lines] + 1
+        bounds = [body, *(int(c) for c in cuts if c < len(data)), len(data)]
+        del nl, cuts
+        for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+            if k == 0:
+                yield data[:b], offset
+            else:  # lines of this piece counted after a copy of the header
+                yield head_again + data[a:b], offset + data.count(b"\n", 0, a) - head_lines
 
 
 def _read_piece(path: Path, data: bytes, container: str, offset: int) -> RawTable:

@@ -25,6 +25,7 @@ from wattledger.ingest import (
     validated,
 )
 from wattledger.ingest.pieces import PIECE_BYTES, PIECE_ROWS
+from wattledger.ingest.plan import PIECE_RECORDS
 from wattledger.store import validate_runs
 
 #: What :func:`parse_planned` gives for a plan: a parsed file, the plan of a large run log
@@ -79,16 +80,18 @@ def parse_run_log_pieces(
     cluster: Path | None = None,
     piece_bytes: int = PIECE_BYTES,
     piece_rows: int = PIECE_ROWS,
+    piece_records: int = PIECE_RECORDS,
 ) -> Iterator[ParsedFile]:
     """Parse a run log as :func:`parse_run_log` does, in pieces when it is large.
 
-    A canonical run log larger than ``piece_bytes`` (CSV, NDJSON) or ``piece_rows`` rows
-    (Parquet) is read a piece at a time; every piece is a ParsedFile with ``piece`` = 1,
+    A canonical run log larger than ``piece_bytes`` or of more than ``piece_records`` lines
+    (CSV, NDJSON), or of more than ``piece_rows`` rows (Parquet), is read a piece at a time; every piece is a ParsedFile with ``piece`` = 1,
     2, ... (see :func:`wattledger.ingest.read_run_log_pieces`). Any other file is one
     ParsedFile (``piece`` 0). The pieces are lazy: the caller stores each before the next
     is read.
     """
-    plan = plan_path(path, mapping=mapping, cluster=cluster, piece_bytes=piece_bytes, piece_rows=piece_rows)
+    plan = plan_path(path, mapping=mapping, cluster=cluster, piece_bytes=piece_bytes, piece_rows=piece_rows,
+                     piece_records=piece_records)
     if plan.kind == "large_run_log":
         yield from run_log_pieces(plan)
     else:
