@@ -108,8 +108,9 @@ def ingest(
     for s in summary.stored:
         notes = ["already ingested (same content)"] if s.already_ingested else []
         notes += [f"{s.folded} records folded into their run"] if s.folded else []
-        notes += [f"replaces the earlier version of this file ({s.replaced_rows} rows removed)"] \
-            if s.replaced_source_file_id is not None else []
+        notes += [f"replaces the earlier version of this file ({s.absent_rows} runs no longer in it: kept, "
+                  "flagged absent_since)"] if s.replaced_source_file_id is not None else []
+        notes += [f"{s.taken_rows} runs taken from another file they had left"] if s.taken_rows else []
         notes += [f"ignored columns: {', '.join(s.ignored_columns)}"] if s.ignored_columns else []
         table.add_row(s.path, s.detected or s.format, str(s.loaded), str(s.rejected), "; ".join(notes))
     out.print(table)

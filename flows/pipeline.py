@@ -145,7 +145,8 @@ def _store(db: str, parsed: Parsed, result: PipelineResult, logger) -> None:
         return
     note = " (already ingested)" if stored.already_ingested else ""
     if stored.replaced_source_file_id is not None:
-        note = f" (replaces the earlier version of this file: {stored.replaced_rows} rows removed)"
+        note = (f" (replaces the earlier version of this file: {stored.absent_rows} runs no longer in it, kept "
+                f"and flagged absent_since)")
     logger.info("%s (%s): %d loaded, %d rejected%s", stored.path, stored.detected or stored.format, stored.loaded,
                 stored.rejected, note)
     result.stored.append(stored)

@@ -29,6 +29,7 @@ class ParsedFile:
     detected: str = ""  # what was detected and how it was read, for people
     folded_records: int = 0  # records merged into another of the same run (job steps, flushes)
     piece: int = 0  # 0 for a whole file; 1, 2, ... for the pieces of a large one
+    side_sha256: str = ""  # the side files that shaped the reading (plan.side_files_sha256)
 
     @property
     def rejected_rows(self) -> int:
@@ -47,6 +48,7 @@ class KnownContent:
     content_sha256: str
     mapping: Path | None = None
     cluster: Path | None = None
+    side_sha256: str = ""
 
 
 def file_sha256(data: bytes) -> str:

@@ -34,6 +34,10 @@ from wattledger.ingest.pieces import PIECE_BYTES, PIECE_ROWS, parquet_rows
 PlanKind = Literal["known", "run_log", "large_run_log", "telemetry", "refused"]
 #: Bytes hashed per read after the head.
 _HASH_BLOCK = 8 * 2**20
+#: Side files that shape how a file in their folder is read (the sacct cluster file, the
+#: telemetry and CodeCarbon sidecars: ``telemetry_files.SIDECAR``,
+#: ``adapters.codecarbon.SIDECAR_FILE_NAME``). Part of a stored file's identity.
+SIDE_FILE_NAMES = (CLUSTER_FILE_NAME, "telemetry.yaml", "codecarbon.yaml")
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Plan:
     refusal: FileRefused | None = None
     piece_bytes: int = PIECE_BYTES  # a large text run log is read in pieces of about this many bytes
     piece_rows: int = PIECE_ROWS  # a large Parquet run log this many rows at a time
+    side_sha256: str = ""  # the side files that shape the reading (side_files_sha256); "" when none
 
 
 def plan_path(
@@ -72,7 +77,8 @@ def plan_path(
     path = Path(path).resolve()
     mapping = Path(mapping).resolve() if mapping is not None else None
     cluster = Path(cluster).resolve() if cluster is not None else None
-    common = dict(path=path, mapping=mapping, cluster=cluster, piece_bytes=piece_bytes, piece_rows=piece_rows)
+    common = dict(path=path, mapping=mapping, cluster=cluster, piece_bytes=piece_bytes, piece_rows=piece_rows,
+                  side_sha256=side_files_sha256(path, mapping=mapping, cluster=cluster))
     try:
         head, size, sha = _read_head(path, hash_all=bool(known_sha256))
     except OSError as err:
@@ -98,6 +104,25 @@ def plan_path(
         parquet_rows(path) > piece_rows if head.startswith(b"PAR1") else size > piece_bytes
     )
     return Plan("large_run_log" if large else "run_log", size_bytes=size, sha256=sha, detection=found, **common)
+
+
+def side_files_sha256(path: Path, *, mapping: Path | None = None, cluster: Path | None = None) -> str:
+    """One hash of the side files that may shape how ``path`` is read: the mapping and
+    cluster files given, and the :data:`SIDE_FILE_NAMES` in its folder ("" when there is
+    none). With the content's SHA-256 it is the stored file's identity: when a side file
+    changes, the file is read again (whatever its format: a change next to it is enough)."""
+    h = hashlib.sha256()
+    found = False
+    for label, side in (("mapping", mapping), ("cluster", cluster),
+                        *((name, Path(path).parent / name) for name in SIDE_FILE_NAMES)):
+        try:
+            data = Path(side).read_bytes() if side is not None and Path(side).is_file() else None
+        except OSError:
+            data = None
+        if data is not None:
+            found = True
+            h.update(f"{label}\0{hashlib.sha256(data).hexdigest()}\0".encode())
+    return h.hexdigest() if found else ""
 
 
 def telemetry_refusal(plan: Plan) -> FileRefused:

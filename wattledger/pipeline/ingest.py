@@ -29,6 +29,8 @@ from wattledger.iterators import prefetched
 from wattledger.pipeline.parse import Parsed, parse_planned, run_log_pieces
 from wattledger.store import (
     StoredFile,
+    files_to_reread,
+    replaced_since,
     store_known_content,
     store_parsed_file,
     store_parsed_telemetry,
@@ -50,13 +52,14 @@ class IngestSummary:
         return sum(s.rejected for s in self.stored)
 
 
-def store_planned(con: duckdb.DuckDBPyConnection, parsed: Parsed) -> StoredFile:
+def store_planned(con: duckdb.DuckDBPyConnection, parsed: Parsed, *, force: bool = False) -> StoredFile:
     """Store what :func:`~wattledger.pipeline.parse.parse_planned` gave, in one transaction.
 
     A known content adds nothing (the StoredFile says already_ingested); a known content
     that is no longer current is planned, parsed and stored as usual. A large run log's
     plan is read in pieces inside its transaction. Raises :class:`FileRefused` for a
     refusal, or for a large file refused in a later piece (nothing of it stored then).
+    ``force``: a re-read, stored as a new version even when its content is current.
     """
     if isinstance(parsed, FileRefused):
         raise parsed
@@ -67,10 +70,10 @@ def store_planned(con: duckdb.DuckDBPyConnection, parsed: Parsed) -> StoredFile:
         parsed = parse_planned(plan_path(parsed.path, mapping=parsed.mapping, cluster=parsed.cluster))
         return store_planned(con, parsed)
     if isinstance(parsed, Plan):
-        return store_parsed_file(con, run_log_pieces(parsed))
+        return store_parsed_file(con, run_log_pieces(parsed), force=force)
     if isinstance(parsed, ParsedTelemetry):
-        return store_parsed_telemetry(con, parsed)
-    return store_parsed_file(con, parsed)
+        return store_parsed_telemetry(con, parsed, force=force)
+    return store_parsed_file(con, parsed, force=force)
 
 
 def ingest_paths(
@@ -79,6 +82,7 @@ def ingest_paths(
     mapping: Path | None = None,
     *,
     cluster: Path | None = None,
+    reread: bool = False,
     on_file: Callable[[int, int, StoredFile | FileRefused], None] | None = None,
 ) -> IngestSummary:
     """Ingest every run-log and telemetry file under ``paths``, one transaction per file.
@@ -92,7 +96,13 @@ def ingest_paths(
     A file that cannot be read is refused (nothing of it stored) and the others go on;
     the summary lists both. An invalid mapping or cluster file refuses the whole call
     before any file is read. ``on_file(done, total, outcome)`` is called after each file
-    (progress for the caller to show).
+    (progress for the caller to show). ``reread``: every file is read and stored again, as a
+    new version, even when its content and side files are unchanged.
+
+    The ledger rule (docs/reliability.md): after the files, those that must be read again
+    are: a file whose content was found stored at another path whose version this call
+    replaced, and a file that rejected a run as loaded from another file where that run
+    is now absent (it takes the run).
     """
     summary = IngestSummary()
     for config, load in ((mapping, load_mapping), (cluster, load_cluster_file)):
@@ -107,7 +117,24 @@ def ingest_paths(
     except FileRefused as err:
         summary.refused.append(err)
         return summary
-    known = stored_contents(con)  # files with these contents are hashed, not parsed
+    _store_files(con, files, summary, mapping, cluster, force=reread, on_file=on_file)
+    # the ledger rule: files to read again, each once (a re-read only takes absent runs)
+    done: set[Path] = set()
+    while True:
+        elsewhere = replaced_since(con, [s.source_file_id for s in summary.stored if s.already_ingested])
+        again = sorted(({Path(s.path) for s in summary.stored if s.already_ingested and s.source_file_id in elsewhere}
+                        | {Path(p) for p in files_to_reread(con) if Path(p).is_file()}) - done)
+        if not again:
+            break
+        done |= set(again)
+        summary.stored = [s for s in summary.stored if Path(s.path) not in again]
+        _store_files(con, again, summary, mapping, cluster, force=True, on_file=None)
+    return summary
+
+
+def _store_files(con, files: list[Path], summary: IngestSummary, mapping, cluster, *, force: bool,
+                 on_file) -> None:
+    known = frozenset() if force else stored_contents(con)  # files with these contents are hashed, not parsed
 
     def parsed_files():
         """Each file planned and parsed (small ones whole, ahead of the writer; a large one's
@@ -117,7 +144,7 @@ def ingest_paths(
 
     for i, parsed in enumerate(prefetched(parsed_files()), start=1):
         try:
-            outcome: StoredFile | FileRefused = store_planned(con, parsed)
+            outcome: StoredFile | FileRefused = store_planned(con, parsed, force=force)
         except FileRefused as err:
             summary.refused.append(err)
             outcome = err
@@ -125,4 +152,3 @@ def ingest_paths(
             summary.stored.append(outcome)
         if on_file is not None:
             on_file(i, len(files), outcome)
-    return summary

@@ -33,6 +33,9 @@ from wattledger.store.validation import validate_runs
 from wattledger.store.views import apply_views
 from wattledger.store.writes import (
     StoredFile,
+    files_to_reread,
+    forget_runs,
+    replaced_since,
     store_known_content,
     store_parsed_file,
     store_parsed_telemetry,
@@ -57,7 +60,10 @@ __all__ = [
     "datacenters",
     "default_db_path",
     "drop_compute_queue",
+    "files_to_reread",
     "footprint_writer",
+    "forget_runs",
+    "replaced_since",
     "list_constants",
     "migrate",
     "devices_on_hosts",
