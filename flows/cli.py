@@ -5,6 +5,7 @@ Each command parses its arguments and calls one library function (or the flow).
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 from typing import Annotated
 
@@ -22,7 +23,7 @@ from wattledger.report import write_period_report
 from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card
 from wattledger.resources import resource_dir
 from wattledger.store import (DatabaseLocked, MigrationError, connect, datacenters, default_db_path, list_constants,
-                              QueryError, read_only_query, reset_constant, set_constant)
+                              forget_runs, QueryError, read_only_query, reset_constant, set_constant)
 
 app = typer.Typer(
     help="Energy, CO2e and electricity cost of GPU training runs, from the logs you already have.",
@@ -93,13 +94,16 @@ def ingest(
     db: DbOption = None,
     mapping: MappingOption = None,
     cluster: ClusterOption = None,
+    reread: Annotated[bool, typer.Option("--reread", help="Read every file again, even when its content and "
+                                         "side files are unchanged (a new version of each)")] = False,
 ) -> None:
     """Load run logs (canonical CSV/Parquet/NDJSON, Slurm sacct, CodeCarbon, or any file through
-    --mapping); the format of each file is detected. Prints what was loaded and rejected."""
+    --mapping); the format of each file is detected. Prints what was loaded and rejected.
+    Runs no longer in a changed file are kept, flagged absent_since (`wattledger forget` removes runs)."""
     con = _open(db)
     try:
         with _IngestProgress() as progress:
-            summary = ingest_paths(con, paths, mapping, cluster=cluster, on_file=progress.update)
+            summary = ingest_paths(con, paths, mapping, cluster=cluster, reread=reread, on_file=progress.update)
     finally:
         con.close()
     table = Table("file", "detected", "loaded", "rejected", "note")
@@ -120,6 +124,37 @@ def ingest(
         err.print(f"[red]refused:[/red] {escape(str(r))}")
     if summary.refused:
         raise typer.Exit(1)
+
+
+@app.command()
+def forget(
+    reason: Annotated[str, typer.Option("--reason", help="Why the runs are removed (recorded)")],
+    run: Annotated[list[str] | None, typer.Option("--run", help="A run_id to remove (repeatable)")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Remove every run read from this file")] = None,
+    db: DbOption = None,
+) -> None:
+    """Remove runs explicitly, with their footprints: named ones (--run) or every run read from a
+    file (--file). Each removal is recorded in the table forgotten_runs (what, why, who, when)."""
+    if bool(run) == (file is not None) or not reason.strip():
+        err.print("[red]error:[/red] give --run ID (repeatable) or --file PATH, and a non-empty --reason")
+        raise typer.Exit(2)
+    con = _open(db)
+    try:
+        removed = forget_runs(con, run_ids=run or (), path=str(file.resolve()) if file is not None else None,
+                              reason=reason, forgotten_by=_who())
+    finally:
+        con.close()
+    out.print(f"{removed} runs forgotten (see: wattledger sql \"select * from forgotten_runs\")", markup=False)
+    if not removed:
+        err.print("no stored run matched", markup=False)
+        raise typer.Exit(1)
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 @app.command()

@@ -7,6 +7,7 @@ The same two steps serve the CLI (:func:`ingest_paths`) and the Prefect flow
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,9 +30,11 @@ from wattledger.iterators import prefetched
 from wattledger.pipeline.parse import Parsed, parse_planned, run_log_pieces
 from wattledger.store import (
     StoredFile,
+    current_paths_under,
     files_to_reread,
     replaced_since,
     store_known_content,
+    store_vanished,
     store_parsed_file,
     store_parsed_telemetry,
     stored_contents,
@@ -99,7 +102,8 @@ def ingest_paths(
     (progress for the caller to show). ``reread``: every file is read and stored again, as a
     new version, even when its content and side files are unchanged.
 
-    The ledger rule (docs/reliability.md): after the files, those that must be read again
+    The ledger rule (docs/reliability.md): a file stored from a folder given here that is no
+    longer in it is recorded as vanished (its runs kept, flagged absent). After the files, those that must be read again
     are: a file whose content was found stored at another path whose version this call
     replaced, and a file that rejected a run as loaded from another file where that run
     is now absent (it takes the run).
@@ -117,6 +121,11 @@ def ingest_paths(
     except FileRefused as err:
         summary.refused.append(err)
         return summary
+    # files stored from a folder given here that are no longer in it: their runs are kept, flagged absent
+    for folder in sorted({Path(p).resolve() for p in paths if Path(p).is_dir()}):
+        for gone in current_paths_under(con, str(folder)):
+            if not os.path.lexists(gone):
+                summary.stored.append(store_vanished(con, gone))
     _store_files(con, files, summary, mapping, cluster, force=reread, on_file=on_file)
     # the ledger rule: files to read again, each once (a re-read only takes absent runs)
     done: set[Path] = set()

@@ -33,10 +33,12 @@ from wattledger.store.validation import validate_runs
 from wattledger.store.views import apply_views
 from wattledger.store.writes import (
     StoredFile,
+    current_paths_under,
     files_to_reread,
     forget_runs,
     replaced_since,
     store_known_content,
+    store_vanished,
     store_parsed_file,
     store_parsed_telemetry,
     stored_contents,
@@ -60,6 +62,7 @@ __all__ = [
     "datacenters",
     "default_db_path",
     "drop_compute_queue",
+    "current_paths_under",
     "files_to_reread",
     "footprint_writer",
     "forget_runs",
@@ -83,6 +86,7 @@ __all__ = [
     "store_known_content",
     "store_parsed_file",
     "store_parsed_telemetry",
+    "store_vanished",
     "stored_contents",
     "validate_runs",
     "write_footprint_batch",

@@ -333,3 +333,40 @@ def replaced_since(con: duckdb.DuckDBPyConnection, source_file_ids: Iterable[int
         "and replaced_by_source_file_id is not null",
         [list(source_file_ids)],
     ).fetchall())
+
+
+def current_paths_under(con: duckdb.DuckDBPyConnection, folder: str) -> list[str]:
+    """The paths of the current source files inside ``folder`` (an absolute path)."""
+    prefix = folder.rstrip("/\\") + "/"
+    return [r[0] for r in con.execute(
+        "select path from source_files where replaced_by_source_file_id is null and starts_with(path, ?) "
+        "and format <> ? order by path",
+        [prefix, VANISHED_FORMAT],
+    ).fetchall()]
+
+
+#: format of the version recorded when a file is no longer in its folder (no content)
+VANISHED_FORMAT = "vanished"
+
+
+def store_vanished(con: duckdb.DuckDBPyConnection, path: str) -> StoredFile:
+    """A file no longer in its folder: in one transaction, a version without content
+    (format ``vanished``) replaces its current one; that version's runs are kept, flagged
+    absent (the ledger rule), its samples and rejects go. The file coming back, or another
+    file holding its runs, takes them."""
+    with atomic(con):
+        previous = _previous_version(con, path)
+        source_file_id = con.execute(
+            """
+            insert into source_files
+                (path, content_sha256, side_sha256, format, detected, size_bytes, records, rows_loaded,
+                 rows_rejected, folded_records, ignored_columns)
+            values (?, '', '', ?, 'no longer in its folder', 0, 0, 0, 0, 0, [])
+            returning source_file_id
+            """,
+            [path, VANISHED_FORMAT],
+        ).fetchall()[0][0]
+        replaced = _retire(con, previous, source_file_id)
+        absent = _flag_absent(con, previous)
+    return StoredFile(path, source_file_id, VANISHED_FORMAT, 0, 0, False, detected="no longer in its folder",
+                      replaced_source_file_id=previous, replaced_rows=replaced, absent_rows=absent)
