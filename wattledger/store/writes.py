@@ -44,15 +44,20 @@ def stored_contents(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
 
 
 def _already_stored(con: duckdb.DuckDBPyConnection, parsed) -> StoredFile | None:
-    """The current (not replaced) source file with this content, if any (``parsed``: a parsed
-    file, or a :class:`KnownFile`: then the format is the stored file's)."""
+    """The current source file with this content and side files, if any (``parsed``: a parsed
+    file, or a :class:`KnownFile`: then the format is the stored file's): the current version
+    at this path, else one at another path, unless this path's current version differs (then
+    the file has changed: its new version replaces it, the ledger rule)."""
     existing = con.execute(
-        "select source_file_id, format, detected from source_files "
-        "where content_sha256 = ? and coalesce(side_sha256, '') = ? and replaced_by_source_file_id is null",
-        [parsed.content_sha256, getattr(parsed, "side_sha256", "") or ""],
+        "select source_file_id, format, detected, path = ? as here, "
+        "content_sha256 = ? and coalesce(side_sha256, '') = ? as same from source_files "
+        "where (path = ? or (content_sha256 = ? and coalesce(side_sha256, '') = ?)) "
+        "and replaced_by_source_file_id is null order by here desc, source_file_id",
+        [str(parsed.path), parsed.content_sha256, getattr(parsed, "side_sha256", "") or "", str(parsed.path),
+         parsed.content_sha256, getattr(parsed, "side_sha256", "") or ""],
     ).fetchall()
-    if existing:
-        source_file_id, fmt, detected = existing[0]
+    if existing and existing[0][4]:
+        source_file_id, fmt, detected = existing[0][:3]
         return StoredFile(str(parsed.path), source_file_id, getattr(parsed, "format", fmt), 0, 0, True,
                           detected=getattr(parsed, "detected", detected))
     return None
