@@ -121,24 +121,50 @@ def ingest_paths(
     except FileRefused as err:
         summary.refused.append(err)
         return summary
-    # files stored from a folder given here that are no longer in it: their runs are kept, flagged absent
-    for folder in sorted({Path(p).resolve() for p in paths if Path(p).is_dir()}):
-        for gone in current_paths_under(con, str(folder)):
-            if not os.path.lexists(gone):
-                summary.stored.append(store_vanished(con, gone))
+    summary.stored += record_vanished(con, paths)
     _store_files(con, files, summary, mapping, cluster, force=reread, on_file=on_file)
-    # the ledger rule: files to read again, each once (a re-read only takes absent runs)
+    again = settle_ledger(con, summary.stored, mapping_of=lambda _: mapping, cluster=cluster)
+    reread_paths = {s.path for s in again.stored}
+    summary.stored = [s for s in summary.stored if s.path not in reread_paths] + again.stored
+    summary.refused += again.refused
+    return summary
+
+
+def record_vanished(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> list[StoredFile]:
+    """The ledger rule, before the files: each file stored from a folder among ``paths`` that
+    is no longer in it is recorded as vanished (its runs kept, flagged absent)."""
+    gone: list[StoredFile] = []
+    for folder in sorted({Path(p).resolve() for p in paths if Path(p).is_dir()}):
+        for path in current_paths_under(con, str(folder)):
+            if not os.path.lexists(path):
+                gone.append(store_vanished(con, path))
+    return gone
+
+
+def settle_ledger(
+    con: duckdb.DuckDBPyConnection,
+    stored: list[StoredFile],
+    *,
+    mapping_of: Callable[[Path], Path | None] = lambda _: None,
+    cluster: Path | None = None,
+) -> IngestSummary:
+    """The ledger rule, after the files (``stored``: what storing them did): read again, each
+    once, a file skipped as already ingested whose content's version at another path was
+    replaced since, and every current file that rejected a run as loaded from another file
+    where that run is now absent (it takes the run). ``mapping_of(path)``: the mapping file a
+    path is read through. Returns what the re-reads did."""
+    summary = IngestSummary()
     done: set[Path] = set()
     while True:
-        elsewhere = replaced_since(con, [s.source_file_id for s in summary.stored if s.already_ingested])
-        again = sorted(({Path(s.path) for s in summary.stored if s.already_ingested and s.source_file_id in elsewhere}
+        outcomes = [*stored, *summary.stored]
+        elsewhere = replaced_since(con, [s.source_file_id for s in outcomes if s.already_ingested])
+        again = sorted(({Path(s.path) for s in outcomes if s.already_ingested and s.source_file_id in elsewhere}
                         | {Path(p) for p in files_to_reread(con) if Path(p).is_file()}) - done)
         if not again:
-            break
+            return summary
         done |= set(again)
-        summary.stored = [s for s in summary.stored if Path(s.path) not in again]
-        _store_files(con, again, summary, mapping, cluster, force=True, on_file=None)
-    return summary
+        for path in again:
+            _store_files(con, [path], summary, mapping_of(path), cluster, force=True, on_file=None)
 
 
 def _store_files(con, files: list[Path], summary: IngestSummary, mapping, cluster, *, force: bool,
