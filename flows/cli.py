@@ -6,6 +6,7 @@ Each command parses its arguments and calls one library function (or the flow).
 from __future__ import annotations
 
 import functools
+import getpass
 from pathlib import Path
 from typing import Annotated
 
@@ -24,8 +25,8 @@ from wattledger.report import write_period_report
 from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card, write_text_output
 from wattledger.resources import resource_dir
 from wattledger.store import (DATABASE_FAILURES, BadSetting, DatabaseError, DatabaseMissing, MigrationError, connect,
-                              datacenters, default_db_path, list_constants, QueryError, read_only_query, reset_constant,
-                              resolve_settings, set_constant)
+                              datacenters, default_db_path, forget_runs, list_constants, QueryError, read_only_query,
+                              reset_constant, resolve_settings, set_constant)
 
 app = typer.Typer(
     help="Energy, CO2e and electricity cost of GPU training runs, from the logs you already have.",
@@ -117,13 +118,16 @@ def ingest(
     db: DbOption = None,
     mapping: MappingOption = None,
     cluster: ClusterOption = None,
+    reread: Annotated[bool, typer.Option("--reread", help="Read every file again, even when its content and "
+                                         "side files are unchanged (a new version of each)")] = False,
 ) -> None:
     """Load run logs (canonical CSV/Parquet/NDJSON, Slurm sacct, CodeCarbon, or any file through
-    --mapping); the format of each file is detected. Prints what was loaded and rejected."""
+    --mapping); the format of each file is detected. Prints what was loaded and rejected.
+    Runs no longer in a changed file are kept, flagged absent_since (`wattledger forget` removes runs)."""
     con = _open(db)
     try:
         with _IngestProgress() as progress:
-            summary = ingest_paths(con, paths, mapping, cluster=cluster, on_file=progress.update)
+            summary = ingest_paths(con, paths, mapping, cluster=cluster, reread=reread, on_file=progress.update)
     finally:
         con.close()
     table = Table("file", "detected", "loaded", "rejected", "note")
@@ -132,8 +136,9 @@ def ingest(
     for s in summary.stored:
         notes = ["already ingested (same content)"] if s.already_ingested else []
         notes += [f"{s.folded} records folded into their run"] if s.folded else []
-        notes += [f"replaces the earlier version of this file ({s.replaced_rows} rows removed)"] \
-            if s.replaced_source_file_id is not None else []
+        notes += [f"replaces the earlier version of this file ({s.absent_rows} runs no longer in it: kept, "
+                  "flagged absent_since)"] if s.replaced_source_file_id is not None else []
+        notes += [f"{s.taken_rows} runs taken from another file they had left"] if s.taken_rows else []
         notes += [f"ignored columns: {', '.join(s.ignored_columns)}"] if s.ignored_columns else []
         table.add_row(s.path, s.detected or s.format, str(s.loaded), str(s.rejected), "; ".join(notes))
     out.print(table)
@@ -143,6 +148,38 @@ def ingest(
         err.print(f"[red]refused:[/red] {escape(str(r))}")
     if summary.refused:
         raise typer.Exit(1)
+
+
+@app.command()
+@_database_command
+def forget(
+    reason: Annotated[str, typer.Option("--reason", help="Why the runs are removed (recorded)")],
+    run: Annotated[list[str] | None, typer.Option("--run", help="A run_id to remove (repeatable)")] = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Remove every run read from this file")] = None,
+    db: DbOption = None,
+) -> None:
+    """Remove runs explicitly, with their footprints: named ones (--run) or every run read from a
+    file (--file). Each removal is recorded in the table forgotten_runs (what, why, who, when)."""
+    if bool(run) == (file is not None) or not reason.strip():
+        err.print("[red]error:[/red] give --run ID (repeatable) or --file PATH, and a non-empty --reason")
+        raise typer.Exit(2)
+    con = _open(db)
+    try:
+        removed = forget_runs(con, run_ids=run or (), path=str(file.resolve()) if file is not None else None,
+                              reason=reason, forgotten_by=_who())
+    finally:
+        con.close()
+    out.print(f"{removed} runs forgotten (see: wattledger sql \"select * from forgotten_runs\")", markup=False)
+    if not removed:
+        err.print("no stored run matched", markup=False)
+        raise typer.Exit(1)
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 @app.command()

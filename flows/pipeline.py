@@ -25,7 +25,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from wattledger.compute import PARTITION_RUNS, ComputeResult, compute_footprints, kernel_table, unknown_datacenters_line
 from wattledger.ingest import FileRefused, discover, plan_path
-from wattledger.pipeline import Parsed, default_report_path, load_site_file, parse_planned, store_planned
+from wattledger.pipeline import (Parsed, default_report_path, load_site_file, parse_planned, record_vanished,
+                                 settle_ledger, store_planned)
 from wattledger.report import top_runs, write_period_report
 from wattledger.store import StoredFile, connect, stored_contents
 
@@ -72,6 +73,28 @@ def store_file(db: str, parsed: Parsed) -> StoredFile | FileRefused:
         return store_planned(con, parsed)
     except FileRefused as err:  # a large file refused in a later piece: nothing of it stored
         return err
+    finally:
+        con.close()
+
+
+@task(cache_policy=NO_CACHE)
+def vanished_files(db: str, paths: list[str]) -> list[StoredFile]:
+    """The ledger rule, before the files: files gone from the folders given, recorded vanished."""
+    con = connect(db)
+    try:
+        return record_vanished(con, [Path(p) for p in paths])
+    finally:
+        con.close()
+
+
+@task(cache_policy=NO_CACHE)
+def settle(db: str, stored: list[StoredFile], mapping: Path | None, mapped: dict[Path, Path],
+           cluster: Path | None) -> tuple[list[StoredFile], list[FileRefused]]:
+    """The ledger rule, after the files: the files to read again (moved runs, rotated logs)."""
+    con = connect(db)
+    try:
+        again = settle_ledger(con, stored, mapping_of=lambda p: mapped.get(Path(p).resolve(), mapping), cluster=cluster)
+        return again.stored, again.refused
     finally:
         con.close()
 
@@ -145,7 +168,8 @@ def _store(db: str, parsed: Parsed, result: PipelineResult, logger) -> None:
         return
     note = " (already ingested)" if stored.already_ingested else ""
     if stored.replaced_source_file_id is not None:
-        note = f" (replaces the earlier version of this file: {stored.replaced_rows} rows removed)"
+        note = (f" (replaces the earlier version of this file: {stored.absent_rows} runs no longer in it, kept "
+                f"and flagged absent_since)")
     logger.info("%s (%s): %d loaded, %d rejected%s", stored.path, stored.detected or stored.format, stored.loaded,
                 stored.rejected, note)
     result.stored.append(stored)
@@ -177,6 +201,7 @@ def pipeline(
         files.append(Path(data))
         mappings.append(Path(its_mapping))
     cluster_file = Path(cluster) if cluster else None
+    result.stored += vanished_files(db, paths)
     known = stored_hashes(db)  # files with these contents are hashed, not parsed
     ahead: deque = deque()  # parsed files wait in memory only this many at a time
     for path, its_mapping in zip(files, mappings, strict=True):
@@ -185,6 +210,13 @@ def pipeline(
             _store(db, ahead.popleft().result(), result, logger)
     while ahead:
         _store(db, ahead.popleft().result(), result, logger)
+    again, refused = settle(db, result.stored, Path(mapping) if mapping else None,
+                            {Path(d).resolve(): Path(m) for d, m in (mapped or {}).items()}, cluster_file)
+    for stored in again:
+        logger.info("%s read again (the ledger rule): %d loaded, %d rejected", stored.path, stored.loaded,
+                    stored.rejected)
+    result.stored = [s for s in result.stored if s.path not in {a.path for a in again}] + again
+    result.refused += [str(r) for r in refused]
     if sites:
         load_sites(db, sites)
     result.computed = compute(db, distributed, partition_runs)

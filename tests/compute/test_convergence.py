@@ -125,7 +125,8 @@ def test_new_runs_elsewhere_recheck_nothing_measured(tmp_path):
 @given(st.lists(st.one_of(st.sampled_from(sorted(VARIANTS)), st.just("compute")), min_size=1, max_size=6))
 def test_any_interleaving_of_ingest_and_compute_equals_one_clean_compute(tmp_path_factory, steps):
     """Property: file edits (ingested at once) and compute calls in any order, then a compute,
-    give per run the footprints a clean database computes from the final files."""
+    give per run the footprints a clean database computes from the final files plus the runs
+    no longer in them, kept as last read (the ledger rule, docs/reliability.md 1b)."""
     tmp_path = tmp_path_factory.mktemp("interleaving")
     work = tmp_path / "w"
     work.mkdir()
@@ -134,6 +135,7 @@ def test_any_interleaving_of_ingest_and_compute_equals_one_clean_compute(tmp_pat
     con = connect(work / "w.duckdb")
     ingest_paths(con, paths)
     final = None
+    last_read: dict[str, str] = {}  # run_id -> its line as last read (an absent run keeps it)
     for step in steps:
         if step == "compute":
             compute_footprints(con)
@@ -141,6 +143,7 @@ def test_any_interleaving_of_ingest_and_compute_equals_one_clean_compute(tmp_pat
             extra.write_text(HEADER + VARIANTS[step], encoding="utf-8")
             ingest_paths(con, [extra])
             final = step
+            last_read |= {line.split(",")[0]: line for line in VARIANTS[step].splitlines()}
     compute_footprints(con)
     if final is None:
         clean_folder = tmp_path / "clean"
@@ -149,7 +152,9 @@ def test_any_interleaving_of_ingest_and_compute_equals_one_clean_compute(tmp_pat
         ingest_paths(clean, _base(clean_folder))
         compute_footprints(clean)
     else:
-        clean = _clean(tmp_path, "clean", VARIANTS[final])
+        in_final = {line.split(",")[0] for line in VARIANTS[final].splitlines()}
+        kept = "".join(f"{line}\n" for run_id, line in sorted(last_read.items()) if run_id not in in_final)
+        clean = _clean(tmp_path, "clean", VARIANTS[final] + kept)
     assert _same(_footprints(con), _footprints(clean))
     for run_id in MEASURED:
         assert _power_basis(con, run_id) == _power_basis(clean, run_id)

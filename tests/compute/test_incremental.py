@@ -20,10 +20,11 @@ def _footprints(con):
 
 
 def _consistent(con):
-    """No orphans: every footprint has its run, every run belongs to a current file."""
+    """No orphans: every footprint has its run, every run present in its file belongs to a
+    current file (an absent run keeps the version it left: the ledger rule)."""
     orphans = con.sql("""
         select (select count(*) from footprints where run_id not in (select run_id from runs)),
-               (select count(*) from runs where source_file_id not in
+               (select count(*) from runs where absent_since is null and source_file_id not in
                     (select source_file_id from source_files where replaced_by_source_file_id is null)),
                (select count(*) from rejects where source_file_id not in
                     (select source_file_id from source_files where replaced_by_source_file_id is null))
@@ -57,7 +58,7 @@ def test_an_unchanged_second_run_does_no_work(con, monkeypatch):
     assert second.nothing_to_do and second.batches == 0 and second.factor_set == first.factor_set
 
 
-def test_a_changed_file_replaces_its_runs(con, tmp_path):
+def test_a_changed_file_replaces_its_runs_and_keeps_those_it_lost(con, tmp_path):
     path = _write_runs(tmp_path / "runs.csv", {"a": 1, "b": 2, "c": 4})
     v1 = ingest_paths(con, [path]).stored[0]
     assert compute_footprints(con).computed == 3
@@ -65,8 +66,11 @@ def test_a_changed_file_replaces_its_runs(con, tmp_path):
 
     _write_runs(path, {"a": 1, "b": 8, "d": 2})  # b changed, c gone, d new
     v2 = ingest_paths(con, [path]).stored[0]
-    assert (v2.loaded, v2.replaced_source_file_id, v2.replaced_rows) == (3, v1.source_file_id, 3)
-    assert sorted(r[0] for r in con.sql("select run_id from runs").fetchall()) == ["a", "b", "d"]
+    assert (v2.loaded, v2.replaced_source_file_id, v2.absent_rows) == (3, v1.source_file_id, 1)
+    # the ledger rule: c, no longer in the file, is kept, flagged, with the version it left
+    assert con.sql("select run_id, source_file_id, absent_since is not null from runs order by 1").fetchall() == [
+        ("a", v2.source_file_id, False), ("b", v2.source_file_id, False), ("c", v1.source_file_id, True),
+        ("d", v2.source_file_id, False)]
     old = con.sql("select replaced_by_source_file_id, replaced_at is not null from source_files "
                   "where source_file_id = ?", params=[v1.source_file_id]).fetchall()
     assert old == [(v2.source_file_id, True)]  # the replacement is recorded
@@ -74,7 +78,7 @@ def test_a_changed_file_replaces_its_runs(con, tmp_path):
     assert (result.computed, result.unchanged) == (2, 1)  # b and d computed; a kept, no kernel work
     after = _footprints(con)
     assert after["a"] == before["a"] and after["b"] == pytest.approx(4 * before["b"], rel=1e-12)
-    assert "c" not in after
+    assert after["c"] == before["c"]  # kept with its footprint
     _consistent(con)
 
     copy = _write_runs(tmp_path / "copy.csv", {"a": 1, "b": 8, "d": 2})  # the current content at another path
@@ -84,7 +88,9 @@ def test_a_changed_file_replaces_its_runs(con, tmp_path):
     v3 = ingest_paths(con, [path]).stored[0]
     assert not v3.already_ingested and v3.replaced_source_file_id == v2.source_file_id
     compute_footprints(con)
-    assert _footprints(con) == pytest.approx(before, rel=1e-12)
+    now = _footprints(con)
+    assert {k: now[k] for k in before} == pytest.approx(before, rel=1e-12)
+    assert con.sql("select run_id from runs where absent_since is not null").fetchall() == [("d",)]  # d kept
     _consistent(con)
 
 

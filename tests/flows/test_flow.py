@@ -62,3 +62,35 @@ def test_parse_task_logic_without_the_engine(tmp_path, write):
     known = parse_file.fn(p, known=frozenset({file_sha256(p.read_bytes())}))
     assert isinstance(known, KnownContent) and known.path == p.resolve()
     assert isinstance(parse_file.fn(tmp_path / "missing.csv"), FileRefused)
+
+
+def test_the_flow_follows_the_ledger_rule(prefect_harness, tmp_path):
+    """A run moved between two edited files (the receiving one first), then a rotated log."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    head = "run_id,started_at,ended_at,gpu_count,gpu_model\n"
+
+    def write(name, *runs):
+        (logs / name).write_text(head + "".join(f"{r},2024-10-01T00:00:00Z,2024-10-01T01:00:00Z,1,H100\n" for r in runs))
+
+    def state():
+        con = connect(db, read_only=True)
+        try:
+            return (con.sql("select run_id, regexp_extract(path, '[^/]+$'), absent_since is null from runs "
+                            "join source_files using (source_file_id) order by 1").fetchall(),
+                    con.sql("select count(*) from rejects").fetchall()[0][0])
+        finally:
+            con.close()
+
+    db = tmp_path / "w.duckdb"
+    write("a.csv", "y")
+    write("b.csv", "x", "m")
+    pipeline(paths=[str(logs)], db=str(db), report_out=str(tmp_path / "r.md"))
+    write("a.csv", "y", "m")
+    write("b.csv", "x")
+    pipeline(paths=[str(logs)], db=str(db), report_out=str(tmp_path / "r.md"))
+    assert state() == ([("m", "a.csv", True), ("x", "b.csv", True), ("y", "a.csv", True)], 0)
+    (logs / "b.csv").rename(logs / "b.csv.1")
+    write("b.csv", "z")
+    pipeline(paths=[str(logs)], db=str(db), report_out=str(tmp_path / "r.md"))
+    assert state() == ([("m", "a.csv", True), ("x", "b.csv.1", True), ("y", "a.csv", True), ("z", "b.csv", True)], 0)

@@ -16,8 +16,19 @@ SACCT_SUFFIXES = (".txt", ".log", ".out", ".psv", ".sacct")
 TELEMETRY_SUFFIXES = (".prom",)
 
 
+def logical_suffix(path: Path) -> str:
+    """The suffix that says what a file holds, under rotation numbers (logrotate's
+    ``runs.csv.1``, ``runs.csv.2``): ``.csv`` for ``runs.csv.1``; the plain suffix otherwise."""
+    name = Path(path).name.lower()
+    stem, dot, last = name.rpartition(".")
+    while dot and last.isdigit() and "." in stem:
+        name = stem
+        stem, dot, last = name.rpartition(".")
+    return Path(name).suffix
+
+
 def format_of(path: Path) -> str | None:
-    return FORMATS.get(path.suffix.lower())
+    return FORMATS.get(logical_suffix(path))
 
 
 def _is_sacct(path: Path) -> bool:
@@ -28,7 +39,7 @@ def _is_sacct(path: Path) -> bool:
 
 
 def _in_folder(path: Path) -> bool:
-    suffix = path.suffix.lower()
+    suffix = logical_suffix(path)
     if suffix in FORMATS or suffix in TELEMETRY_SUFFIXES:
         return True
     return suffix in SACCT_SUFFIXES and _is_sacct(path)
@@ -38,7 +49,7 @@ def discover(paths: list[Path]) -> list[Path]:
     """Files to ingest, in a stable order: given files as named, folders walked (sorted).
 
     Inside a folder, files with the run-log suffixes (.csv, .parquet/.pq, .ndjson/.jsonl)
-    are read, and .txt/.log/.out/.psv/.sacct files whose content is sacct output; other
+    are read, also rotated (``runs.csv.1``, ``runs.csv.2``: :func:`logical_suffix`), and .txt/.log/.out/.psv/.sacct files whose content is sacct output; other
     files are skipped (README.md, cluster.yaml, ...). A file named explicitly is always
     read: its format is told by its content (wattledger.ingest.detect), and a file
     whose content matches no format is refused then. Symbolic links to folders are not

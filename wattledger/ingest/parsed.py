@@ -32,6 +32,7 @@ class ParsedFile:
     #: pieces only: (line, run_id as written) of every record of the piece, valid or not, so that
     #: the store finds a run_id repeated across pieces as validation finds it within a file
     record_run_ids: pl.DataFrame | None = None
+    side_sha256: str = ""  # the side files that shaped the reading (plan.side_files_sha256)
 
     @property
     def rejected_rows(self) -> int:
@@ -50,6 +51,7 @@ class KnownContent:
     content_sha256: str
     mapping: Path | None = None
     cluster: Path | None = None
+    side_sha256: str = ""
 
 
 def file_sha256(data: bytes) -> str:

@@ -38,6 +38,10 @@ _HASH_BLOCK = 8 * 2**20
 #: whatever its size: memory follows the records of a piece (tiny malformed records cost
 #: more per byte than any valid one), not only its bytes.
 PIECE_RECORDS = 1_000_000
+#: Side files that shape how a file in their folder is read (the sacct cluster file, the
+#: telemetry and CodeCarbon sidecars: ``telemetry_files.SIDECAR``,
+#: ``adapters.codecarbon.SIDECAR_FILE_NAME``). Part of a stored file's identity.
+SIDE_FILE_NAMES = (CLUSTER_FILE_NAME, "telemetry.yaml", "codecarbon.yaml")
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class Plan:
     piece_bytes: int = PIECE_BYTES  # a large text run log is read in pieces of about this many bytes
     piece_rows: int = PIECE_ROWS  # a large Parquet run log this many rows at a time
     piece_records: int = PIECE_RECORDS  # and a large text run log at most this many lines a piece
+    side_sha256: str = ""  # the side files that shape the reading (side_files_sha256); "" when none
 
 
 def plan_path(
@@ -80,7 +85,7 @@ def plan_path(
     mapping = Path(mapping).resolve() if mapping is not None else None
     cluster = Path(cluster).resolve() if cluster is not None else None
     common = dict(path=path, mapping=mapping, cluster=cluster, piece_bytes=piece_bytes, piece_rows=piece_rows,
-                  piece_records=piece_records)
+                  piece_records=piece_records, side_sha256=side_files_sha256(path, mapping=mapping, cluster=cluster))
     try:
         head, size, sha = _read_head(path, hash_all=bool(known_sha256))
     except OSError as err:
@@ -108,6 +113,25 @@ def plan_path(
         else size > piece_bytes or _more_lines_than(path, piece_records, size)
     )
     return Plan("large_run_log" if large else "run_log", size_bytes=size, sha256=sha, detection=found, **common)
+
+
+def side_files_sha256(path: Path, *, mapping: Path | None = None, cluster: Path | None = None) -> str:
+    """One hash of the side files that may shape how ``path`` is read: the mapping and
+    cluster files given, and the :data:`SIDE_FILE_NAMES` in its folder ("" when there is
+    none). With the content's SHA-256 it is the stored file's identity: when a side file
+    changes, the file is read again (whatever its format: a change next to it is enough)."""
+    h = hashlib.sha256()
+    found = False
+    for label, side in (("mapping", mapping), ("cluster", cluster),
+                        *((name, Path(path).parent / name) for name in SIDE_FILE_NAMES)):
+        try:
+            data = Path(side).read_bytes() if side is not None and Path(side).is_file() else None
+        except OSError:
+            data = None
+        if data is not None:
+            found = True
+            h.update(f"{label}\0{hashlib.sha256(data).hexdigest()}\0".encode())
+    return h.hexdigest() if found else ""
 
 
 def telemetry_refusal(plan: Plan) -> FileRefused:

@@ -53,6 +53,7 @@ class ParsedTelemetry:
     records: int
     samples: pl.DataFrame  # SAMPLE_SCHEMA of wattledger.ingest.telemetry
     problems: pl.DataFrame  # line, column_name, value, reason, detail
+    side_sha256: str = ""  # the side files that shaped the reading (plan.side_files_sha256)
 
     @property
     def folded_records(self) -> int:

@@ -5,7 +5,7 @@ plan says (:mod:`wattledger.pipeline.parse`), load a site file (:mod:`wattledger
 the default report path (:mod:`wattledger.pipeline.reports`).
 """
 
-from wattledger.pipeline.ingest import IngestSummary, ingest_paths, store_planned
+from wattledger.pipeline.ingest import IngestSummary, ingest_paths, record_vanished, settle_ledger, store_planned
 from wattledger.pipeline.parse import Parsed, parse_planned, parse_run_log, parse_run_log_pieces, run_log_pieces
 from wattledger.pipeline.reports import default_report_path
 from wattledger.pipeline.sites import load_site_file
@@ -19,6 +19,8 @@ __all__ = [
     "parse_planned",
     "parse_run_log",
     "parse_run_log_pieces",
+    "record_vanished",
     "run_log_pieces",
+    "settle_ledger",
     "store_planned",
 ]

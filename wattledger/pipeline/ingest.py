@@ -7,6 +7,7 @@ The same two steps serve the CLI (:func:`ingest_paths`) and the Prefect flow
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,11 @@ from wattledger.iterators import prefetched
 from wattledger.pipeline.parse import Parsed, parse_planned, run_log_pieces
 from wattledger.store import (
     StoredFile,
+    current_paths_under,
+    files_to_reread,
+    replaced_since,
     store_known_content,
+    store_vanished,
     store_parsed_file,
     store_parsed_telemetry,
     stored_contents,
@@ -50,13 +55,14 @@ class IngestSummary:
         return sum(s.rejected for s in self.stored)
 
 
-def store_planned(con: duckdb.DuckDBPyConnection, parsed: Parsed) -> StoredFile:
+def store_planned(con: duckdb.DuckDBPyConnection, parsed: Parsed, *, force: bool = False) -> StoredFile:
     """Store what :func:`~wattledger.pipeline.parse.parse_planned` gave, in one transaction.
 
     A known content adds nothing (the StoredFile says already_ingested); a known content
     that is no longer current is planned, parsed and stored as usual. A large run log's
     plan is read in pieces inside its transaction. Raises :class:`FileRefused` for a
     refusal, or for a large file refused in a later piece (nothing of it stored then).
+    ``force``: a re-read, stored as a new version even when its content is current.
     """
     if isinstance(parsed, FileRefused):
         raise parsed
@@ -67,10 +73,10 @@ def store_planned(con: duckdb.DuckDBPyConnection, parsed: Parsed) -> StoredFile:
         parsed = parse_planned(plan_path(parsed.path, mapping=parsed.mapping, cluster=parsed.cluster))
         return store_planned(con, parsed)
     if isinstance(parsed, Plan):
-        return store_parsed_file(con, run_log_pieces(parsed))
+        return store_parsed_file(con, run_log_pieces(parsed), force=force)
     if isinstance(parsed, ParsedTelemetry):
-        return store_parsed_telemetry(con, parsed)
-    return store_parsed_file(con, parsed)
+        return store_parsed_telemetry(con, parsed, force=force)
+    return store_parsed_file(con, parsed, force=force)
 
 
 def ingest_paths(
@@ -79,6 +85,7 @@ def ingest_paths(
     mapping: Path | None = None,
     *,
     cluster: Path | None = None,
+    reread: bool = False,
     on_file: Callable[[int, int, StoredFile | FileRefused], None] | None = None,
 ) -> IngestSummary:
     """Ingest every run-log and telemetry file under ``paths``, one transaction per file.
@@ -92,7 +99,14 @@ def ingest_paths(
     A file that cannot be read is refused (nothing of it stored) and the others go on;
     the summary lists both. An invalid mapping or cluster file refuses the whole call
     before any file is read. ``on_file(done, total, outcome)`` is called after each file
-    (progress for the caller to show).
+    (progress for the caller to show). ``reread``: every file is read and stored again, as a
+    new version, even when its content and side files are unchanged.
+
+    The ledger rule (docs/reliability.md): a file stored from a folder given here that is no
+    longer in it is recorded as vanished (its runs kept, flagged absent). After the files, those that must be read again
+    are: a file whose content was found stored at another path whose version this call
+    replaced, and a file that rejected a run as loaded from another file where that run
+    is now absent (it takes the run).
     """
     summary = IngestSummary()
     for config, load in ((mapping, load_mapping), (cluster, load_cluster_file)):
@@ -107,7 +121,55 @@ def ingest_paths(
     except FileRefused as err:
         summary.refused.append(err)
         return summary
-    known = stored_contents(con)  # files with these contents are hashed, not parsed
+    summary.stored += record_vanished(con, paths)
+    _store_files(con, files, summary, mapping, cluster, force=reread, on_file=on_file)
+    again = settle_ledger(con, summary.stored, mapping_of=lambda _: mapping, cluster=cluster)
+    reread_paths = {s.path for s in again.stored}
+    summary.stored = [s for s in summary.stored if s.path not in reread_paths] + again.stored
+    summary.refused += again.refused
+    return summary
+
+
+def record_vanished(con: duckdb.DuckDBPyConnection, paths: list[Path]) -> list[StoredFile]:
+    """The ledger rule, before the files: each file stored from a folder among ``paths`` that
+    is no longer in it is recorded as vanished (its runs kept, flagged absent)."""
+    gone: list[StoredFile] = []
+    for folder in sorted({Path(p).resolve() for p in paths if Path(p).is_dir()}):
+        for path in current_paths_under(con, str(folder)):
+            if not os.path.lexists(path):
+                gone.append(store_vanished(con, path))
+    return gone
+
+
+def settle_ledger(
+    con: duckdb.DuckDBPyConnection,
+    stored: list[StoredFile],
+    *,
+    mapping_of: Callable[[Path], Path | None] = lambda _: None,
+    cluster: Path | None = None,
+) -> IngestSummary:
+    """The ledger rule, after the files (``stored``: what storing them did): read again, each
+    once, a file skipped as already ingested whose content's version at another path was
+    replaced since, and every current file that rejected a run as loaded from another file
+    where that run is now absent (it takes the run). ``mapping_of(path)``: the mapping file a
+    path is read through. Returns what the re-reads did."""
+    summary = IngestSummary()
+    done: set[Path] = set()
+    while True:
+        outcomes = [*stored, *summary.stored]
+        elsewhere = replaced_since(con, [s.source_file_id for s in outcomes if s.already_ingested])
+        again = sorted(({Path(s.path) for s in outcomes if s.already_ingested and s.source_file_id in elsewhere}
+                        | {Path(p) for p in files_to_reread(con) if Path(p).is_file()}) - done)
+        if not again:
+            return summary
+        done |= set(again)
+        for path in again:
+            _store_files(con, [path], summary, mapping_of(path), cluster, force=True, on_file=None)
+
+
+def _store_files(con, files: list[Path], summary: IngestSummary, mapping, cluster, *, force: bool,
+                 on_file) -> None:
+    known = frozenset() if force else stored_contents(con)  # files with these contents are hashed, not parsed
 
     def parsed_files():
         """Each file planned and parsed (small ones whole, ahead of the writer; a large one's
@@ -117,7 +179,7 @@ def ingest_paths(
 
     for i, parsed in enumerate(prefetched(parsed_files()), start=1):
         try:
-            outcome: StoredFile | FileRefused = store_planned(con, parsed)
+            outcome: StoredFile | FileRefused = store_planned(con, parsed, force=force)
         except FileRefused as err:
             summary.refused.append(err)
             outcome = err
@@ -125,4 +187,3 @@ def ingest_paths(
             summary.stored.append(outcome)
         if on_file is not None:
             on_file(i, len(files), outcome)
-    return summary

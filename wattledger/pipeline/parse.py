@@ -9,6 +9,7 @@ parse on another process.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from wattledger.ingest import (
@@ -45,19 +46,20 @@ def parse_planned(plan: Plan) -> Parsed:
         if plan.kind == "refused":
             return plan.refusal
         if plan.kind == "known":
-            return KnownContent(plan.path, plan.sha256, plan.mapping, plan.cluster)
+            return KnownContent(plan.path, plan.sha256, plan.mapping, plan.cluster, plan.side_sha256)
         if plan.kind == "large_run_log":
             return plan
         if plan.kind == "telemetry":
-            return parse_telemetry(plan)
-        return validated(read_run_log(plan), validate_runs)
+            return replace(parse_telemetry(plan), side_sha256=plan.side_sha256)
+        return replace(validated(read_run_log(plan), validate_runs), side_sha256=plan.side_sha256)
     except FileRefused as err:
         return err
 
 
 def run_log_pieces(plan: Plan) -> Iterator[ParsedFile]:
     """The validated pieces of a large run log, lazily (the store parses each as it goes)."""
-    return (validated(adapted, validate_runs) for adapted in read_run_log_pieces(plan))
+    return (replace(validated(adapted, validate_runs), side_sha256=plan.side_sha256)
+            for adapted in read_run_log_pieces(plan))
 
 
 def parse_run_log(path: Path, mapping: Path | None = None, *, cluster: Path | None = None) -> ParsedFile:
@@ -102,4 +104,4 @@ def _whole(plan: Plan) -> ParsedFile:
     """The run log of ``plan`` read whole and validated, whatever its size; raises a refusal."""
     if plan.kind == "telemetry":
         raise telemetry_refusal(plan)
-    return validated(read_run_log(plan), validate_runs)
+    return replace(validated(read_run_log(plan), validate_runs), side_sha256=plan.side_sha256)

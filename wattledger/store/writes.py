@@ -32,7 +32,9 @@ class StoredFile:
     detected: str = ""
     folded: int = 0
     replaced_source_file_id: int | None = None  # the earlier version of this path it replaced
-    replaced_rows: int = 0  # runs (or samples) of that version removed
+    replaced_rows: int = 0  # samples of that version removed (telemetry; runs are never removed)
+    absent_rows: int = 0  # runs of that version the new one lacks: kept, flagged absent_since
+    taken_rows: int = 0  # runs taken from another file, where they were absent (moved runs)
 
 
 def stored_contents(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
@@ -42,15 +44,20 @@ def stored_contents(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
 
 
 def _already_stored(con: duckdb.DuckDBPyConnection, parsed) -> StoredFile | None:
-    """The current (not replaced) source file with this content, if any (``parsed``: a parsed
-    file, or a :class:`KnownFile`: then the format is the stored file's)."""
+    """The current source file with this content and side files, if any (``parsed``: a parsed
+    file, or a :class:`KnownFile`: then the format is the stored file's): the current version
+    at this path, else one at another path, unless this path's current version differs (then
+    the file has changed: its new version replaces it, the ledger rule)."""
     existing = con.execute(
-        "select source_file_id, format, detected from source_files "
-        "where content_sha256 = ? and replaced_by_source_file_id is null",
-        [parsed.content_sha256],
+        "select source_file_id, format, detected, path = ? as here, "
+        "content_sha256 = ? and coalesce(side_sha256, '') = ? as same from source_files "
+        "where (path = ? or (content_sha256 = ? and coalesce(side_sha256, '') = ?)) "
+        "and replaced_by_source_file_id is null order by here desc, source_file_id",
+        [str(parsed.path), parsed.content_sha256, getattr(parsed, "side_sha256", "") or "", str(parsed.path),
+         parsed.content_sha256, getattr(parsed, "side_sha256", "") or ""],
     ).fetchall()
-    if existing:
-        source_file_id, fmt, detected = existing[0]
+    if existing and existing[0][4]:
+        source_file_id, fmt, detected = existing[0][:3]
         return StoredFile(str(parsed.path), source_file_id, getattr(parsed, "format", fmt), 0, 0, True,
                           detected=getattr(parsed, "detected", detected))
     return None
@@ -73,25 +80,12 @@ def _previous_version(con: duckdb.DuckDBPyConnection, path) -> int | None:
 
 
 def _retire(con: duckdb.DuckDBPyConnection, old_id: int | None, new_id: int) -> int:
-    """Inside the caller's transaction: remove what version ``old_id`` of a file stored (its
-    runs with their footprints, its samples, its rejects), mark it replaced by ``new_id``;
-    return the runs and samples removed."""
+    """Inside the caller's transaction: mark version ``old_id`` of a file replaced by ``new_id``,
+    remove its rejects and power samples; return the samples removed. Its runs stay (the
+    ledger rule): those the new version repeats are taken by it as they are stored
+    (:func:`_take_runs`), the rest are flagged absent by :func:`_flag_absent`."""
     if old_id is None:
         return 0
-    # their footprints are marked stale, not deleted: a run the new version repeats unchanged
-    # keeps it (compute sees the same inputs, no kernel work); _drop_orphans removes the rest
-    con.execute(
-        "update footprints set factor_set = ? where run_id in (select run_id from runs where source_file_id = ?)",
-        [f"{REPLACED_FACTOR_SET}{old_id}", old_id],
-    )
-    con.execute("delete from unresolved_runs where run_id in (select run_id from runs where source_file_id = ?)", [old_id])
-    # runs that shared a host and time with a removed run may now be measured: re-checked next compute
-    con.execute(
-        "insert into compute_rechecks (started_at, ended_at) select started_at, ended_at from runs "
-        "where source_file_id = ? and hosts is not null and started_at is not null and ended_at is not null",
-        [old_id],
-    )
-    removed = con.execute("delete from runs where source_file_id = ? returning 1", [old_id]).fetchall()
     samples = con.execute("delete from power_samples where source_file_id = ? returning 1", [old_id]).fetchall()
     con.execute("delete from rejects where source_file_id = ?", [old_id])
     con.execute(
@@ -99,14 +93,54 @@ def _retire(con: duckdb.DuckDBPyConnection, old_id: int | None, new_id: int) -> 
         [new_id, old_id],
     )
     con.execute("update source_files set replaces_source_file_id = ? where source_file_id = ?", [old_id, new_id])
-    return len(removed) + len(samples)
+    return len(samples)
 
 
-def _drop_orphans(con: duckdb.DuckDBPyConnection, old_id: int | None) -> None:
-    """After a new version's runs are stored: footprints of runs it no longer has go."""
-    if old_id is not None:
-        con.execute("delete from footprints where factor_set = ? and run_id not in (select run_id from runs)",
-                    [f"{REPLACED_FACTOR_SET}{old_id}"])
+def _remove_runs(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> None:
+    """Inside the caller's transaction: remove these runs. Their footprints are marked stale,
+    not deleted: a run stored again unchanged keeps it (compute sees the same inputs, no
+    kernel work); :func:`_drop_orphans` removes the rest. Runs that shared a host and time
+    with a removed run may now be measured: re-checked next compute."""
+    if not run_ids:
+        return
+    con.execute("update footprints set factor_set = ? where run_id in (select unnest(?))",
+                [REPLACED_FACTOR_SET, run_ids])
+    con.execute("delete from unresolved_runs where run_id in (select unnest(?))", [run_ids])
+    con.execute(
+        "insert into compute_rechecks (started_at, ended_at) select started_at, ended_at from runs "
+        "where run_id in (select unnest(?)) and hosts is not null and started_at is not null and ended_at is not null",
+        [run_ids],
+    )
+    con.execute("delete from runs where run_id in (select unnest(?))", [run_ids])
+
+
+def _take_runs(con: duckdb.DuckDBPyConnection, previous: int | None) -> int:
+    """Remove the stored copies the incoming runs replace: the copy of the version this file
+    replaces (same path), or a copy absent from its file (a run that moved: the ledger rule);
+    return how many were absent from another file."""
+    taken = con.execute(
+        "select run_id, source_file_id is distinct from ? from runs "
+        "where run_id in (select run_id from incoming_runs) and (source_file_id = ? or absent_since is not null)",
+        [previous, previous],
+    ).fetchall()
+    _remove_runs(con, [r[0] for r in taken])
+    return sum(1 for r in taken if r[1])
+
+
+def _flag_absent(con: duckdb.DuckDBPyConnection, old_id: int | None) -> int:
+    """The runs of version ``old_id`` its new version did not take: kept, flagged absent."""
+    if old_id is None:
+        return 0
+    return len(con.execute(
+        "update runs set absent_since = current_timestamp where source_file_id = ? and absent_since is null returning 1",
+        [old_id],
+    ).fetchall())
+
+
+def _drop_orphans(con: duckdb.DuckDBPyConnection) -> None:
+    """After a file's runs are stored: footprints of removed runs not stored again go."""
+    con.execute("delete from footprints where starts_with(factor_set, ?) and run_id not in (select run_id from runs)",
+                [REPLACED_FACTOR_SET])
 
 
 def _record_file(con, parsed, problems: pl.DataFrame, loaded: int, folded: int, ignored: list[str]) -> tuple[int, int]:
@@ -116,12 +150,12 @@ def _record_file(con, parsed, problems: pl.DataFrame, loaded: int, folded: int, 
     source_file_id = con.execute(
         """
         insert into source_files
-            (path, content_sha256, format, detected, size_bytes, records, rows_loaded, rows_rejected,
-             folded_records, ignored_columns)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            (path, content_sha256, side_sha256, format, detected, size_bytes, records, rows_loaded,
+             rows_rejected, folded_records, ignored_columns)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         returning source_file_id
         """,
-        [str(parsed.path), parsed.content_sha256, parsed.format, parsed.detected or parsed.format,
+        [str(parsed.path), parsed.content_sha256, getattr(parsed, "side_sha256", "") or "", parsed.format, parsed.detected or parsed.format,
          parsed.size_bytes, parsed.records, loaded, rejected, folded, ignored],
     ).fetchall()[0][0]
     _insert_rejects(con, source_file_id, problems)
@@ -142,18 +176,21 @@ def _insert_rejects(con, source_file_id: int, problems: pl.DataFrame) -> None:
         con.unregister("incoming_rejects")
 
 
-def _store_runs(con, parsed: RunFile, source_file_id: int) -> tuple[int, pl.DataFrame]:
-    """Insert one file's (or piece's) valid runs; return (loaded, problems incl. duplicates)."""
+def _store_runs(con, parsed: RunFile, source_file_id: int, previous: int | None) -> tuple[int, pl.DataFrame, int]:
+    """Insert one file's (or piece's) valid runs, taking the stored copies of the version it
+    replaces and absent ones; return (loaded, problems incl. duplicates, runs moved here)."""
     con.register("incoming_runs", parsed.runs)
     try:
-        dup = con.sql(sql_text("queries/ingest/cross_file_duplicates.sql"), params={"source_file_id": source_file_id}).pl()
+        dup = con.sql(sql_text("queries/ingest/cross_file_duplicates.sql"),
+                      params={"source_file_id": source_file_id, "previous": previous}).pl()
         problems = pl.concat([parsed.problems, dup.cast(parsed.problems.schema)]).sort("line", nulls_last=True)
+        moved = _take_runs(con, previous)
         con.register("incoming_duplicates", dup.select("value").to_arrow())
         con.execute(sql_text("queries/ingest/insert_runs.sql"), [source_file_id])
     finally:
         con.unregister("incoming_runs")
         con.unregister("incoming_duplicates")
-    return parsed.runs.num_rows - dup.height, problems
+    return parsed.runs.num_rows - dup.height, problems, moved
 
 
 def _reject_repeated_across_pieces(con, source_file_id: int) -> tuple[int, int]:
@@ -176,29 +213,32 @@ def _reject_repeated_across_pieces(con, source_file_id: int) -> tuple[int, int]:
                        [source_file_id]).fetchall()[0]
 
 
-def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: RunFile | Iterable[RunFile]) -> StoredFile:
+def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: RunFile | Iterable[RunFile], *,
+                      force: bool = False) -> StoredFile:
     """Record the file, its valid runs and its rejects, all or nothing.
 
     ``parsed`` is a whole file or the pieces of a large one (parse_run_log_pieces): the
     pieces are parsed and stored one at a time inside the file's single transaction, so
     memory holds one piece; a piece that cannot be read rolls the whole file back.
 
-    A file whose content hash is already recorded adds nothing. A run_id already in
-    the database (from another file) is rejected with the file and line it came from:
-    a run is never counted twice. A run_id repeated within the file rejects every copy,
-    also across pieces.
+    A file whose content hash (with its side files' hash) is already recorded adds
+    nothing, unless ``force`` (a re-read: a new version replaces the current one). A run_id
+    loaded from another current file is rejected with the file and line it came from: a run
+    is never counted twice. A run_id repeated within the file rejects every copy, also
+    across pieces. The ledger rule: the runs of the version this one replaces that it lacks
+    stay, flagged ``absent_since``; a run absent from another file is taken from this one.
     """
     # the pieces of a large file: the next one is parsed while this one is stored
     pieces = iter([parsed]) if isinstance(parsed, RunFile) else prefetched(iter(parsed))
     first = next(pieces)
-    if stored := _already_stored(con, first):
+    if not force and (stored := _already_stored(con, first)):
         return stored
     with atomic(con):
         previous = _previous_version(con, first.path)
         source_file_id, _ = _record_file(con, first, first.problems.clear(), 0, first.folded_records,
                                          first.ignored_columns)
         replaced = _retire(con, previous, source_file_id)
-        records = loaded = rejected = 0
+        records = loaded = rejected = moved = 0
         ignored = set(first.ignored_columns)
         if first.piece:
             con.execute("create or replace temp table piece_run_ids (line bigint, run_id varchar)")
@@ -207,7 +247,8 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: RunFile | Iterable
                 con.register("incoming_run_ids", piece.record_run_ids.to_arrow())
                 con.execute("insert into piece_run_ids select line, run_id from incoming_run_ids")
                 con.unregister("incoming_run_ids")
-            piece_loaded, problems = _store_runs(con, piece, source_file_id)
+            piece_loaded, problems, piece_moved = _store_runs(con, piece, source_file_id, previous)
+            moved += piece_moved
             _insert_rejects(con, source_file_id, problems)
             records += piece.records
             loaded += piece_loaded
@@ -215,7 +256,8 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: RunFile | Iterable
             ignored |= set(piece.ignored_columns)
         if first.piece:
             loaded, rejected = _reject_repeated_across_pieces(con, source_file_id)
-        _drop_orphans(con, previous)
+        absent = _flag_absent(con, previous)
+        _drop_orphans(con)
         con.execute(
             "update source_files set records = ?, rows_loaded = ?, rows_rejected = ?, ignored_columns = ? "
             "where source_file_id = ?",
@@ -223,14 +265,16 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: RunFile | Iterable
         )
     return StoredFile(
         str(first.path), source_file_id, first.format, loaded, rejected, False, tuple(sorted(ignored)),
-        first.detected or first.format, first.folded_records, previous, replaced,
+        first.detected or first.format, first.folded_records, previous, replaced, absent, moved,
     )
 
 
-def store_parsed_telemetry(con: duckdb.DuckDBPyConnection, parsed: TelemetryFile) -> StoredFile:
+def store_parsed_telemetry(con: duckdb.DuckDBPyConnection, parsed: TelemetryFile, *,
+                           force: bool = False) -> StoredFile:
     """Record a telemetry file, its power samples and its rejects, all or nothing
-    (``loaded`` counts samples). Sample columns the table does not have are ignored."""
-    if stored := _already_stored(con, parsed):
+    (``loaded`` counts samples). Sample columns the table does not have are ignored.
+    A new version replaces the samples of the one before (``force``: even of the same content)."""
+    if not force and (stored := _already_stored(con, parsed)):
         return stored
     try:
         with atomic(con):
@@ -255,3 +299,99 @@ def store_parsed_telemetry(con: duckdb.DuckDBPyConnection, parsed: TelemetryFile
     return StoredFile(str(parsed.path), source_file_id, parsed.format, parsed.samples.height, rejected, False,
                       detected=parsed.detected, folded=parsed.folded_records,
                       replaced_source_file_id=previous, replaced_rows=replaced)
+
+
+def forget_runs(con: duckdb.DuckDBPyConnection, *, run_ids: Iterable[str] = (), path: str | None = None,
+                reason: str, forgotten_by: str) -> int:
+    """Remove runs explicitly, with their footprints, in one transaction: the runs named, or
+    every run read from the file at ``path`` (any version of it). Each is recorded in
+    ``forgotten_runs`` (what was asked, why, by whom, when; its file and GPU-hours). Return
+    how many runs were removed (0 when none matched)."""
+    run_ids = list(run_ids)
+    with atomic(con):
+        if path is not None:
+            request = f"--file {path}"
+            run_ids += [r[0] for r in con.execute(
+                "select run_id from runs where source_file_id in (select source_file_id from source_files where path = ?)",
+                [str(path)],
+            ).fetchall()]
+        else:
+            request = "--run " + " ".join(run_ids)
+        found = [r[0] for r in con.execute("select run_id from runs where run_id in (select unnest(?))",
+                                           [run_ids]).fetchall()]
+        con.execute(
+            """
+            insert into forgotten_runs (run_id, source_file_id, path, gpu_hours, was_absent, request, reason, forgotten_by)
+            select runs.run_id, runs.source_file_id, source_files.path, runs.gpu_hours, runs.absent_since is not null,
+                   ?, ?, ?
+            from runs left join source_files using (source_file_id)
+            where runs.run_id in (select unnest(?))
+            """,
+            [request, reason, forgotten_by, found],
+        )
+        _remove_runs(con, found)
+        _drop_orphans(con)
+    return len(found)
+
+
+def files_to_reread(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Current files that rejected a run_id as loaded from another file whose copy there is
+    now absent (its file's new version lacks it): read again, they take the run."""
+    return [r[0] for r in con.execute(
+        """
+        select distinct source_files.path
+        from rejects
+        inner join source_files using (source_file_id)
+        inner join runs on runs.run_id = rejects.value
+        where rejects.reason = 'run_id already loaded from another file'
+          and source_files.replaced_by_source_file_id is null
+          and runs.absent_since is not null
+        order by 1
+        """
+    ).fetchall()]
+
+
+def replaced_since(con: duckdb.DuckDBPyConnection, source_file_ids: Iterable[int]) -> frozenset[int]:
+    """Those of ``source_file_ids`` that are no longer current (a newer version replaced them)."""
+    return frozenset(r[0] for r in con.execute(
+        "select source_file_id from source_files where source_file_id in (select unnest(?)) "
+        "and replaced_by_source_file_id is not null",
+        [list(source_file_ids)],
+    ).fetchall())
+
+
+def current_paths_under(con: duckdb.DuckDBPyConnection, folder: str) -> list[str]:
+    """The paths of the current source files inside ``folder`` (an absolute path)."""
+    prefix = folder.rstrip("/\\") + "/"
+    return [r[0] for r in con.execute(
+        "select path from source_files where replaced_by_source_file_id is null and starts_with(path, ?) "
+        "and format <> ? order by path",
+        [prefix, VANISHED_FORMAT],
+    ).fetchall()]
+
+
+#: format of the version recorded when a file is no longer in its folder (no content)
+VANISHED_FORMAT = "vanished"
+
+
+def store_vanished(con: duckdb.DuckDBPyConnection, path: str) -> StoredFile:
+    """A file no longer in its folder: in one transaction, a version without content
+    (format ``vanished``) replaces its current one; that version's runs are kept, flagged
+    absent (the ledger rule), its samples and rejects go. The file coming back, or another
+    file holding its runs, takes them."""
+    with atomic(con):
+        previous = _previous_version(con, path)
+        source_file_id = con.execute(
+            """
+            insert into source_files
+                (path, content_sha256, side_sha256, format, detected, size_bytes, records, rows_loaded,
+                 rows_rejected, folded_records, ignored_columns)
+            values (?, '', '', ?, 'no longer in its folder', 0, 0, 0, 0, 0, [])
+            returning source_file_id
+            """,
+            [path, VANISHED_FORMAT],
+        ).fetchall()[0][0]
+        replaced = _retire(con, previous, source_file_id)
+        absent = _flag_absent(con, previous)
+    return StoredFile(path, source_file_id, VANISHED_FORMAT, 0, 0, False, detected="no longer in its folder",
+                      replaced_source_file_id=previous, replaced_rows=replaced, absent_rows=absent)

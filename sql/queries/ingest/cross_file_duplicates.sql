@@ -1,5 +1,7 @@
--- grain: one row per incoming run whose run_id is already stored: from an earlier file, or
--- (a large file read in pieces) from an earlier piece of this file ($source_file_id).
+-- grain: one row per incoming run whose run_id is already stored: from another current file,
+-- or (a large file read in pieces) from an earlier piece of this file ($source_file_id).
+-- Not a duplicate (the ledger rule): the copy of the version this file replaces ($previous,
+-- the same path) and a copy absent from its file (a run that moved): this file takes them.
 -- Shaped as a reject: line, column_name, value, reason, detail.
 with
 
@@ -11,6 +13,8 @@ stored as (
     select runs.run_id, runs.source_line, runs.source_file_id, source_files.path
     from runs
     inner join source_files on source_files.source_file_id = runs.source_file_id
+    where runs.absent_since is null
+      and runs.source_file_id is distinct from $previous
 ),
 
 final as (
