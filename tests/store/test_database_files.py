@@ -163,7 +163,8 @@ def test_an_old_schema_in_a_read_only_file_is_a_clear_error(tmp_path):
     path.chmod(stat.S_IRUSR)
     try:
         before = _sha(path)
-        with pytest.raises(DatabaseReadOnly, match=r"schema is older than this wattledger \(migrations 9, 10 pending\)"):
+        pending = ", ".join(str(v) for v, _, _ in migration_files() if v > 8)  # the 0.1 schema had 001-008
+        with pytest.raises(DatabaseReadOnly, match=rf"schema is older than this wattledger \(migrations {pending} pending\)"):
             connect(path, read_only=True)
         assert _sha(path) == before
     finally:
