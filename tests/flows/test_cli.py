@@ -139,6 +139,7 @@ OUT_COMMANDS = {
 }
 
 
+@pytest.mark.slow  # many commands x many paths: over 10 s together
 @pytest.mark.parametrize("command", list(OUT_COMMANDS))
 @pytest.mark.parametrize("which", ["db", "wal", "input", "link to db"])
 def test_out_never_names_a_file_of_the_database(cli_db, tmp_path, monkeypatch, command, which):

@@ -16,6 +16,9 @@ from wattledger.ingest import FileRefused
 from wattledger.pipeline import parse_run_log, parse_run_log_pieces
 from wattledger.store import connect, store_parsed_file
 
+# every canonical corpus case read whole and in pieces three ways: about 90 s
+pytestmark = pytest.mark.slow
+
 CANONICAL = sorted(
     case for case, spec in MANIFEST.items()
     if "mapping" not in spec and "files" not in spec

@@ -61,6 +61,7 @@ def test_the_store_names_the_database_its_wal_and_its_inputs(filedb):
     assert found[str(source.resolve())] == "an input file of the database"
 
 
+@pytest.mark.slow  # many commands x many paths: over 10 s together
 @pytest.mark.parametrize("writer", ["report", "csv", "parquet", "run card"])
 @pytest.mark.parametrize("which", ["db", "wal", "input", "link to db", "relative db", "hard link to db"])
 def test_out_naming_a_file_of_the_database_is_refused(filedb, tmp_path, monkeypatch, writer, which):
