@@ -37,7 +37,8 @@ def sha256_of_file(path: Path, block_bytes: int = 8 * 2**20) -> str:
     return h.hexdigest()
 
 
-def _newlines_outside_quotes(data: bytes, quoting: bool) -> np.ndarray:
+def newlines_outside_quotes(data: bytes, quoting: bool) -> np.ndarray:
+    """Offsets of the newlines of ``data`` that end records (with ``quoting``: not inside quotes)."""
     buf = np.frombuffer(data, dtype=np.uint8)
     nl = np.flatnonzero(buf == _NL)
     if quoting and data.find(b'"') >= 0:
@@ -50,7 +51,7 @@ def _record_cut(data: bytes, quoting: bool) -> int:
     """Offset one past the last newline outside quotes (0 when there is none)."""
     if not quoting or data.find(b'"') < 0:
         return data.rfind(b"\n") + 1
-    nl = _newlines_outside_quotes(data, quoting)
+    nl = newlines_outside_quotes(data, quoting)
     return int(nl[-1]) + 1 if nl.size else 0
 
 
@@ -97,7 +98,7 @@ def text_pieces(path: Path, *, header: bool, quoting: bool, piece_bytes: int = P
 
 def _record_cut_first(data: bytes, quoting: bool) -> int:
     """Offset one past the first newline outside quotes (the header record's end)."""
-    nl = _newlines_outside_quotes(data, quoting)
+    nl = newlines_outside_quotes(data, quoting)
     return int(nl[0]) + 1 if nl.size else len(data)
 
 

@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import polars as pl
 import pyarrow as pa
 
@@ -29,12 +28,9 @@ from wattledger.ingest.detect import EXPECTED, TELEMETRY_FORMATS
 from wattledger.ingest.discover import format_of
 from wattledger.ingest.errors import FileRefused
 from wattledger.ingest.parsed import ParsedFile, file_sha256
-from wattledger.ingest.pieces import parquet_batches, sha256_of_file, text_pieces
+from wattledger.ingest.pieces import newlines_outside_quotes, parquet_batches, sha256_of_file, text_pieces
 from wattledger.ingest.plan import Plan, telemetry_refusal
 from wattledger.ingest.readers import PROBLEM_SCHEMA, READERS, RawTable, parquet_frame, read_delimited, read_ndjson
-
-_NL = ord("\n")
-_QUOTE = ord('"')
 
 #: Validates staged records (every canonical column as text, plus ``_line``) against the
 #: sanity ``limits``: returns the valid runs and one row per value problem (line,
@@ -241,12 +237,7 @@ def _record_bounded(
         if data.count(b"\n") <= max_lines + 1:
             yield data, offset
             continue
-        buf = np.frombuffer(data, dtype=np.uint8)
-        nl = np.flatnonzero(buf == _NL)
-        if quoting and data.find(b'"') >= 0:
-            quotes = np.flatnonzero(buf == _QUOTE)
-            nl = nl[(np.searchsorted(quotes, nl) & 1) == 0]
-        del buf
+        nl = newlines_outside_quotes(data, quoting)
         body = int(nl[0]) + 1 if header and nl.size else 0  # where the records start
         head = data[:body]
         head_lines = head.count(b"\n")

@@ -21,6 +21,7 @@ import polars as pl
 
 from wattledger.ingest.contract import LIMITS
 from wattledger.ingest.telemetry.samples import (
+    apply_checks,
     EPOCH_S,
     LIMITS_DETAIL,
     POWER_CEILING,
@@ -192,13 +193,7 @@ def read_dcgm(
         ),
         (caller_dup, "timestamp", "text", "several scrapes share the caller's scrape time", pl.lit("add timestamps or '# scraped_at' lines to the file")),
     ]
-    bad = pl.lit(False)
-    for cond, column, raw, reason, detail in checks:
-        failing = ours.filter(cond.fill_null(False) & ~bad)  # one problem per line: the first
-        if failing.height:
-            problems.append(problem_rows(failing, column, pl.col(raw), reason, detail))
-        bad = bad | cond.fill_null(False)
-    good = ours.filter(~bad)
+    good = apply_checks(ours, checks, problems)
     sample_key = ["host", "gpu_index", "gpu_uuid", "sampled_at"]
     dup = ~pl.struct(["metric", *sample_key]).is_first_distinct()
     repeated = good.filter(dup)

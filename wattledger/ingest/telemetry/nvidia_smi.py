@@ -23,6 +23,7 @@ import polars as pl
 from wattledger.ingest.contract import LIMITS
 from wattledger.ingest.errors import FileRefused
 from wattledger.ingest.telemetry.samples import (
+    apply_checks,
     LIMITS_DETAIL,
     POWER_CEILING,
     YEARS,
@@ -222,11 +223,5 @@ def read_nvidia_smi(
             None,
         ),
     ]
-    bad = pl.lit(False)
-    for cond, column, raw, reason, detail in checks:
-        failing = rows.filter(cond.fill_null(False) & ~bad)  # one problem per line: the first
-        if failing.height:
-            problems.append(problem_rows(failing, column, pl.col(raw), reason, detail))
-        bad = bad | cond.fill_null(False)
-    good = rows.filter(~bad).with_columns(pl.lit(host, dtype=pl.String).alias("host"))
+    good = apply_checks(rows, checks, problems).with_columns(pl.lit(host, dtype=pl.String).alias("host"))
     return finish(good, body.height, problems)

@@ -98,6 +98,19 @@ def problem_rows(frame: pl.DataFrame, column: str | None, value: pl.Expr, reason
     )
 
 
+def apply_checks(frame: pl.DataFrame, checks: list[tuple], problems: list[pl.DataFrame]) -> pl.DataFrame:
+    """The rows of ``frame`` that pass every check; a failing row gets one problem (its first
+    failing check) appended to ``problems``. A check is (condition, column, raw column, reason,
+    detail); a null condition counts as passing."""
+    bad = pl.lit(False)
+    for cond, column, raw, reason, detail in checks:
+        failing = frame.filter(cond.fill_null(False) & ~bad)  # one problem per line: the first
+        if failing.height:
+            problems.append(problem_rows(failing, column, pl.col(raw), reason, detail))
+        bad = bad | cond.fill_null(False)
+    return frame.filter(~bad)
+
+
 def empty_samples() -> pl.DataFrame:
     return pl.DataFrame(schema=SAMPLE_SCHEMA)
 
