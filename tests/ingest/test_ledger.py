@@ -200,9 +200,9 @@ def _apply(folder: Path, files: dict[str, dict[str, int]], step) -> None:
         files.setdefault(y, {})[x] = value
     elif kind == "rename" and x in files and y not in files:
         files[y] = files.pop(x)
-    elif kind == "rotate" and x in files:
+    elif kind == "rotate" and x in files:  # logrotate with delaycompress: .1 plain, .2.gz compressed
         if f"{x}.1" in files:
-            files[f"{x}.2"] = files.pop(f"{x}.1")
+            files[f"{x}.2.gz"] = files.pop(f"{x}.1")
         files[f"{x}.1"] = files.pop(x)
         files[x] = {}
     for p in folder.iterdir():
@@ -210,6 +210,8 @@ def _apply(folder: Path, files: dict[str, dict[str, int]], step) -> None:
             p.unlink()
     for name, runs in files.items():
         _csv(folder / name, runs)
+        if name.endswith(".gz"):
+            (folder / name).write_bytes(gzip.compress((folder / name).read_bytes(), mtime=0))
 
 
 @pytest.mark.slow

@@ -16,8 +16,10 @@ from pathlib import Path
 import polars as pl
 
 from wattledger.ingest.adapters.codecarbon import is_codecarbon
+from wattledger.ingest.compressed import head_of
 from wattledger.ingest.contract import missing_required
 from wattledger.ingest.errors import FileRefused, header_refusal
+from wattledger.ingest.file_names import logical_suffix
 
 #: Bytes read to detect a format.
 HEAD_BYTES = 64 * 1024
@@ -65,7 +67,7 @@ def expected_formats() -> str:
 
 
 def _unknown(path: Path, what: str) -> FileRefused:
-    suffix = path.suffix.lower()
+    suffix = logical_suffix(path)
     kind = f"unknown file type {suffix!r}" if suffix else "a file without suffix"
     return FileRefused(path, f"{kind} and {what}. Expected one of: {expected_formats()}")
 
@@ -132,7 +134,7 @@ def detect(path: Path, head: bytes) -> Detection:
     the canonical reader names the missing columns.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
+    suffix = logical_suffix(path)  # under rotation numbers, dates and compression
     if suffix in _PARQUET or head.startswith(b"PAR1"):
         try:
             names = {n.strip().lower() for n in pl.read_parquet_schema(path)}
@@ -177,6 +179,5 @@ def detect_format(path: Path, head: bytes) -> str:
 
 
 def sniff(path: Path) -> Detection:
-    """Detect the format of a file on disk from its first :data:`HEAD_BYTES` bytes."""
-    with open(path, "rb") as f:
-        return detect(path, f.read(HEAD_BYTES))
+    """Detect the format of a file on disk from its first :data:`HEAD_BYTES` bytes (decompressed)."""
+    return detect(path, head_of(path, HEAD_BYTES))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from wattledger.ingest.detect import sniff
 from wattledger.ingest.errors import FileRefused
+from wattledger.ingest.file_names import logical_suffix
 
 #: File name suffix -> container format; files with these suffixes are read from folders.
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".ndjson": "ndjson", ".jsonl": "ndjson"}
@@ -14,17 +15,6 @@ FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".ndjson": "n
 SACCT_SUFFIXES = (".txt", ".log", ".out", ".psv", ".sacct")
 #: Suffix of saved DCGM exporter scrapes (Prometheus text): read from folders.
 TELEMETRY_SUFFIXES = (".prom",)
-
-
-def logical_suffix(path: Path) -> str:
-    """The suffix that says what a file holds, under rotation numbers (logrotate's
-    ``runs.csv.1``, ``runs.csv.2``): ``.csv`` for ``runs.csv.1``; the plain suffix otherwise."""
-    name = Path(path).name.lower()
-    stem, dot, last = name.rpartition(".")
-    while dot and last.isdigit() and "." in stem:
-        name = stem
-        stem, dot, last = name.rpartition(".")
-    return Path(name).suffix
 
 
 def format_of(path: Path) -> str | None:
@@ -49,7 +39,8 @@ def discover(paths: list[Path]) -> list[Path]:
     """Files to ingest, in a stable order: given files as named, folders walked (sorted).
 
     Inside a folder, files with the run-log suffixes (.csv, .parquet/.pq, .ndjson/.jsonl)
-    are read, also rotated (``runs.csv.1``, ``runs.csv.2``: :func:`logical_suffix`), and .txt/.log/.out/.psv/.sacct files whose content is sacct output; other
+    are read, also rotated, dated and compressed (``runs.csv.1``, ``runs.csv.2.gz``,
+    ``runs.csv-20261204.zst``: :func:`~wattledger.ingest.file_names.logical_suffix`), and .txt/.log/.out/.psv/.sacct files whose content is sacct output; other
     files are skipped (README.md, cluster.yaml, ...). A file named explicitly is always
     read: its format is told by its content (wattledger.ingest.detect), and a file
     whose content matches no format is refused then. Symbolic links to folders are not

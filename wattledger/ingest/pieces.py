@@ -55,7 +55,8 @@ def _record_cut(data: bytes, quoting: bool) -> int:
     return int(nl[-1]) + 1 if nl.size else 0
 
 
-def text_pieces(path: Path, *, header: bool, quoting: bool, piece_bytes: int = PIECE_BYTES) -> Iterator[tuple[bytes, int]]:
+def text_pieces(path: Path, *, header: bool, quoting: bool, piece_bytes: int = PIECE_BYTES,
+                name: Path | None = None) -> Iterator[tuple[bytes, int]]:
     """``(bytes, line_offset)`` pieces of a line-based text file, cut between records.
 
     With ``header``, every piece after the first starts with the file's header record,
@@ -78,7 +79,7 @@ def text_pieces(path: Path, *, header: bool, quoting: bool, piece_bytes: int = P
             if cut == 0:
                 if len(data) > MAX_RECORD_BYTES:
                     raise FileRefused(
-                        path,
+                        name or path,
                         f"line {lines_before + 1}: a record longer than {MAX_RECORD_BYTES // 2**20} MiB "
                         "(a quote that never closes?)",
                     )
@@ -110,12 +111,13 @@ def parquet_rows(path: Path) -> int:
         return 0
 
 
-def parquet_batches(path: Path, rows: int = PIECE_ROWS):
-    """``(polars frame, first_row)`` batches of a Parquet file, ``first_row`` 1-based."""
+def parquet_batches(path: Path, rows: int = PIECE_ROWS, *, name: Path | None = None):
+    """``(polars frame, first_row)`` batches of a Parquet file, ``first_row`` 1-based
+    (``name``: the file messages name, when ``path`` is a decompressed copy)."""
     try:
         reader = pq.ParquetFile(path)
     except Exception as err:
-        raise FileRefused(path, f"cannot read as Parquet: {err}") from None
+        raise FileRefused(name or path, f"cannot read as Parquet: {err}") from None
     first = 1
     for batch in reader.iter_batches(batch_size=rows):
         frame = pl.from_arrow(batch)

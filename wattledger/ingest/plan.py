@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from wattledger.ingest.adapters.cluster import CLUSTER_FILE_NAME
+from wattledger.ingest.compressed import codec_of, decompressed_copy, discard_copy
 from wattledger.ingest.detect import HEAD_BYTES, TELEMETRY_FORMATS, Detection, detect
 from wattledger.ingest.errors import FileRefused
 from wattledger.ingest.pieces import PIECE_BYTES, PIECE_ROWS, parquet_rows
@@ -60,6 +61,12 @@ class Plan:
     piece_rows: int = PIECE_ROWS  # a large Parquet run log this many rows at a time
     piece_records: int = PIECE_RECORDS  # and a large text run log at most this many lines a piece
     side_sha256: str = ""  # the side files that shape the reading (side_files_sha256); "" when none
+    source: Path | None = None  # a compressed file: its decompressed copy, read in its place (compressed.py)
+
+    @property
+    def read_path(self) -> Path:
+        """The file the readers read: the decompressed copy of a compressed file, else ``path``."""
+        return self.source or self.path
 
 
 def plan_path(
@@ -87,9 +94,21 @@ def plan_path(
     common = dict(path=path, mapping=mapping, cluster=cluster, piece_bytes=piece_bytes, piece_rows=piece_rows,
                   piece_records=piece_records, side_sha256=side_files_sha256(path, mapping=mapping, cluster=cluster))
     try:
-        head, size, sha = _read_head(path, hash_all=bool(known_sha256))
+        head, size, sha, source = _read_head(path, hash_all=bool(known_sha256))
     except OSError as err:
         return Plan("refused", refusal=FileRefused(path, f"cannot read: {err.strerror}"), **common)
+    except FileRefused as err:  # a corrupt compressed stream
+        return Plan("refused", refusal=err, **common)
+    plan = _plan(path, head, size, sha, source, common, known_sha256, mapping, cluster)
+    if plan.kind in ("known", "refused"):
+        discard_copy(source)
+        return replace(plan, source=None)
+    return plan
+
+
+def _plan(path, head, size, sha, source, common, known_sha256, mapping, cluster) -> Plan:
+    common = dict(common, source=source)
+    readable = source or path
     if sha is not None and sha in known_sha256:
         return Plan("known", size_bytes=size, sha256=sha, **common)
     if not head.strip() and size <= len(head):
@@ -97,9 +116,9 @@ def plan_path(
     if mapping is not None:
         return Plan("run_log", size_bytes=size, sha256=sha, **common)
     try:
-        found = detect(path, head)
+        found = detect(readable, head)
     except FileRefused as err:
-        return Plan("refused", size_bytes=size, sha256=sha, refusal=err, **common)
+        return Plan("refused", size_bytes=size, sha256=sha, refusal=FileRefused(path, err.reason), **common)
     if found.format in TELEMETRY_FORMATS:
         return Plan("telemetry", size_bytes=size, sha256=sha, detection=found, **common)
     if found.format == "sacct":
@@ -108,9 +127,9 @@ def plan_path(
             return Plan("refused", size_bytes=size, sha256=sha, detection=found, refusal=_no_cluster_file(path, found),
                         **common)
     large = found.format == "canonical" and (
-        parquet_rows(path) > piece_rows
+        parquet_rows(readable) > common["piece_rows"]
         if head.startswith(b"PAR1")
-        else size > piece_bytes or _more_lines_than(path, piece_records, size)
+        else size > common["piece_bytes"] or _more_lines_than(readable, common["piece_records"], size)
     )
     return Plan("large_run_log" if large else "run_log", size_bytes=size, sha256=sha, detection=found, **common)
 
@@ -144,17 +163,23 @@ def telemetry_refusal(plan: Plan) -> FileRefused:
     )
 
 
-def _read_head(path: Path, *, hash_all: bool) -> tuple[bytes, int, str | None]:
-    """The file's head, size and (with ``hash_all``) SHA-256, from one open."""
+def _read_head(path: Path, *, hash_all: bool) -> tuple[bytes, int, str | None, Path | None]:
+    """The file's head, size and (with ``hash_all``) SHA-256, from one open; a compressed
+    file is decompressed into a copy first: then all four are the copy's (always hashed)."""
     with open(path, "rb") as f:
         head = f.read(HEAD_BYTES)
-        size = os.fstat(f.fileno()).st_size
-        if not hash_all:
-            return head, size, None
-        h = hashlib.sha256(head)
-        while block := f.read(_HASH_BLOCK):
-            h.update(block)
-    return head, size, h.hexdigest()
+        codec = codec_of(head)
+        if codec is None:
+            size = os.fstat(f.fileno()).st_size
+            if not hash_all:
+                return head, size, None, None
+            h = hashlib.sha256(head)
+            while block := f.read(_HASH_BLOCK):
+                h.update(block)
+            return head, size, h.hexdigest(), None
+    copy, sha, size = decompressed_copy(path, codec, head)
+    with open(copy, "rb") as f:
+        return f.read(HEAD_BYTES), size, sha, copy
 
 
 def _more_lines_than(path: Path, limit: int, size: int) -> bool:

@@ -108,7 +108,7 @@ def read_run_log(plan: Plan) -> AdaptedFile:
         raise plan.refusal
     path = plan.path
     try:
-        data = path.read_bytes()
+        data = plan.read_path.read_bytes()
     except OSError as err:
         raise FileRefused(path, f"cannot read: {err.strerror}") from None
     if not data.strip():
@@ -171,17 +171,18 @@ def read_run_log_pieces(plan: Plan) -> Iterator[AdaptedFile]:
     numbers) and ``piece`` = 1, 2, ... A run_id repeated in two pieces is found when they are
     stored. The content hash is the plan's, else computed in one streaming pass first.
     """
-    path, container = plan.path, plan.detection.container
+    path, container, source = plan.path, plan.detection.container, plan.read_path
     try:
-        sha = plan.sha256 or sha256_of_file(path)
+        sha = plan.sha256 or sha256_of_file(source)
     except OSError as err:
         raise FileRefused(path, f"cannot read: {err.strerror}") from None
     if container == "parquet":
-        raws = (parquet_frame(path, frame, first) for frame, first in parquet_batches(path, plan.piece_rows))
+        raws = (parquet_frame(path, frame, first) for frame, first in parquet_batches(source, plan.piece_rows, name=path))
     else:
         raws = (_read_piece(path, data, container, offset)
                 for data, offset in _record_bounded(
-                    text_pieces(path, header=container == "csv", quoting=container == "csv", piece_bytes=plan.piece_bytes),
+                    text_pieces(source, header=container == "csv", quoting=container == "csv", piece_bytes=plan.piece_bytes,
+                                name=path),
                     header=container == "csv", quoting=container == "csv", max_lines=plan.piece_records))
     for i, raw in enumerate(raws, start=1):
         adapted = adapt_canonical(path, raw, container)

@@ -79,7 +79,7 @@ def parse_telemetry(plan: Plan) -> ParsedTelemetry:
     its plan detected; :class:`FileRefused` when it cannot be read at all."""
     path, found = plan.path, plan.detection
     try:
-        data = path.read_bytes()
+        data = plan.read_path.read_bytes()
     except OSError as err:
         raise FileRefused(path, f"cannot read: {err.strerror}") from None
     side = _sidecar(path)

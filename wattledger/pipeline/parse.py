@@ -25,6 +25,7 @@ from wattledger.ingest import (
     telemetry_refusal,
     validated,
 )
+from wattledger.ingest.compressed import discard_copy
 from wattledger.ingest.pieces import PIECE_BYTES, PIECE_ROWS
 from wattledger.ingest.plan import PIECE_RECORDS
 from wattledger.store import validate_runs
@@ -42,24 +43,30 @@ def parse_planned(plan: Plan) -> Parsed:
     one piece). ``telemetry``: :class:`ParsedTelemetry`. ``run_log``: a validated
     :class:`ParsedFile`. ``refused`` (or a file that cannot be read): :class:`FileRefused`.
     """
+    if plan.kind == "large_run_log":
+        return plan  # its decompressed copy, if any, is removed when its pieces are read
     try:
         if plan.kind == "refused":
             return plan.refusal
         if plan.kind == "known":
             return KnownContent(plan.path, plan.sha256, plan.mapping, plan.cluster, plan.side_sha256)
-        if plan.kind == "large_run_log":
-            return plan
         if plan.kind == "telemetry":
             return replace(parse_telemetry(plan), side_sha256=plan.side_sha256)
         return replace(validated(read_run_log(plan), validate_runs), side_sha256=plan.side_sha256)
     except FileRefused as err:
         return err
+    finally:
+        discard_copy(plan.source)
 
 
 def run_log_pieces(plan: Plan) -> Iterator[ParsedFile]:
-    """The validated pieces of a large run log, lazily (the store parses each as it goes)."""
-    return (replace(validated(adapted, validate_runs), side_sha256=plan.side_sha256)
-            for adapted in read_run_log_pieces(plan))
+    """The validated pieces of a large run log, lazily (the store parses each as it goes);
+    a compressed file's decompressed copy is removed once they are read (or given up)."""
+    try:
+        for adapted in read_run_log_pieces(plan):
+            yield replace(validated(adapted, validate_runs), side_sha256=plan.side_sha256)
+    finally:
+        discard_copy(plan.source)
 
 
 def parse_run_log(path: Path, mapping: Path | None = None, *, cluster: Path | None = None) -> ParsedFile:
@@ -102,6 +109,11 @@ def parse_run_log_pieces(
 
 def _whole(plan: Plan) -> ParsedFile:
     """The run log of ``plan`` read whole and validated, whatever its size; raises a refusal."""
-    if plan.kind == "telemetry":
-        raise telemetry_refusal(plan)
-    return replace(validated(read_run_log(plan), validate_runs), side_sha256=plan.side_sha256)
+    try:
+        if plan.kind == "telemetry":
+            raise telemetry_refusal(plan)
+        if plan.kind == "refused":
+            raise plan.refusal
+        return replace(validated(read_run_log(plan), validate_runs), side_sha256=plan.side_sha256)
+    finally:
+        discard_copy(plan.source)

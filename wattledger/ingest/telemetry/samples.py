@@ -33,6 +33,7 @@ from pathlib import Path
 import polars as pl
 
 from wattledger.ingest.contract import LIMITS
+from wattledger.ingest.file_names import logical_name
 from wattledger.ingest.readers import PROBLEM_SCHEMA
 
 SAMPLE_SCHEMA = {
@@ -71,7 +72,7 @@ def host_from_filename(path: str | Path) -> str:
     ``ca-colo-1-node013_nvidia-smi_2024-10-16.csv`` -> ``ca-colo-1-node013``; a name
     without ``_`` gives its stem (``node013.csv`` -> ``node013``).
     """
-    name = Path(path).name
+    name = logical_name(path)  # node013.csv.1.gz -> node013.csv
     stem = name.split("_", 1)[0] if "_" in name else Path(name).stem
     if not stem:
         raise ValueError(f"cannot tell the host from the file name {name!r}")
