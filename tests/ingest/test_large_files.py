@@ -123,3 +123,32 @@ def test_a_2_gb_file_is_ingested_with_bounded_memory(tmp_path):
     assert (tmp_path / "big.csv").stat().st_size >= size
     assert (loaded, rejected) == (written, 0)
     assert peak_kib * 1024 < 1.5 * 1024**3  # bounded by the pieces, not the 2 GB file
+
+
+TINY_RECORDS = """
+import sys
+from pathlib import Path
+from wattledger.pipeline import ingest_paths
+from wattledger.store import connect
+path, db, size = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+with open(path, "wb") as f:
+    f.write(b"run_id,started_at,ended_at,gpu_count\\n")
+    f.write(b"x\\n" * (size // 2))
+summary = ingest_paths(connect(db), [path])
+peak = int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0])
+print(summary.loaded, summary.rejected, peak)
+"""
+
+
+@pytest.mark.slow
+def test_a_32_mib_file_of_tiny_malformed_records_stays_under_1_gb(tmp_path):
+    """16.8 M one-field records, every one rejected with its line: memory per record is bounded
+    while read (pieces of at most 1 M lines) and while stored (rejects staged through Parquet)."""
+    size = 32 * 2**20
+    out = subprocess.run(
+        [sys.executable, "-c", TINY_RECORDS, str(tmp_path / "tiny.csv"), str(tmp_path / "tiny.duckdb"), str(size)],
+        capture_output=True, text=True, timeout=600, check=True,
+    ).stdout.split()
+    loaded, rejected, peak_kib = map(int, out)
+    assert (loaded, rejected) == (0, size // 2)
+    assert peak_kib * 1024 < 2**30

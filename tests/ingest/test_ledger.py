@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from wattledger.compute import compute_footprints
-from wattledger.pipeline import ingest_paths
-from wattledger.store import connect
+from wattledger.pipeline import ingest_paths, parse_run_log, parse_run_log_pieces
+from wattledger.store import connect, store_parsed_file
 
 HEAD = "run_id,started_at,ended_at,gpu_count,gpu_model,team\n"
 
@@ -247,3 +247,26 @@ def test_any_sequence_of_ingests_equals_a_clean_ingest_plus_the_absent_runs(tmp_
         else:  # a duplicate across current files: loaded once, from one of them, refused in the others
             assert name in holders[r] and n == files[name][r]
     assert {r for r, v in got.items() if v[2]} == ever - set(clean)  # kept, flagged, never lost
+
+
+@pytest.mark.parametrize("read", ["whole", "pieces"])
+def test_a_run_a_new_version_repeats_in_two_pieces_is_kept_as_a_whole_read_keeps_it(tmp_path, read):
+    """A new version of a large file holding a stored run twice rejects both copies; the stored
+    run stays, flagged absent, whether the file is read whole or in pieces (issue 15)."""
+    log = _csv(tmp_path / "runs.csv", {"a": 1, "b": 2})
+    con = connect(":memory:")
+    try:
+        store_parsed_file(con, parse_run_log(log))
+        rows = [f"r{i},2024-10-01T00:00:00Z,2024-10-01T01:00:00Z,1,H100,red\n" for i in range(40)]
+        copy = "a,2024-10-01T00:00:00Z,2024-10-01T01:00:00Z,5,H100,red\n"
+        log.write_text(HEAD + copy + "".join(rows) + copy + "b,2024-10-01T00:00:00Z,2024-10-01T01:00:00Z,3,H100,red\n")
+        parsed = parse_run_log(log) if read == "whole" else parse_run_log_pieces(log, piece_bytes=256)
+        stored = store_parsed_file(con, parsed)
+        assert (stored.loaded, stored.rejected) == (41, 2)
+        assert {r: v for r, v in _runs(con).items() if r in ("a", "b")} == {"a": (1, "runs.csv", True),
+                                                                            "b": (3, "runs.csv", False)}
+        assert [(line, reason) for _, line, reason in con.execute(
+            "select value, line, reason from rejects order by line").fetchall()] == [
+            (2, "run_id repeated within this file"), (43, "run_id repeated within this file")]
+    finally:
+        con.close()

@@ -12,6 +12,7 @@ import polars as pl
 from wattledger.iterators import prefetched
 from wattledger.resources import sql_text
 from wattledger.store.inputs import KnownFile, RunFile, TelemetryFile
+from wattledger.store.staging import staged_parquet
 from wattledger.store.transactions import atomic
 
 #: factor_set of a footprint whose run's file was replaced: compute re-checks it.
@@ -114,15 +115,19 @@ def _remove_runs(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> None:
     con.execute("delete from runs where run_id in (select unnest(?))", [run_ids])
 
 
-def _take_runs(con: duckdb.DuckDBPyConnection, previous: int | None) -> int:
+def _take_runs(con: duckdb.DuckDBPyConnection, previous: int | None, *, keep_taken: bool = False) -> int:
     """Remove the stored copies the incoming runs replace: the copy of the version this file
     replaces (same path), or a copy absent from its file (a run that moved: the ledger rule);
-    return how many were absent from another file."""
+    return how many were absent from another file. ``keep_taken`` (a file read in pieces): the
+    copies are kept aside in ``taken_runs`` until the file's last piece, since a later piece
+    may repeat the run_id (then no copy of the file is valid and the stored one stays)."""
     taken = con.execute(
         "select run_id, source_file_id is distinct from ? from runs "
         "where run_id in (select run_id from incoming_runs) and (source_file_id = ? or absent_since is not null)",
         [previous, previous],
     ).fetchall()
+    if keep_taken and taken:
+        con.execute("insert into taken_runs select * from runs where run_id in (select unnest(?))", [[r[0] for r in taken]])
     _remove_runs(con, [r[0] for r in taken])
     return sum(1 for r in taken if r[1])
 
@@ -162,7 +167,17 @@ def _record_file(con, parsed, problems: pl.DataFrame, loaded: int, folded: int, 
     return source_file_id, rejected
 
 
+#: Rejects inserted at once above this many rows are staged through a Parquet file: DuckDB keeps
+#: rows inserted from a registered Arrow frame in memory until the transaction commits (about
+#: 90 MB per million rejects), rows scanned from a file it writes out (issue 15, item 13).
+REJECTS_STAGED_ABOVE = 100_000
+
+
 def _insert_rejects(con, source_file_id: int, problems: pl.DataFrame) -> None:
+    if problems.height > REJECTS_STAGED_ABOVE:
+        with staged_parquet(problems) as path:
+            con.execute(sql_text("queries/ingest/insert_rejects_from_parquet.sql"), [source_file_id, str(path)])
+        return
     con.register("incoming_rejects", problems.to_arrow())
     try:
         con.execute(
@@ -176,7 +191,8 @@ def _insert_rejects(con, source_file_id: int, problems: pl.DataFrame) -> None:
         con.unregister("incoming_rejects")
 
 
-def _store_runs(con, parsed: RunFile, source_file_id: int, previous: int | None) -> tuple[int, pl.DataFrame, int]:
+def _store_runs(con, parsed: RunFile, source_file_id: int, previous: int | None, *,
+                keep_taken: bool = False) -> tuple[int, pl.DataFrame, int]:
     """Insert one file's (or piece's) valid runs, taking the stored copies of the version it
     replaces and absent ones; return (loaded, problems incl. duplicates, runs moved here)."""
     con.register("incoming_runs", parsed.runs)
@@ -184,7 +200,7 @@ def _store_runs(con, parsed: RunFile, source_file_id: int, previous: int | None)
         dup = con.sql(sql_text("queries/ingest/cross_file_duplicates.sql"),
                       params={"source_file_id": source_file_id, "previous": previous}).pl()
         problems = pl.concat([parsed.problems, dup.cast(parsed.problems.schema)]).sort("line", nulls_last=True)
-        moved = _take_runs(con, previous)
+        moved = _take_runs(con, previous, keep_taken=keep_taken)
         con.register("incoming_duplicates", dup.select("value").to_arrow())
         con.execute(sql_text("queries/ingest/insert_runs.sql"), [source_file_id])
     finally:
@@ -193,10 +209,12 @@ def _store_runs(con, parsed: RunFile, source_file_id: int, previous: int | None)
     return parsed.runs.num_rows - dup.height, problems, moved
 
 
-def _reject_repeated_across_pieces(con, source_file_id: int) -> tuple[int, int]:
+def _reject_repeated_across_pieces(con, source_file_id: int, loaded: int, rejected: int) -> tuple[int, int]:
     """A file read in pieces: every record whose run_id another record of the file repeats is
     rejected as a whole file's would be (same line, reason and detail), whichever pieces hold
-    the copies and whether they are valid; returns the file's (loaded, rejected records)."""
+    the copies and whether they are valid; returns the file's (loaded, rejected records), from
+    the pieces' counts (``loaded``, ``rejected``): each record loaded by a piece and repeated
+    elsewhere moves from one to the other (no scan of the file's rejects: it may hold millions)."""
     repeated = con.sql(sql_text("queries/ingest/repeated_across_pieces.sql")).pl()
     con.execute("drop table piece_run_ids")
     if repeated.height:
@@ -206,11 +224,15 @@ def _reject_repeated_across_pieces(con, source_file_id: int) -> tuple[int, int]:
                     "('run_id repeated within this file', 'run_id already loaded from another file')",
                     [source_file_id, repeated["line"].to_list()])
         _insert_rejects(con, source_file_id, repeated)
-        con.execute("delete from runs where source_file_id = ? and run_id in (select unnest(?))",
-                    [source_file_id, repeated["value"].unique().to_list()])
-    return con.execute("select (select count(*) from runs where source_file_id = $1), "
-                       "(select count(distinct line) from rejects where source_file_id = $1)",
-                       [source_file_id]).fetchall()[0]
+        unloaded = len(con.execute("delete from runs where source_file_id = ? and run_id in (select unnest(?)) "
+                                   "returning 1", [source_file_id, repeated["value"].unique().to_list()]).fetchall())
+        loaded, rejected = loaded - unloaded, rejected + unloaded
+        # a stored copy an earlier piece took stays, as it would had the file been read whole
+        # (the version this file replaces: flagged absent by _flag_absent; an absent one: as it was)
+        con.execute("insert into runs select * from taken_runs where run_id in (select unnest(?)) "
+                    "and run_id not in (select run_id from runs)", [repeated["value"].unique().to_list()])
+    con.execute("drop table taken_runs")
+    return loaded, rejected
 
 
 def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: RunFile | Iterable[RunFile], *,
@@ -242,12 +264,14 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: RunFile | Iterable
         ignored = set(first.ignored_columns)
         if first.piece:
             con.execute("create or replace temp table piece_run_ids (line bigint, run_id varchar)")
+            con.execute("create or replace temp table taken_runs as select * from runs limit 0")
         for piece in itertools.chain([first], pieces):
             if piece.record_run_ids is not None:
                 con.register("incoming_run_ids", piece.record_run_ids.to_arrow())
                 con.execute("insert into piece_run_ids select line, run_id from incoming_run_ids")
                 con.unregister("incoming_run_ids")
-            piece_loaded, problems, piece_moved = _store_runs(con, piece, source_file_id, previous)
+            piece_loaded, problems, piece_moved = _store_runs(con, piece, source_file_id, previous,
+                                                              keep_taken=bool(first.piece))
             moved += piece_moved
             _insert_rejects(con, source_file_id, problems)
             records += piece.records
@@ -255,7 +279,7 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: RunFile | Iterable
             rejected += problems["line"].n_unique()  # pieces hold disjoint lines
             ignored |= set(piece.ignored_columns)
         if first.piece:
-            loaded, rejected = _reject_repeated_across_pieces(con, source_file_id)
+            loaded, rejected = _reject_repeated_across_pieces(con, source_file_id, loaded, rejected)
         absent = _flag_absent(con, previous)
         _drop_orphans(con)
         con.execute(
