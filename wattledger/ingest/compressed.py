@@ -30,6 +30,8 @@ from wattledger.ingest.file_names import compression_of, logical_name
 #: First bytes of each codec's stream.
 MAGIC = {"gzip": b"\x1f\x8b", "zstd": b"\x28\xb5\x2f\xfd"}
 _BLOCK = 8 * 2**20
+#: Name prefix of a process's folder of copies in the temporary folder.
+_PREFIX = "wattledger-decompressed-"
 _lock = threading.Lock()
 _folder: Path | None = None
 
@@ -47,7 +49,7 @@ def _copies_folder() -> Path:
     global _folder
     with _lock:
         if _folder is None or not _folder.is_dir():
-            _folder = Path(tempfile.mkdtemp(prefix="wattledger-decompressed-"))
+            _folder = Path(tempfile.mkdtemp(prefix=_PREFIX))
             atexit.register(shutil.rmtree, _folder, True)
         return _folder
 
@@ -102,9 +104,14 @@ def head_of(path: Path, n: int) -> bytes:
             raise FileRefused(path, f"cannot decompress ({codec}): {err}") from None
 
 
+
 def is_copy(path: Path | None) -> bool:
-    """Whether ``path`` is a decompressed copy made here."""
-    return path is not None and _folder is not None and Path(path).is_relative_to(_folder)
+    """Whether ``path`` is a decompressed copy (made by this process or by a worker process
+    that planned the file: ``<TMPDIR>/wattledger-decompressed-*/<private>/<name>``)."""
+    if path is None:
+        return False
+    folder = Path(path).parent.parent
+    return folder.name.startswith(_PREFIX) and folder.parent == Path(tempfile.gettempdir())
 
 
 def discard_copy(path: Path | None) -> None:
