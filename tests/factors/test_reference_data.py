@@ -34,6 +34,7 @@ BUILT_FILES = [
     "grid_intensity/hourly_us_ba_2022.csv",
     "grid_intensity/hourly_series.csv",
     "tariffs/flat_prices.csv",
+    "grid_intensity/zone_intensity_electricitymaps.csv",
     "tariffs/tou/index.csv",
 ]
 
