@@ -75,6 +75,8 @@ class TouTariff:
     source: str
     weekday: np.ndarray  # 12 x 24
     weekend: np.ndarray  # 12 x 24
+    first_year: int | None = None  # the year of its start_date: in force from then
+    last_year: int | None = None  # the year of its end_date (None: still in force)
 
     @property
     def mean_price(self) -> float:
@@ -178,6 +180,8 @@ class ReferenceTables:
                 source=f"{d['utility']}, {d['name']} ({d['source']})",
                 weekday=period_price[np.array(d["energyweekdayschedule"])],
                 weekend=period_price[np.array(d["energyweekendschedule"])],
+                first_year=int(d["start_date"][:4]) if d.get("start_date") else None,
+                last_year=int(d["end_date"][:4]) if d.get("end_date") else None,
             )
         return out
 
@@ -425,7 +429,7 @@ class ReferenceTables:
     def tariffs_by_id(self) -> pl.DataFrame:
         """Every flat tariff by its id (a datacenter's ``tariff``): price, currency, source."""
         return self.flat_prices_csv.select(
-            "tariff_id", "price_per_kwh", "currency",
+            "tariff_id", "price_per_kwh", "currency", pl.col("year").cast(pl.Int64),
             (pl.col("source") + pl.lit(" (") + pl.col("tariff_id") + pl.lit(")")).alias("source"),
         )
 
