@@ -16,10 +16,11 @@ from wattledger.factors.ladder import Rule, fold
 if TYPE_CHECKING:
     from wattledger.factors.resolve import FactorLibrary
 
-COLUMNS = {"market_covered_share": pl.Float64, "market_factor_kg_per_kwh": pl.Float64, "market_basis": pl.String,
-           "market_source": pl.String}
-#: The factor follows the run's location-based intensity (per run) when instruments do not give it.
-PER_RUN = ("market_factor_kg_per_kwh",)
+COLUMNS = {"market_covered_share": pl.Float64, "market_factor_kg_per_kwh": pl.Float64, "market_factor_low_kg_per_kwh": pl.Float64,
+           "market_factor_high_kg_per_kwh": pl.Float64, "market_basis": pl.String, "market_source": pl.String}
+#: The factor follows the run's location-based intensity (per run) when instruments do not give it,
+#: and then so do its bounds (a stated instrument factor is a point).
+PER_RUN = ("market_factor_kg_per_kwh", "market_factor_low_kg_per_kwh", "market_factor_high_kg_per_kwh")
 
 
 def rules() -> list[Rule]:
@@ -29,11 +30,13 @@ def rules() -> list[Rule]:
     supplier = pl.col("site_supplier_factor_kg_per_kwh")
     residual = pl.col("site_residual_mix_kg_per_kwh")
     location = pl.col("intensity_kg_per_kwh")
+    grid_average = {"market_factor_kg_per_kwh": location, "market_factor_low_kg_per_kwh": pl.col("intensity_low_kg_per_kwh"),
+                    "market_factor_high_kg_per_kwh": pl.col("intensity_high_kg_per_kwh"), "market_basis": "no_instruments:grid_average"}
     source = lit("datacenter ") + pl.col("datacenter") + lit(": ") + pl.col("site_market_source")
 
     def instruments(when: pl.Expr, factor: pl.Expr, basis: str) -> Rule:
-        return Rule(has & when, market_covered_share=share, market_factor_kg_per_kwh=factor, market_basis=basis,
-                    market_source=source)
+        return Rule(has & when, market_covered_share=share, market_factor_kg_per_kwh=factor, market_factor_low_kg_per_kwh=factor,
+                    market_factor_high_kg_per_kwh=factor, market_basis=basis, market_source=source)
 
     return [
         # all of it covered: the factor applies to nothing, kept as recorded
@@ -41,8 +44,8 @@ def rules() -> list[Rule]:
         instruments(supplier.is_not_null(), supplier, "instruments:supplier"),
         instruments(residual.is_not_null(), residual, "instruments:residual_mix"),
         # instruments without a factor for the uncovered share (a validated site file never gets here)
-        instruments(lit(True), location, "no_instruments:grid_average"),
-        Rule(None, market_covered_share=0.0, market_factor_kg_per_kwh=location, market_basis="no_instruments:grid_average",
+        Rule(has, market_covered_share=share, market_source=source, **grid_average),
+        Rule(None, market_covered_share=0.0, **grid_average,
              market_source="no contractual instruments recorded: location-based grid average "
                            "(GHG Protocol Scope 2 Guidance, Table 6.3, last level)"),
     ]
