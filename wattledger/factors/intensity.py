@@ -143,3 +143,23 @@ def resolve(df: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
 
 def per_run(df: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
     return df.with_columns(fold(rules(lib), COLUMNS, only=PER_RUN))
+
+
+def describe_basis(basis: str, year: int | None, run_year: int | None, key: str | None) -> str:
+    """In words: what an intensity basis means for this run, and whether it is a fallback."""
+    other = f"{year} (the run is of {run_year})" if run_year not in (None, year) else str(year)
+    words = {
+        "logged": "the run's own logged factor",
+        "datacenter": "the datacenter's factor from the site file",
+        "region": f"the region's own annual factor of the run's year ({key})",
+        "zone": f"the grid zone where the region is ({key}), of the run's year",
+        "region_earlier_year": f"FALLBACK: the region's factor of an earlier year, {other}",
+        "region_later_year": f"FALLBACK: the region's factor of a later year, {other}",
+        "zone_earlier_year": f"FALLBACK: the grid zone's ({key}) factor of an earlier year, {other}",
+        "zone_later_year": f"FALLBACK: the grid zone's ({key}) factor of a later year, {other}",
+        "country_for_zone": f"FALLBACK: no factor for the region or its zone: its country's ({key})",
+        "country_for_zone_earlier_year": f"FALLBACK: its country's ({key}) factor of an earlier year, {other}",
+        "country_for_zone_later_year": f"FALLBACK: its country's ({key}) factor of a later year, {other}",
+        f"default:{DEFAULT_INTENSITY_REGION}": f"FALLBACK: region unknown or missing: the world average of {other}",
+    }
+    return words.get(basis, basis)

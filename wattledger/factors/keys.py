@@ -65,6 +65,14 @@ def resolve(runs: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
     )
 
 
+def unknown_regions(regions: pl.Series, lib: FactorLibrary) -> pl.Series:
+    """Whether each region string names nothing the tables know (after normalising and aliases):
+    such a run gets the world default. Null stays null."""
+    frame = pl.DataFrame({"region": regions.cast(pl.String)})
+    key = frame.select(normalise_region(pl.col("region")).replace(lib.region_aliases)).to_series()
+    return ~key.is_in(sorted(lib.known_regions))
+
+
 def per_run(df: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
     return df.with_columns(run_month())
 
