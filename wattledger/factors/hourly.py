@@ -12,6 +12,7 @@ import polars as pl
 
 from wattledger.factors.tables import ReferenceTables, TouTariff
 from wattledger.kernel.hourly import fill_uncovered, hourly_mean
+from wattledger.factors.market import GRID_AVERAGE_BASES
 from wattledger.method import HOURLY_REFINABLE
 
 #: Measured energy of a run in one UTC hour (wattledger.compute.attribution): weights hourly intensity and prices.
@@ -132,7 +133,7 @@ def apply_hourly_intensity(ok: pl.DataFrame, lib: ReferenceTables, pieces: pl.Da
         pl.Series("intensity_hourly_coverage", np.where(used, covered, np.nan)).fill_nan(None),
     ).with_columns(
         # market-based falls back to the location factor when no instruments: keep them in step
-        pl.when(sub["market_basis"] == "no_instruments:grid_average").then(pl.col(f"intensity{b}_kg_per_kwh"))
+        pl.when(sub["market_basis"].is_in(GRID_AVERAGE_BASES)).then(pl.col(f"intensity{b}_kg_per_kwh"))
         .otherwise(sub[f"market_factor{b}_kg_per_kwh"]).alias(f"market_factor{b}_kg_per_kwh")
         for b in ("", "_low", "_high") if b == "" or f"market_factor{b}_kg_per_kwh" in sub.columns
     )

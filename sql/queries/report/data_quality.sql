@@ -41,7 +41,7 @@ fallbacks as (
         select 'price', price_basis, energy_kwh from period_runs
         where price_basis like 'default:%' or price_basis like '%_year' or price_basis like '%not_in_force'
         union all
-        select 'market instruments', market_basis, energy_kwh from period_runs where market_basis like '%not_applied%'
+        select 'market instruments', market_basis, energy_kwh from period_runs where market_basis like '%not_applied%' or market_basis like '%vintage_unstated'
         union all
         select 'power', power_basis, energy_kwh from period_runs where power_basis = 'tdp'
         union all
