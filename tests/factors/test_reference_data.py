@@ -470,6 +470,29 @@ def test_pue_table(pue):
     google = {r["year"]: float(r["pue"]) for r in pue if r["provider"] == "google"}
     assert google == {"2023": 1.10, "2024": 1.09}
     assert any("secondary" in r["note"] for r in pue if r["provider"] == "microsoft")
+    # issue 16: a cloud's default is the latest fleet figure of its company in this table
+    for cloud, company, scope in (("aws", "aws", "global-fleet"), ("gcp", "google", "fleet-ttm"), ("azure", "microsoft", "fleet")):
+        latest = max((r for r in pue if (r["provider"], r["scope"]) == (company, scope)), key=lambda r: r["year"])
+        assert value[("default", cloud)] == float(latest["pue"]), cloud
+
+
+def test_extrapolated_embodied_figure_says_so():
+    """Issue 16: the A100 40 GB embodied figure is the 80 GB one, and its source must say so."""
+    from wattledger.factors import FactorLibrary, explain
+
+    r = explain(FactorLibrary(), region="FR", year=2024, gpu_model="A100-SXM4-40GB")
+    assert r["embodied_source"].startswith("extrapolated from A100-SXM4-80GB")
+
+
+def test_tpu_typical_power_is_central_and_tdp_the_high_bound(gpus):
+    """Issue 16: TPU v3's measured mean (283 W) was both its central value and its upper bound."""
+    from wattledger.factors import FactorLibrary, explain
+
+    row = {g["gpu_model"]: (float(g["tdp_w"]), float(g["typical_power_w"] or "nan")) for g in gpus}
+    assert row["TPU-v3"] == (450.0, 283.0) and row["TPU-v4"] == (192.0, 170.0)
+    r = explain(FactorLibrary(), region="FR", year=2024, gpu_model="TPU v3")
+    assert (r["power_w"], r["power_high_w"], r["power_basis"]) == (283.0, 450.0, "tdp")
+    assert "typical power 283 W (central), TDP 450 W (high bound)" in r["power_source"]
 
 
 # --- no Electricity Maps (ODbL) data mixed into these tables -------------------------------------

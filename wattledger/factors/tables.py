@@ -189,10 +189,11 @@ class ReferenceTables:
 
     @cached_property
     def gpu_aliases(self) -> pl.DataFrame:
-        """One row per accepted spelling: model_key (normalised), gpu_model, tdp_w, source."""
+        """One row per accepted spelling: model_key (normalised), gpu_model, tdp_w, typical_power_w, source."""
         spellings = self.gpu_power_csv.select(
             "gpu_model",
             "tdp_w",
+            pl.col("typical_power_w").cast(pl.Float64),
             "source",
             pl.concat_list(pl.col("gpu_model"), pl.col("aliases").fill_null("").str.split(";")).alias("spelling"),
         ).explode("spelling")
@@ -204,7 +205,7 @@ class ReferenceTables:
         clash = out.group_by("model_key").agg(pl.col("gpu_model").n_unique().alias("n")).filter(pl.col("n") > 1)
         if clash.height:
             raise FactorError(f"hardware/gpu_power.csv: alias(es) {clash['model_key'].to_list()} name two GPU models")
-        return out.select("model_key", "gpu_model", pl.col("tdp_w").cast(pl.Float64), "source")
+        return out.select("model_key", "gpu_model", pl.col("tdp_w").cast(pl.Float64), "typical_power_w", "source")
 
     @cached_property
     def pue_defaults(self) -> pl.DataFrame:
