@@ -47,7 +47,7 @@ fallbacks as (
         union all
         select 'compute price', compute_cost_basis || ' ' || compute_price_date_rule, energy_kwh
         from period_runs
-        where compute_price_date_rule in ('later_than_run', 'latest_for_undated_run')
+        where compute_price_date_rule in ('later_than_run', 'expired_before_run', 'latest_for_undated_run')
     ) as f, period_energy
     group by all
 ),
