@@ -215,3 +215,16 @@ def test_inputs_sha_text_is_code_version_and_two_row_hashes():
     expected = [f"{CODE_VERSION}:{h1}:{h2}" for h1, h2 in zip(inputs.hash_rows(seed=1), inputs.hash_rows(seed=2), strict=True)]
     sha = inputs_sha(frame)
     assert sha.name == "inputs_sha" and sha.to_list() == expected
+
+
+def test_a_cloud_region_takes_its_zones_hourly_series(con, write):
+    """Issue 16: aws:us-east-1 draws from PJM; a 2022 run there is refined by PJM's hourly series."""
+    text = ("run_id,team,project,started_at,ended_at,gpu_model,gpu_count,avg_power_w,pue,region\n"
+            "use1,t,p,2022-06-01T00:00:00Z,2022-06-01T10:00:00Z,H100-SXM,1,500,1.2,aws:us-east-1\n"
+            "pjm,t,p,2022-06-01T00:00:00Z,2022-06-01T10:00:00Z,H100-SXM,1,500,1.2,US-MIDA-PJM\n")
+    ingest_paths(con, [write("runs.csv", text)])
+    compute_footprints(con)
+    got = {r[0]: r[1:] for r in con.sql(
+        "select run_id, intensity_basis, intensity_region, intensity_kg_per_kwh from run_footprints").fetchall()}
+    assert got["use1"][:2] == ("hourly", "US-MIDA-PJM") and got["pjm"][:2] == ("hourly", "US-MIDA-PJM")
+    assert got["use1"][2] == pytest.approx(got["pjm"][2], rel=1e-12)
