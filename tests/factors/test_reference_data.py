@@ -505,6 +505,18 @@ def test_no_odbl_in_main_tables(annual, cloud, series, prices):
             assert "electricitymaps_hourly" not in r["source"] and "co2js" not in r["source"]
 
 
+def test_zone_table_is_odbl_with_its_attribution_and_region_grid_points_at_known_zones():
+    rows = list(csv.DictReader(open(GRID / "zone_intensity_electricitymaps.csv", encoding="utf-8")))
+    assert len(rows) == 352 * 5 and {r["vintage_year"] for r in rows} == {"2021", "2022", "2023", "2024", "2025"}
+    assert all(r["licence"] == "ODbL-1.0" and "Electricity Maps" in r["source"] and r["basis"] == "lifecycle" for r in rows)
+    readme = (GRID / "README.md").read_text(encoding="utf-8")
+    assert "Open Database License (ODbL) 1.0" in readme and "Contains data from Electricity Maps" in readme
+    zones = {r["zone"] for r in rows}
+    grid = list(csv.DictReader(open(GRID / "region_grid.csv", encoding="utf-8")))
+    assert all(r["grid_zone"] in zones and r["source"] and r["url"].startswith("https://") for r in grid)
+    assert {"aws:us-east-1", "azure:westeurope", "azure:brazilsouth", "gcp:us-central1", "US-TX"} <= {r["region"] for r in grid}
+
+
 # --- reproducibility ----------------------------------------------------------------------------
 
 

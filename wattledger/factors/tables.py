@@ -328,12 +328,6 @@ class ReferenceTables:
         return Default(float(r["world_ci"]), r["world_ci_source"], int(r["world_year"]), f"default:{DEFAULT_INTENSITY_REGION}")
 
     @cached_property
-    def world_range(self) -> tuple[float, float]:
-        """Bounds of the latest year's world default."""
-        r = self.world_by_year.row(-1, named=True)
-        return float(r["world_ci_min"]), float(r["world_ci_max"])
-
-    @cached_property
     def region_country(self) -> pl.DataFrame:
         """Known non-country regions and their ISO country: cloud regions, grid zones, US states."""
         cloud = self.cloud_regions_csv.select(pl.col("region").alias("region_key"), pl.col("country"))
