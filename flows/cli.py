@@ -17,10 +17,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 import flows  # noqa: F401  (sets Prefect's offline settings before prefect is imported)
+from flows.explain_text import explanation_lines
 from wattledger.compute import compute_footprints, current_factor_set, unknown_datacenters_line
 from wattledger.factors import FactorError, FactorLibrary, SiteFileError, explain
 from wattledger.files import OutputError, check_output
-from wattledger.pipeline import default_report_path, ingest_paths, load_site_file
+from wattledger.pipeline import default_report_path, ingest_paths, load_site_file, unknown_regions_of_files
 from wattledger.report import write_period_report
 from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card, write_text_output
 from wattledger.resources import resource_dir
@@ -128,6 +129,7 @@ def ingest(
     try:
         with _IngestProgress() as progress:
             summary = ingest_paths(con, paths, mapping, cluster=cluster, reread=reread, on_file=progress.update)
+        unknown = unknown_regions_of_files(con, [s.source_file_id for s in summary.stored if s.loaded])
     finally:
         con.close()
     table = Table("file", "detected", "loaded", "rejected", "note")
@@ -144,6 +146,8 @@ def ingest(
     out.print(table)
     out.print(f"{summary.loaded} runs loaded, {summary.rejected} records rejected "
               f"(see: wattledger sql \"select * from rejects\")")
+    for u in unknown:  # once per region value, with the runs affected (issue 16)
+        err.print(u.line(), markup=False, highlight=False)
     for r in summary.refused:
         err.print(f"[red]refused:[/red] {escape(str(r))}")
     if summary.refused:
@@ -297,20 +301,8 @@ def factors(
         finally:
             con.close()
     r = explain(FactorLibrary(sites=sites_frame), region=region, year=year, datacenter=datacenter)
-    row = f"{r['intensity_region']}, {r['intensity_year']}" if r["intensity_region"] else "from the site file"
-    typer.echo(f"grid intensity     {r['intensity_kg_per_kwh']:.6g} kgCO2e/kWh  [{r['intensity_basis']}: {row}]")
-    typer.echo(f"  source: {r['intensity_source']}")
-    typer.echo(f"PUE                {r['pue_value']:.4g}  [{r['pue_basis']}]")
-    typer.echo(f"  source: {r['pue_source']}")
-    typer.echo(f"electricity price  {r['price_value']:.6g} {r['price_currency']}/kWh  [{r['price_basis']}: {r['tariff_id'] or 'no tariff id'}]")
-    typer.echo(f"  source: {r['price_source']}")
-    years = r["region_years"]
-    typer.echo(f"region key: {r['region_key']}; country: {r['country_key']}; "
-               f"annual factors for this region: {f'{years[0]}-{years[-1]} ({len(years)} years)' if years else 'none'}")
-    for s in r["hourly_series"]:
-        typer.echo(f"hourly series: {s['year']}, {s['hours']:,} h from {s['first_hour_start_utc']} "
-                   f"({s['filled_hours']} filled hours); source: {s['source']}")
-    typer.echo("rules: logged > datacenter > region (run's year, else nearest earlier) > country > world default")
+    for line in explanation_lines(r, region, year):
+        typer.echo(line)
 
 
 @app.command()

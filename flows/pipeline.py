@@ -25,8 +25,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from wattledger.compute import PARTITION_RUNS, ComputeResult, compute_footprints, kernel_table, unknown_datacenters_line
 from wattledger.ingest import FileRefused, discover, plan_path
-from wattledger.pipeline import (Parsed, default_report_path, load_site_file, parse_planned, record_vanished,
-                                 settle_ledger, store_planned)
+from wattledger.pipeline import (Parsed, UnknownRegion, default_report_path, load_site_file, parse_planned, record_vanished,
+                                 settle_ledger, store_planned, unknown_regions_of_files)
 from wattledger.report import top_runs, write_period_report
 from wattledger.store import StoredFile, connect, stored_contents
 
@@ -49,6 +49,15 @@ def find_files(paths: list[str]) -> list[Path]:
 
 
 @task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
+def unknown_regions(db: str, source_file_ids: list[int]) -> list[UnknownRegion]:
+    """Region strings of the runs of these files that the reference tables do not know."""
+    con = connect(db)
+    try:
+        return unknown_regions_of_files(con, source_file_ids)
+    finally:
+        con.close()
+
+
 def stored_hashes(db: str) -> frozenset[str]:
     """The content hashes of the files the database holds (their files are not parsed again)."""
     con = connect(db)
@@ -217,6 +226,8 @@ def pipeline(
                     stored.rejected)
     result.stored = [s for s in result.stored if s.path not in {a.path for a in again}] + again
     result.refused += [str(r) for r in refused]
+    for unknown in unknown_regions(db, [s.source_file_id for s in result.stored if s.loaded]):
+        logger.warning("%s", unknown.line())  # once per value, with its runs (issue 16)
     if sites:
         load_sites(db, sites)
     result.computed = compute(db, distributed, partition_runs)

@@ -11,6 +11,8 @@ Writes (all deterministic: sorted rows, fixed float formatting, ``\\n`` line end
 - ``grid_intensity/cloud_regions.csv``     AWS/Azure/GCP region factors (CCF + Google region-carbon-info)
 - ``grid_intensity/hourly_us_ba_2022.csv`` EIA-930-derived hourly series for 9 US balancing authorities
 - ``grid_intensity/hourly_series.csv``     one provenance row per hourly series
+- ``grid_intensity/zone_intensity_electricitymaps.csv`` Electricity Maps zones x 2021-2025 (ODbL, own file;
+  scripts/build_zone_intensity.py)
 - ``tariffs/flat_prices.csv``              EIA-861 state prices, Eurostat nrg_pc_205 non-household prices
 - ``tariffs/tou/<tariff_id>.json``          normalised OpenEI URDB time-of-use tariffs
 - ``tariffs/tou/index.csv``                one row per TOU tariff
@@ -1037,6 +1039,10 @@ def build_all(src: Path, out: Path, repo_root: Path = REPO_ROOT) -> dict:
     write_text(out / "grid_intensity" / "hourly_series.csv", series)
     text, stats["flat_prices"] = build_flat_prices(src)
     write_text(out / "tariffs" / "flat_prices.csv", text)
+    # Electricity Maps zones (ODbL): their own file, derived by their own script
+    from build_zone_intensity import OUT_NAME, build_zone_intensity  # noqa: PLC0415 (a sibling script)
+    text, stats["zone_intensity"] = build_zone_intensity(src)
+    write_text(out / OUT_NAME, text)
     tou_files, index, stats["tou"] = build_tou(src)
     tou_dir = out / "tariffs" / "tou"
     tou_dir.mkdir(parents=True, exist_ok=True)

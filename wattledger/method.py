@@ -16,6 +16,10 @@ DEFAULT_PUE_SCOPE = "unknown"
 HYPERSCALE_PUE_SCOPE = "generic-hyperscale"
 #: Region of the grid-intensity default (no region, or an unknown one): the world average.
 DEFAULT_INTENSITY_REGION = "WORLD"
+#: Scope of every location-based intensity: ``lifecycle`` (generation plus upstream: Ember, Electricity
+#: Maps, EIA-930 with IPCC AR5 factors) or ``direct`` (combustion only: Cloud Carbon Footprint, Google's
+#: grid figures from 2021). One scope per total; factors of the other scope are named alternatives only.
+INTENSITY_SCOPE = "lifecycle"
 #: Region of the electricity-price default: the US industrial average (EIA-861).
 DEFAULT_PRICE_REGION = "US"
 
@@ -35,7 +39,8 @@ EUROSTAT_BANDS = ("ID", "IC")
 
 # --- years and bounds -------------------------------------------------------------------
 
-#: Bounds of an earlier year's factor span the region's factors of this many latest years (the year-to-year drift).
+#: Bounds of an earlier (later) year's factor span the source's factors of this many years up to (from) it
+#: (the year-to-year drift); a cloud region's bounds take in the other sources within this many years of the run.
 EARLIER_YEAR_SPAN = 3
 #: Bounds of the world default: these quantiles of the countries' factors of that year.
 WORLD_QUANTILES = (0.1, 0.9)
@@ -64,7 +69,7 @@ MAX_PRICE_PER_GPU_HOUR = 100.0
 
 #: Intensity bases an hourly series may refine: only an annual factor of the run's own region
 #: (a datacenter's or a country's figure says nothing about the region's hours).
-HOURLY_REFINABLE = ("region", "region_earlier_year")
+HOURLY_REFINABLE = ("region", "region_earlier_year", "region_later_year", "zone", "zone_earlier_year", "zone_later_year")
 
 # --- power telemetry (docs/time_resolved.md, "Attribution") --------------------------------
 

@@ -56,10 +56,12 @@ US_HOUSEHOLD_KWH_PER_YEAR = Constant(
 PASSENGER_VEHICLE_KG_CO2E_PER_YEAR = Constant(
     name="passenger_vehicle_kg_co2e_per_year",
     value=4_600.0,
-    unit="kgCO2e/vehicle-year",
-    description="Tailpipe CO2e of a typical passenger vehicle in one year",
+    unit="kgCO2/vehicle-year",
+    # EPA's figure is carbon dioxide only (about 4.6 t CO2 a year); the name keeps its historical
+    # "co2e" (a stored constant's name), the unit and description say CO2
+    description="Tailpipe CO2 (carbon dioxide only, as EPA states it) of a typical passenger vehicle in one year",
     source="U.S. Environmental Protection Agency, 'Greenhouse Gas Emissions from a "
-    "Typical Passenger Vehicle' (EPA-420-F-23-014), 2023",
+    "Typical Passenger Vehicle' (EPA-420-F-23-014), 2023: about 4.6 metric tons of CO2 per year",
     vintage_year=2023,
     url="https://www.epa.gov/greenvehicles/greenhouse-gas-emissions-typical-passenger-vehicle",
     plausible_min=100.0,

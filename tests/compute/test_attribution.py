@@ -138,3 +138,15 @@ def test_a_host_list_that_cannot_be_read_is_said_and_compute_stays_bounded(tmp_p
     assert "telemetry not used: hosts not read (host list of 10,000,000,000 names" in rows["huge"]
     assert "telemetry not used: hosts not read (descending range" in rows["bad"]
     con.close()
+
+
+def test_unknown_gpu_model_has_no_tdp_and_its_high_bound_says_so(con, write):
+    """Issue 16: an unknown GPU model's TDP silently became 0 W in the telemetry high bound."""
+    tele = _nvidia_smi(write, "n1", 300.0, seconds=3000)  # 50 of the run's 60 minutes covered
+    runs = write("runs.csv", HEADER + "r1,2024-10-01T12:00:00Z,2024-10-01T13:00:00Z,Quantum-X9000,2,,1.0,FR,n1\n")
+    ingest_paths(con, [tele.parent, runs])
+    compute_footprints(con)
+    basis, energy, low, high, source = _footprint(con, "r1")
+    assert basis == "measured" and "no TDP for the GPU model" in source
+    covered = 2 * 0.300 * 3000 / 3600
+    assert high == pytest.approx((covered + 2 * 0.300 * 600 / 3600) * 1.05, rel=1e-9)  # the uncovered time at the mean power

@@ -93,6 +93,33 @@ def test_market_based_beside_location_based(con):
     assert all(r[3] < 1e-9 for r in by_dc.values())  # the formula holds for every run
 
 
+def test_instruments_apply_only_to_runs_of_their_vintage_and_bounds_follow_the_grid(con, write):
+    """Issue 16: a 2022 run was credited with 2024 RECs; market bounds ignored the grid factor's spread."""
+    from wattledger.pipeline import load_site_file
+
+    site = write("dc.yaml", "datacenters:\n"
+                 "  recs: {region: US-CAL-CISO, market: {renewable_coverage_share: 0.5, residual_mix_kg_per_kwh: 0.3,"
+                 " vintage_year: 2024, source: 2024 RECs}}\n"
+                 "  old-recs: {region: DE, market: {renewable_coverage_share: 0.5, residual_mix_kg_per_kwh: 0.3, source: RECs}}\n"
+                 "  none: {region: DE}\n")
+    rows = [("in-year", "2024", "recs"), ("other-year", "2022", "recs"), ("unstated", "2024", "old-recs"), ("grid", "2030", "none")]
+    text = "run_id,team,project,started_at,ended_at,gpu_model,gpu_count,avg_power_w,datacenter\n" + "".join(
+        f"{i},t,p,{y}-03-01T00:00:00Z,{y}-03-01T10:00:00Z,H100-SXM,1,500,{dc}\n" for i, y, dc in rows)
+    ingest_paths(con, [write("runs.csv", text)])
+    load_site_file(con, site)
+    compute_footprints(con)
+    got = {r[0]: r[1:] for r in con.sql(
+        "select run_id, market_basis, market_covered_share, market_source, co2e_market_t_low, co2e_market_t, co2e_market_t_high, "
+        "co2e_t_low, co2e_t, co2e_t_high from run_footprints").fetchall()}
+    assert got["in-year"][:2] == ("instruments:residual_mix", 0.5)
+    assert got["other-year"][:2] == ("instruments_not_applied:vintage", 0.0)
+    assert "vintage 2024 not applied to a run of 2022" in got["other-year"][2]
+    assert got["other-year"][3:6] == pytest.approx(got["other-year"][6:9], rel=1e-12)  # the grid average, with its bounds
+    assert got["unstated"][0] == "instruments:residual_mix:vintage_unstated"
+    low, central, high, loc_low, loc, loc_high = got["grid"][3:]
+    assert (low, central, high) == pytest.approx((loc_low, loc, loc_high), rel=1e-12) and low < central  # DE 2030: a span
+
+
 def test_tracker_energy_is_a_measured_basis(con):
     ingest_paths(con, [EXAMPLES / "codecarbon"])
     compute_footprints(con)
@@ -188,3 +215,16 @@ def test_inputs_sha_text_is_code_version_and_two_row_hashes():
     expected = [f"{CODE_VERSION}:{h1}:{h2}" for h1, h2 in zip(inputs.hash_rows(seed=1), inputs.hash_rows(seed=2), strict=True)]
     sha = inputs_sha(frame)
     assert sha.name == "inputs_sha" and sha.to_list() == expected
+
+
+def test_a_cloud_region_takes_its_zones_hourly_series(con, write):
+    """Issue 16: aws:us-east-1 draws from PJM; a 2022 run there is refined by PJM's hourly series."""
+    text = ("run_id,team,project,started_at,ended_at,gpu_model,gpu_count,avg_power_w,pue,region\n"
+            "use1,t,p,2022-06-01T00:00:00Z,2022-06-01T10:00:00Z,H100-SXM,1,500,1.2,aws:us-east-1\n"
+            "pjm,t,p,2022-06-01T00:00:00Z,2022-06-01T10:00:00Z,H100-SXM,1,500,1.2,US-MIDA-PJM\n")
+    ingest_paths(con, [write("runs.csv", text)])
+    compute_footprints(con)
+    got = {r[0]: r[1:] for r in con.sql(
+        "select run_id, intensity_basis, intensity_region, intensity_kg_per_kwh from run_footprints").fetchall()}
+    assert got["use1"][:2] == ("hourly", "US-MIDA-PJM") and got["pjm"][:2] == ("hourly", "US-MIDA-PJM")
+    assert got["use1"][2] == pytest.approx(got["pjm"][2], rel=1e-12)

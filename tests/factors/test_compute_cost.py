@@ -146,10 +146,26 @@ def test_negotiated_rate_comes_before_the_list_price_from_its_date(priced):
                   _run("before", dc="aws-use1", start="2025-06-01T00:00:00Z", end="2025-06-01T10:00:00Z"))
     assert (rows["after"]["compute_cost_basis"], rows["after"]["compute_price_per_gpu_hour"]) == ("negotiated", 4.10)
     assert str(rows["after"]["compute_price_date"]) == "2026-01-01"
-    # before the agreement: the list price, the earliest one known (dated after the run), flagged
+    # before the agreement: the list price in force on the run's date (AWS's reduced P5 price from June 2025)
     before = rows["before"]
-    assert (before["compute_cost_basis"], before["compute_price_date_rule"]) == ("cloud_list", "later_than_run")
+    assert (before["compute_cost_basis"], before["compute_price_date_rule"]) == ("cloud_list", "in_effect")
+    assert (before["compute_price_per_gpu_hour"], str(before["compute_price_date"])) == (6.88, "2025-06-01")
     assert before["is_energy_in_compute_price"] is True
+
+
+def test_a_run_is_priced_at_the_list_price_in_force_when_it_ran(priced):
+    """Issue 16: an October 2024 P5 run was priced after the June 2025 cut (-44 %)."""
+    rows = priced(_run("oct24", dc="aws-use1", start="2024-10-01T00:00:00Z", end="2024-10-01T10:00:00Z"),
+                  _run("jun25", dc="aws-use1", start="2025-06-02T00:00:00Z", end="2025-06-02T10:00:00Z"),
+                  _run("may25", dc="aws-use1", start="2025-05-31T23:00:00Z", end="2025-06-01T01:00:00Z"),
+                  _run("pre", dc="aws-use1", start="2023-01-01T00:00:00Z", end="2023-01-01T10:00:00Z"))
+    got = {k: (v["compute_price_per_gpu_hour"], v["compute_price_date_rule"], str(v["compute_price_date"])) for k, v in rows.items()}
+    assert got == {
+        "oct24": (12.29, "in_effect", "2023-07-26"),  # 98.32 USD per 8-GPU instance-hour until 2025-05-31
+        "jun25": (6.88, "in_effect", "2025-06-01"),
+        "may25": (12.29, "in_effect", "2023-07-26"),  # priced at its start
+        "pre": (12.29, "later_than_run", "2023-07-26"),  # before P5 existed: the earliest row, flagged
+    }
 
 
 def test_list_price_in_effect_on_the_run_date(priced):
@@ -277,8 +293,9 @@ def _price_table(tmp_path, edit):
     (lambda rows: [{**rows[0], "price_per_gpu_hour": "-1"}] + rows[1:], "line 2: price_per_gpu_hour -1 is not in (0, 100]"),
     (lambda rows: rows[:2] + [{**rows[2], "source": ""}] + rows[3:], "line 4: source is empty"),
     (lambda rows: [{**rows[0], "gpu_model": "Quantum-X9000"}] + rows[1:], "line 2: GPU model 'Quantum-X9000'"),
-    (lambda rows: [{**rows[0], "effective_date": "9/11/2026"}] + rows[1:], "line 2: effective_date is not an ISO date"),
-    (lambda rows: rows + [{**rows[0], "price_id": "copy"}], "two prices for one provider, region, GPU model and effective_date"),
+    (lambda rows: [{**rows[0], "effective_from": "9/11/2026"}] + rows[1:], "line 2: effective_from is not an ISO date"),
+    (lambda rows: [{**rows[0], "effective_to": "2020-01-01"}] + rows[1:], "line 2: effective_to is not an ISO date on or after"),
+    (lambda rows: rows + [{**rows[0], "price_id": "copy"}], "two prices for one provider, region, GPU model and effective_from"),
     (lambda rows: [{k: v for k, v in r.items() if k != "url"} for r in rows], "missing column(s) url"),
 ])
 def test_price_table_errors_name_file_line_and_problem(tmp_path, edit, message):
@@ -312,6 +329,7 @@ def test_shipped_price_table_is_valid_cited_and_covers_the_clouds():
     assert table["price_id"].n_unique() == table.height
     for r in table.iter_rows(named=True):
         assert r["source"] and r["url"].startswith("http") and r["effective_date"] and r["pricing"] == "on-demand", r
+        assert r["effective_to"] is None or r["effective_to"] >= r["effective_date"], r
         if r["price_per_instance_hour"]:
             assert float(r["price_per_instance_hour"]) / r["gpus_per_instance"] == pytest.approx(r["price_per_gpu_hour"], rel=1e-9)
     have = {(r["provider"], r["gpu_model"]) for r in table.iter_rows(named=True)}

@@ -34,6 +34,7 @@ BUILT_FILES = [
     "grid_intensity/hourly_us_ba_2022.csv",
     "grid_intensity/hourly_series.csv",
     "tariffs/flat_prices.csv",
+    "grid_intensity/zone_intensity_electricitymaps.csv",
     "tariffs/tou/index.csv",
 ]
 
@@ -469,6 +470,29 @@ def test_pue_table(pue):
     google = {r["year"]: float(r["pue"]) for r in pue if r["provider"] == "google"}
     assert google == {"2023": 1.10, "2024": 1.09}
     assert any("secondary" in r["note"] for r in pue if r["provider"] == "microsoft")
+    # issue 16: a cloud's default is the latest fleet figure of its company in this table
+    for cloud, company, scope in (("aws", "aws", "global-fleet"), ("gcp", "google", "fleet-ttm"), ("azure", "microsoft", "fleet")):
+        latest = max((r for r in pue if (r["provider"], r["scope"]) == (company, scope)), key=lambda r: r["year"])
+        assert value[("default", cloud)] == float(latest["pue"]), cloud
+
+
+def test_extrapolated_embodied_figure_says_so():
+    """Issue 16: the A100 40 GB embodied figure is the 80 GB one, and its source must say so."""
+    from wattledger.factors import FactorLibrary, explain
+
+    r = explain(FactorLibrary(), region="FR", year=2024, gpu_model="A100-SXM4-40GB")
+    assert r["embodied_source"].startswith("extrapolated from A100-SXM4-80GB")
+
+
+def test_tpu_typical_power_is_central_and_tdp_the_high_bound(gpus):
+    """Issue 16: TPU v3's measured mean (283 W) was both its central value and its upper bound."""
+    from wattledger.factors import FactorLibrary, explain
+
+    row = {g["gpu_model"]: (float(g["tdp_w"]), float(g["typical_power_w"] or "nan")) for g in gpus}
+    assert row["TPU-v3"] == (450.0, 283.0) and row["TPU-v4"] == (192.0, 170.0)
+    r = explain(FactorLibrary(), region="FR", year=2024, gpu_model="TPU v3")
+    assert (r["power_w"], r["power_high_w"], r["power_basis"]) == (283.0, 450.0, "tdp")
+    assert "typical power 283 W (central), TDP 450 W (high bound)" in r["power_source"]
 
 
 # --- no Electricity Maps (ODbL) data mixed into these tables -------------------------------------
@@ -479,6 +503,18 @@ def test_no_odbl_in_main_tables(annual, cloud, series, prices):
         for r in rows:
             assert "ODbL" not in r["licence"]
             assert "electricitymaps_hourly" not in r["source"] and "co2js" not in r["source"]
+
+
+def test_zone_table_is_odbl_with_its_attribution_and_region_grid_points_at_known_zones():
+    rows = list(csv.DictReader(open(GRID / "zone_intensity_electricitymaps.csv", encoding="utf-8")))
+    assert len(rows) == 352 * 5 and {r["vintage_year"] for r in rows} == {"2021", "2022", "2023", "2024", "2025"}
+    assert all(r["licence"] == "ODbL-1.0" and "Electricity Maps" in r["source"] and r["basis"] == "lifecycle" for r in rows)
+    readme = (GRID / "README.md").read_text(encoding="utf-8")
+    assert "Open Database License (ODbL) 1.0" in readme and "Contains data from Electricity Maps" in readme
+    zones = {r["zone"] for r in rows}
+    grid = list(csv.DictReader(open(GRID / "region_grid.csv", encoding="utf-8")))
+    assert all(r["grid_zone"] in zones and r["source"] and r["url"].startswith("https://") for r in grid)
+    assert {"aws:us-east-1", "azure:westeurope", "azure:brazilsouth", "gcp:us-central1", "US-TX"} <= {r["region"] for r in grid}
 
 
 # --- reproducibility ----------------------------------------------------------------------------

@@ -116,8 +116,8 @@ def test_the_methodology_quotes_the_method_constants_not_retyped_figures(monkeyp
                                            "vintage_year": pl.Int64, "is_override": pl.Boolean, "description": pl.String,
                                            "url": pl.String})
     text = " ".join(m.methodology(empty_factors, empty_constants).split())
-    assert f"±{m.LOGGED_POWER_REL_UNCERTAINTY:.0%}" in text and f"last {m.EARLIER_YEAR_SPAN} published years" in text
+    assert f"±{m.LOGGED_POWER_REL_UNCERTAINTY:.0%}" in text and f"source's {m.EARLIER_YEAR_SPAN} published years" in text
     monkeypatch.setattr(m, "EARLIER_YEAR_SPAN", 7)
     monkeypatch.setattr(m, "MIN_TELEMETRY_COVERAGE", 0.8)
     text = " ".join(m.methodology(empty_factors, empty_constants).split())
-    assert "last 7 published years" in text and "at least 80% of the run's GPU-time" in text
+    assert "source's 7 published years" in text and "within 7 years of the run" in text and "at least 80% of the run's GPU-time" in text

@@ -125,7 +125,10 @@ def measured_telemetry(
     )
     coverage = pl.col("covered_s") / pl.col("window_s")
     mean_w = pl.col("energy_kwh") * J_PER_KWH / pl.col("covered_s")
-    uncovered_kwh = (pl.col("window_s") - pl.col("covered_s")) * pl.max_horizontal(mean_w, pl.col("tdp_w").fill_null(0.0)) / J_PER_KWH
+    # the uncovered time at up to TDP; a GPU model without a TDP: at the run's mean power, said in the source
+    uncovered_kwh = (pl.col("window_s") - pl.col("covered_s")) * pl.max_horizontal(mean_w, pl.col("tdp_w")) / J_PER_KWH
+    no_tdp = pl.when(pl.col("tdp_w").is_null() & (pl.col("covered_s") < pl.col("window_s"))).then(
+        pl.lit("; no TDP for the GPU model: the uncovered time's high bound is the run's mean power")).otherwise(pl.lit(""))
     note = (
         pl.when(pl.col("other").is_not_null())
         .then(pl.lit("telemetry not used: host shared with run ") + pl.col("other") + pl.lit(" at the same time"))
@@ -142,8 +145,8 @@ def measured_telemetry(
         pl.when(pl.col("telemetry_note").is_null())
         .then((pl.col("energy_kwh") + uncovered_kwh) * (1 + SENSOR_REL_UNCERTAINTY)).alias("telemetry_high_kwh"),
         (pl.lit("telemetry: power samples of ") + pl.col("devices").cast(pl.String) + pl.lit(" GPU(s) on ") + pl.col("on_hosts")
-         + pl.lit(", ") + (coverage * 100).round(1).cast(pl.String) + pl.lit(f"% of the GPU-time covered (trapezoid, gaps over {MAX_TELEMETRY_GAP_S:g} s not bridged)"))
-        .alias("telemetry_source"),
+         + pl.lit(", ") + (coverage * 100).round(1).cast(pl.String) + pl.lit(f"% of the GPU-time covered (trapezoid, gaps over {MAX_TELEMETRY_GAP_S:g} s not bridged)")
+         + no_tdp).alias("telemetry_source"),
     )
     used = out.filter(pl.col("telemetry_note").is_null()).select("run_id")
     pieces = (

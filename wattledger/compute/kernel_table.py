@@ -42,6 +42,8 @@ def kernel_table(ok: pl.DataFrame, pre: pl.DataFrame) -> pl.DataFrame:
         price_per_kwh=_column(ok, "price_value"),
         market_covered_share=_column(ok, "market_covered_share"),
         market_factor_kg_per_kwh=_column(ok, "market_factor_kg_per_kwh"),
+        **{f"market_factor_{b}_kg_per_kwh": _column(ok, f"market_factor_{b}_kg_per_kwh")
+           for b in ("low", "high") if f"market_factor_{b}_kg_per_kwh" in ok.columns},
     )
     out = footprints(inputs)
     return pre.with_columns(pl.Series(name, values) for name, values in out.items()).with_columns(cost_columns(ok, out))

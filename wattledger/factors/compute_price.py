@@ -13,10 +13,11 @@ negotiated  a rented datacenter's ``compute_rates`` (site file) for the GPU mode
             effective on the run's start date.
 cloud_list  tariffs/compute_prices.csv: the row of the run's provider (the datacenter's
             ``compute_provider``, else the region's prefix, ``aws:us-east-1`` -> aws), GPU model
-            and region (or a row for every region of the provider), the latest effective on
-            the run's start date; none yet: the earliest later row (date rule
-            ``later_than_run``); a run without a start takes the latest row
-            (``latest_for_undated_run``).
+            and region (or a row for every region of the provider), the row in force on the
+            run's start date (``effective_from`` <= start <= ``effective_to``; the latest such);
+            none in force: the earliest later row (date rule ``later_than_run``), else the
+            latest expired one (``expired_before_run``), both listed under data quality; a run
+            without a start takes the latest row (``latest_for_undated_run``).
 unpriced    none applies: no compute cost, and the reason in ``cost_note`` (never a guess).
 
 Rented and explicit prices include electricity (``is_energy_in_compute_price``). The run's
@@ -81,16 +82,20 @@ def _pick_dated(keys: pl.DataFrame, candidates: pl.DataFrame, on: list[str], pre
     if where is not None:
         joined = joined.filter(where)
     undated = pl.col("run_date").is_null()
-    in_effect = ~undated & (pl.col("effective_date") <= pl.col("run_date"))
+    started = ~undated & (pl.col("effective_date") <= pl.col("run_date"))
+    ended = pl.col("effective_to").is_not_null() & (pl.col("effective_to") < pl.col("run_date"))
+    in_effect = started & ~ended.fill_null(False)
+    later = ~undated & ~started
     days = pl.col("effective_date").cast(pl.Int32)
     return (
         joined.with_columns(
             in_effect.alias("in_effect"),
-            pl.when(undated | in_effect).then(-days).otherwise(days).alias("_order"),
+            later.alias("_later"),
+            pl.when(later).then(days).otherwise(-days).alias("_order"),
             pl.when(undated).then(pl.lit("latest_for_undated_run")).when(in_effect).then(pl.lit("in_effect"))
-            .otherwise(pl.lit("later_than_run")).alias("date_rule"),
+            .when(later).then(pl.lit("later_than_run")).otherwise(pl.lit("expired_before_run")).alias("date_rule"),
         )
-        .sort(["run_id", "in_effect", "specific", "_order"], descending=[False, True, True, False])
+        .sort(["run_id", "in_effect", "specific", "_later", "_order"], descending=[False, True, True, True, False])
         .group_by("run_id", maintain_order=True)
         .first()
         .select("run_id", *[pl.col(c).alias(f"{prefix}_{c}") for c in
@@ -152,10 +157,13 @@ def _price_profile(lib: FactorLibrary) -> list[pl.Expr]:
 
 
 def _effective_dates(lib: FactorLibrary) -> pl.Series:
-    """Every effective date of a negotiated rate or a list price, sorted."""
+    """Every effective date of a negotiated rate or a list price (and the day after each
+    effective_to), sorted."""
     rates = lib.sites.select(pl.col("compute_rates").explode().struct.field("effective_date")).to_series()
     listed = lib.compute_prices["effective_date"]
-    return pl.concat([rates.drop_nulls(), listed]).unique().sort()
+    # the day after a row's last day in force: a run from then on picks differently
+    ends = lib.compute_prices["effective_to"].drop_nulls().dt.offset_by("1d")
+    return pl.concat([rates.drop_nulls(), listed, ends]).unique().sort()
 
 
 def _price_rows(runs: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
@@ -178,7 +186,8 @@ def _price_rows(runs: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
         .unnest("compute_rates")
         .with_columns(normalise_model(pl.col("gpu_model")).alias("model_key"))
         .join(lib.gpu_aliases.select("model_key", pl.col("gpu_model").alias("gpu_table_model")), on="model_key")
-        .select("datacenter", "gpu_table_model", "effective_date", pl.col("price_per_gpu_hour").alias("price"), "currency",
+        .select("datacenter", "gpu_table_model", "effective_date", lit(None, pl.Date).alias("effective_to"),
+                pl.col("price_per_gpu_hour").alias("price"), "currency",
                 (lit("datacenter ") + pl.col("datacenter") + lit(" compute_rates ") + pl.col("gpu_model") + lit(" from ")
                  + pl.col("effective_date").cast(pl.String) + lit(": ") + pl.col("source")).alias("source"),
                 lit(None, pl.String).alias("id"), lit(1).alias("specific"))
@@ -189,6 +198,7 @@ def _price_rows(runs: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
     table = lib.compute_prices
     listed = table.join(lib.gpu_aliases.select("model_key", pl.col("gpu_model").alias("gpu_table_model")), on="model_key").select(
         pl.col("provider").alias("_provider"), "gpu_table_model", pl.col("region").alias("_row_region"), "effective_date",
+        "effective_to",
         pl.col("price_per_gpu_hour").alias("price"), "currency",
         (pl.col("source") + lit(" <") + pl.col("url") + lit(">")).alias("source"), pl.col("price_id").alias("id"),
         pl.col("region").is_not_null().cast(pl.Int32).alias("specific"),

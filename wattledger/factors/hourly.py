@@ -12,6 +12,7 @@ import polars as pl
 
 from wattledger.factors.tables import ReferenceTables, TouTariff
 from wattledger.kernel.hourly import fill_uncovered, hourly_mean
+from wattledger.factors.market import GRID_AVERAGE_BASES
 from wattledger.method import HOURLY_REFINABLE
 
 #: Measured energy of a run in one UTC hour (wattledger.compute.attribution): weights hourly intensity and prices.
@@ -109,7 +110,8 @@ def apply_hourly_intensity(ok: pl.DataFrame, lib: ReferenceTables, pieces: pl.Da
     # only the columns read or refined, of the candidate rows
     sub = ok.select("run_id", "started_at", "ended_at", "intensity_region", "intensity_kg_per_kwh", "intensity_low_kg_per_kwh",
                     "intensity_high_kg_per_kwh", "intensity_basis", "intensity_source", "intensity_year",
-                    "market_basis", "market_factor_kg_per_kwh").filter(mask)
+                    "market_basis", "market_factor_kg_per_kwh",
+                    *[c for c in ("market_factor_low_kg_per_kwh", "market_factor_high_kg_per_kwh") if c in ok.columns]).filter(mask)
     sid = sub["intensity_region"].replace_strict(row, return_dtype=pl.Int64).to_numpy().astype(np.intp)
     hourly, covered = series_mean(grid.start_s, grid.values, sid, sub["run_id"], _epoch_s(sub["started_at"]),
                                   _epoch_s(sub["ended_at"]), pieces if pieces is not None else pl.DataFrame(schema=PIECES_SCHEMA))
@@ -131,8 +133,9 @@ def apply_hourly_intensity(ok: pl.DataFrame, lib: ReferenceTables, pieces: pl.Da
         pl.Series("intensity_hourly_coverage", np.where(used, covered, np.nan)).fill_nan(None),
     ).with_columns(
         # market-based falls back to the location factor when no instruments: keep them in step
-        pl.when(sub["market_basis"] == "no_instruments:grid_average").then(pl.col("intensity_kg_per_kwh"))
-        .otherwise(sub["market_factor_kg_per_kwh"]).alias("market_factor_kg_per_kwh")
+        pl.when(sub["market_basis"].is_in(GRID_AVERAGE_BASES)).then(pl.col(f"intensity{b}_kg_per_kwh"))
+        .otherwise(sub[f"market_factor{b}_kg_per_kwh"]).alias(f"market_factor{b}_kg_per_kwh")
+        for b in ("", "_low", "_high") if b == "" or f"market_factor{b}_kg_per_kwh" in sub.columns
     )
     return _with_rows_replaced(ok, mask, refined)
 

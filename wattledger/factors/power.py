@@ -4,7 +4,8 @@ measured  power telemetry attributed to the run (wattledger.compute.attribution)
           ``measured_it_energy_kwh``, as the average power it implies over the GPU-hours;
 logged    the run's ``avg_power_w``;
 tdp       the GPU model's TDP (hardware/gpu_power.csv; names matched ignoring case and
-          punctuation against every alias). None applies: no footprint, and the run gets an
+          punctuation against every alias); where a typical power is published (TPUs) it is
+          the central value and TDP the high bound. None applies: no footprint, and the run gets an
           ``unresolved_reason``. Bounds: docs/method.md.
 """
 
@@ -56,6 +57,7 @@ def rules() -> list[Rule]:
     # power implied by a measured energy: gpu_hours x power / 1000 = energy
     tracker_w = t.energy * W_PER_KW / t.hours
     avg = pl.col("avg_power_w")
+    typical = pl.col("typical_power_w")
     return [
         Rule(t.tele,
              power_w=pl.col("telemetry_it_energy_kwh") * W_PER_KW / t.hours,
@@ -70,10 +72,14 @@ def rules() -> list[Rule]:
              power_w=avg, power_low_w=avg * (1 - LOGGED_POWER_REL_UNCERTAINTY),
              power_high_w=avg * (1 + LOGGED_POWER_REL_UNCERTAINTY),
              power_basis="logged", power_source=lit("avg_power_w in the run log") + note),
+        # a published typical power is the central value, TDP the high bound (hardware/README.md)
         Rule(t.tdp.is_not_null(),
-             power_w=t.tdp, power_low_w=t.tdp * TDP_LOWER_FRACTION, power_high_w=t.tdp, power_basis="tdp",
-             power_source=lit("TDP of ") + pl.col("gpu_table_model") + lit(" (hardware/gpu_power.csv: ") + pl.col("gpu_source")
-             + lit(")") + note),
+             power_w=pl.coalesce(typical, t.tdp), power_low_w=pl.min_horizontal(t.tdp * TDP_LOWER_FRACTION, pl.coalesce(typical, t.tdp)),
+             power_high_w=t.tdp, power_basis="tdp",
+             power_source=pl.when(typical.is_not_null()).then(pl.format("typical power {} W (central), TDP {} W (high bound) of ",
+                                                                        typical.round(1).cast(pl.String).str.strip_suffix(".0"),
+                                                                        t.tdp.round(1).cast(pl.String).str.strip_suffix(".0"))).otherwise(lit("TDP of "))
+             + pl.col("gpu_table_model") + lit(" (hardware/gpu_power.csv: ") + pl.col("gpu_source") + lit(")") + note),
     ]
 
 

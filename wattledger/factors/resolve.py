@@ -102,8 +102,19 @@ def explain(library: FactorLibrary, *, region: str | None, year: int | None, dat
                 "gpu_hours": pl.Float64, "measured_it_energy_kwh": pl.Float64, "measured_energy_source": pl.String},
     )
     r = library.resolve(run).row(0, named=True)
-    years, hourly = [], []
+    years, hourly, alternatives = [], [], []
     if r["region_key"] is not None:
         years = library.annual_intensity.filter(pl.col("lookup_key") == r["region_key"])["vintage_year"].unique().sort().to_list()
         hourly = library.hourly_series_index.filter(pl.col("region") == r["region_key"]).to_dicts()
-    return r | {"region_years": years, "hourly_series": hourly}
+        # every source's factor for the region itself (any year: Google's, CCF's), and for its zone
+        # and its country of the year used; either scope
+        keys = [k for k in (r["zone_key"], r["country_key"]) if k is not None]
+        alternatives = (
+            library.annual_intensity.filter((pl.col("lookup_key") == r["region_key"])
+                                            | (pl.col("lookup_key").is_in(keys) & (pl.col("vintage_year") == r["intensity_year"])))
+            .select("lookup_key", "vintage_year", "intensity_kg_per_kwh", pl.col("basis").alias("scope"), "source")
+            .sort("lookup_key", "vintage_year", "source").to_dicts()
+        )
+    fallback = r["intensity_basis"] not in intensity.OWN_BASES
+    return r | {"region_years": years, "hourly_series": hourly, "intensity_alternatives": alternatives,
+                "is_intensity_fallback": fallback}

@@ -14,6 +14,7 @@ Example::
           renewable_coverage_share: 0.4          # REC/PPA-covered share of consumption
           supplier_factor_kg_per_kwh: 0.21       # supplier-specific emission factor
           residual_mix_kg_per_kwh: 0.43          # for the uncovered share, if no supplier factor
+          vintage_year: 2024                     # the instruments cover 2024 generation: 2024 runs only
           source: "PG&E 2024 power content label"
       par-dc:
         region: FR
@@ -77,6 +78,8 @@ class MarketInstruments(_Strict):
     renewable_coverage_share: float = Field(0.0, ge=0.0, le=1.0, description="share of consumption covered by RECs/PPAs [-]")
     supplier_factor_kg_per_kwh: float | None = Field(None, ge=0.0, le=2.0, description="[kgCO2e/kWh]")
     residual_mix_kg_per_kwh: float | None = Field(None, ge=0.0, le=2.0, description="[kgCO2e/kWh]")
+    vintage_year: int | None = Field(None, ge=2000, le=2100, description="year of the generation the RECs/PPAs cover: "
+                                     "applied only to runs of that year (GHG Protocol Scope 2 Quality Criteria)")
     source: str = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -261,6 +264,7 @@ SITE_SCHEMA = {
     "supplier_factor_kg_per_kwh": pl.Float64,
     "residual_mix_kg_per_kwh": pl.Float64,
     "market_source": pl.String,
+    "market_vintage_year": pl.Int32,
     # who runs the GPUs (wattledger.factors.compute_price): rented from a provider, or owned hardware
     "compute_provider": pl.String,
     "owned_hardware": OWNED_HARDWARE_DTYPE,
@@ -291,6 +295,7 @@ def sites_frame(sites: SiteFile) -> pl.DataFrame:
                 "supplier_factor_kg_per_kwh": m.supplier_factor_kg_per_kwh if m else None,
                 "residual_mix_kg_per_kwh": m.residual_mix_kg_per_kwh if m else None,
                 "market_source": m.source if m else None,
+                "market_vintage_year": m.vintage_year if m else None,
                 "compute_provider": dc.compute_provider,
                 "owned_hardware": None if dc.owned_hardware is None else [
                     {"gpu_model": model, "purchase_price_per_server": h.purchase_price_per_server,

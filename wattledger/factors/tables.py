@@ -22,6 +22,7 @@ import polars as pl
 from wattledger.factors.compute_price_table import read_compute_prices
 from wattledger.factors.errors import FactorError
 from wattledger.factors.names import normalise_model, normalise_region
+from wattledger.factors.regions import name_aliases, region_grid, zone_rows
 from wattledger.method import (
     DEFAULT_INTENSITY_REGION, DEFAULT_PRICE_REGION, DEFAULT_PUE_SCOPE, EUROSTAT_BANDS, HOURS_PER_YEAR, PUE_PROVIDER_OF_CLOUD,
     US_PRICE_SECTOR, WORLD_QUANTILES,
@@ -37,6 +38,8 @@ FACTOR_FILES = (
     ("grid_intensity", "cloud_regions.csv"),
     ("grid_intensity", "hourly_us_ba_2022.csv"),
     ("grid_intensity", "hourly_series.csv"),
+    ("grid_intensity", "zone_intensity_electricitymaps.csv"),  # ODbL, its own file (grid_intensity/README.md)
+    ("grid_intensity", "region_grid.csv"),  # cloud regions, US states and zones -> grid zone, country, price region
     ("tariffs", "flat_prices.csv"),
     ("tariffs", "compute_prices.csv"),  # GPU-hour list prices (wattledger.factors.compute_price)
 )
@@ -72,6 +75,8 @@ class TouTariff:
     source: str
     weekday: np.ndarray  # 12 x 24
     weekend: np.ndarray  # 12 x 24
+    first_year: int | None = None  # the year of its start_date: in force from then
+    last_year: int | None = None  # the year of its end_date (None: still in force)
 
     @property
     def mean_price(self) -> float:
@@ -134,6 +139,14 @@ class ReferenceTables:
         return self._csv("grid_intensity", "cloud_regions.csv", infer_schema_length=None)
 
     @cached_property
+    def zone_intensity_csv(self) -> pl.DataFrame:
+        return self._csv("grid_intensity", "zone_intensity_electricitymaps.csv", infer_schema_length=None)
+
+    @cached_property
+    def region_grid_csv(self) -> pl.DataFrame:
+        return self._csv("grid_intensity", "region_grid.csv", infer_schema=False)
+
+    @cached_property
     def hourly_csv(self) -> pl.DataFrame:
         """grid_intensity/hourly_us_ba_2022.csv as written (hour_start_utc as text)."""
         return self._csv("grid_intensity", "hourly_us_ba_2022.csv", schema_overrides={"hour_start_utc": pl.String})
@@ -167,6 +180,8 @@ class ReferenceTables:
                 source=f"{d['utility']}, {d['name']} ({d['source']})",
                 weekday=period_price[np.array(d["energyweekdayschedule"])],
                 weekend=period_price[np.array(d["energyweekendschedule"])],
+                first_year=int(d["start_date"][:4]) if d.get("start_date") else None,
+                last_year=int(d["end_date"][:4]) if d.get("end_date") else None,
             )
         return out
 
@@ -174,10 +189,11 @@ class ReferenceTables:
 
     @cached_property
     def gpu_aliases(self) -> pl.DataFrame:
-        """One row per accepted spelling: model_key (normalised), gpu_model, tdp_w, source."""
+        """One row per accepted spelling: model_key (normalised), gpu_model, tdp_w, typical_power_w, source."""
         spellings = self.gpu_power_csv.select(
             "gpu_model",
             "tdp_w",
+            pl.col("typical_power_w").cast(pl.Float64),
             "source",
             pl.concat_list(pl.col("gpu_model"), pl.col("aliases").fill_null("").str.split(";")).alias("spelling"),
         ).explode("spelling")
@@ -189,7 +205,7 @@ class ReferenceTables:
         clash = out.group_by("model_key").agg(pl.col("gpu_model").n_unique().alias("n")).filter(pl.col("n") > 1)
         if clash.height:
             raise FactorError(f"hardware/gpu_power.csv: alias(es) {clash['model_key'].to_list()} name two GPU models")
-        return out.select("model_key", "gpu_model", pl.col("tdp_w").cast(pl.Float64), "source")
+        return out.select("model_key", "gpu_model", pl.col("tdp_w").cast(pl.Float64), "typical_power_w", "source")
 
     @cached_property
     def pue_defaults(self) -> pl.DataFrame:
@@ -256,7 +272,9 @@ class ReferenceTables:
         """Every annual intensity factor: lookup_key, vintage_year, intensity, basis, source, priority.
 
         Countries and aggregates (Ember via OWID), cloud regions (the provider's own data
-        first, then Cloud Carbon Footprint), US balancing authorities (hourly means). A
+        first, then Cloud Carbon Footprint), US balancing authorities (hourly means), Electricity
+        Maps zones that OWID does not cover (priority 2). ``basis`` is the scope: lifecycle or
+        direct (resolution reads only INTENSITY_SCOPE rows; the others are alternatives). A
         published value of exactly 0 is treated as missing (no grid has zero lifecycle CO2e).
         """
         owid = self.annual_intensity_csv.select(
@@ -277,34 +295,63 @@ class ReferenceTables:
             pl.when(pl.col("source").str.contains("Cloud Carbon Footprint")).then(2).otherwise(1).alias("priority"),
             pl.lit("").alias("period"),
         )
-        table = pl.concat([owid, cloud, self.hourly_annual_means], how="vertical_relaxed")
+        zones = zone_rows(self.zone_intensity_csv, set(self.annual_intensity_csv["region"].to_list()))
+        table = pl.concat([owid, cloud, self.hourly_annual_means, zones], how="vertical_relaxed")
         return table.filter(pl.col("intensity_kg_per_kwh") > 0).with_columns(normalise_region(pl.col("lookup_key")).alias("lookup_key"))
 
     @cached_property
-    def default_intensity(self) -> Default:
-        rows = self.annual_intensity.filter(pl.col("lookup_key") == DEFAULT_INTENSITY_REGION)
-        if rows.height == 0:
+    def world_by_year(self) -> pl.DataFrame:
+        """The world default of every year of the table: world_year, value, bounds (countries'
+        WORLD_QUANTILES of that year, widened to include the value), source. Contiguous years."""
+        world = self.annual_intensity.filter(pl.col("lookup_key") == DEFAULT_INTENSITY_REGION).sort("vintage_year")
+        if world.height == 0:
             raise FactorError(f"grid_intensity/annual_intensity.csv has no {DEFAULT_INTENSITY_REGION} row")
-        r = rows.sort("vintage_year").row(-1, named=True)
-        return Default(float(r["intensity_kg_per_kwh"]), f"{r['source']}, {r['vintage_year']}, {r['basis']}",
-                       int(r["vintage_year"]), f"default:{DEFAULT_INTENSITY_REGION}")
+        years = world["vintage_year"].to_list()
+        if years != list(range(years[0], years[-1] + 1)):
+            raise FactorError(f"grid_intensity/annual_intensity.csv: {DEFAULT_INTENSITY_REGION} years are not contiguous")
+        countries = self.annual_intensity.filter(pl.col("lookup_key").str.contains(r"^[A-Z]{2}$") & (pl.col("priority") == 1))
+        q_lo, q_hi = WORLD_QUANTILES
+        spread = countries.group_by("vintage_year").agg(pl.col("intensity_kg_per_kwh").quantile(q_lo, "linear").alias("lo"),
+                                                        pl.col("intensity_kg_per_kwh").quantile(q_hi, "linear").alias("hi"))
+        return world.join(spread, on="vintage_year", how="left").select(
+            pl.col("vintage_year").alias("world_year"), pl.col("intensity_kg_per_kwh").alias("world_ci"),
+            pl.min_horizontal("lo", "intensity_kg_per_kwh").alias("world_ci_min"),
+            pl.max_horizontal("hi", "intensity_kg_per_kwh").alias("world_ci_max"),
+            (pl.col("source") + pl.lit(", ") + pl.col("vintage_year").cast(pl.String) + pl.lit(", ") + pl.col("basis")
+             ).alias("world_ci_source"),
+        )
 
     @cached_property
-    def world_range(self) -> tuple[float, float]:
-        """Quantiles of the countries' intensities in the world default's year: its bounds."""
-        d = self.default_intensity
-        countries = self.annual_intensity.filter(
-            (pl.col("vintage_year") == d.year) & pl.col("lookup_key").str.contains(r"^[A-Z]{2}$")
-        )["intensity_kg_per_kwh"]
-        lo, hi = (float(countries.quantile(q, "linear")) for q in WORLD_QUANTILES)
-        return min(lo, d.value), max(hi, d.value)
+    def default_intensity(self) -> Default:
+        """The world default of the latest year (a run without a year)."""
+        r = self.world_by_year.row(-1, named=True)
+        return Default(float(r["world_ci"]), r["world_ci_source"], int(r["world_year"]), f"default:{DEFAULT_INTENSITY_REGION}")
 
     @cached_property
     def region_country(self) -> pl.DataFrame:
-        """Known non-country regions and their ISO country: cloud regions and grid zones."""
+        """Known non-country regions and their ISO country: cloud regions, grid zones, US states."""
         cloud = self.cloud_regions_csv.select(pl.col("region").alias("region_key"), pl.col("country"))
         series = self.hourly_series_csv.select(pl.col("region").alias("region_key"), pl.lit("US").alias("country"))
-        return pl.concat([cloud, series]).unique("region_key").drop_nulls()
+        grid = self.region_grid.select("region_key", pl.col("grid_country").alias("country"))
+        table = pl.concat([grid, cloud.with_columns(normalise_region(pl.col("region_key"))), series])
+        return table.unique("region_key", keep="first", maintain_order=True).drop_nulls()
+
+    @cached_property
+    def region_grid(self) -> pl.DataFrame:
+        """region_key -> grid_country, grid_zone_key, price_region_key (grid_intensity/region_grid.csv)."""
+        zones = set(self.zone_intensity_csv["zone"].to_list()) | set(self.annual_intensity_csv["region"].to_list())
+        return region_grid(self.region_grid_csv, zones, set(self.flat_prices_csv["region"].to_list()))
+
+    @cached_property
+    def region_aliases(self) -> dict[str, str]:
+        """Every other spelling of a region key: EIA-930 codes (lower case, ``eia:ciso``), ISO3
+        codes and country or zone names (upper case, ``FRA``, ``FRANCE``), ``UK``, ``EL``."""
+        return self.eia_aliases | name_aliases(self.annual_intensity_csv, self.zone_intensity_csv)
+
+    @cached_property
+    def known_regions(self) -> frozenset[str]:
+        """Region keys the tables know (annual factors, zones, cloud regions, states)."""
+        return frozenset(self.annual_intensity["lookup_key"].to_list()) | frozenset(self.region_country["region_key"].to_list())
 
     @cached_property
     def eia_aliases(self) -> dict[str, str]:
@@ -377,7 +424,7 @@ class ReferenceTables:
     def tariffs_by_id(self) -> pl.DataFrame:
         """Every flat tariff by its id (a datacenter's ``tariff``): price, currency, source."""
         return self.flat_prices_csv.select(
-            "tariff_id", "price_per_kwh", "currency",
+            "tariff_id", "price_per_kwh", "currency", pl.col("year").cast(pl.Int64),
             (pl.col("source") + pl.lit(" (") + pl.col("tariff_id") + pl.lit(")")).alias("source"),
         )
 

@@ -40,7 +40,7 @@ def car_years(co2e_kg, kg_co2e_per_vehicle_year=PASSENGER_VEHICLE_KG_CO2E_PER_YE
     co2e_kg : array_like
         Emissions. [kgCO2e]
     kg_co2e_per_vehicle_year : float
-        Emissions of one typical passenger vehicle in one year. [kgCO2e/vehicle-year]
+        Tailpipe CO2 of one typical passenger vehicle in one year (EPA 2023: CO2 only). [kgCO2/vehicle-year]
 
     Returns
     -------

@@ -32,6 +32,9 @@ class FootprintInputs:
     price_per_kwh: np.ndarray  # [currency/kWh]
     market_covered_share: np.ndarray  # share covered by RECs/PPAs [-]
     market_factor_kg_per_kwh: np.ndarray  # factor of the uncovered share [kgCO2e/kWh]
+    #: bounds of that factor (None: the factor itself); with no instruments, the grid factor's bounds [kgCO2e/kWh]
+    market_factor_low_kg_per_kwh: np.ndarray | None = None
+    market_factor_high_kg_per_kwh: np.ndarray | None = None
 
 
 #: Runs per slice: every array of a slice stays in the CPU cache while all formulas run
@@ -49,14 +52,14 @@ def _fill_slice(x: FootprintInputs, out: dict[str, np.ndarray], sl: slice) -> No
     energy_cost, operation for operation (so bit for bit), written into ``out[...][sl]``."""
     gpu_hours = x.gpu_hours[sl]
     uncovered = np.subtract(1.0, x.market_covered_share[sl])
-    market_factor = x.market_factor_kg_per_kwh[sl]
     price = x.price_per_kwh[sl]
     scratch = np.empty_like(gpu_hours)
-    for suffix, power, pue, intensity in (
-        ("", x.power_w, x.pue, x.intensity_kg_per_kwh),
-        ("_low", x.power_low_w, x.pue_low, x.intensity_low_kg_per_kwh),
-        ("_high", x.power_high_w, x.pue_high, x.intensity_high_kg_per_kwh),
+    for suffix, power, pue, intensity, market in (
+        ("", x.power_w, x.pue, x.intensity_kg_per_kwh, x.market_factor_kg_per_kwh),
+        ("_low", x.power_low_w, x.pue_low, x.intensity_low_kg_per_kwh, x.market_factor_low_kg_per_kwh),
+        ("_high", x.power_high_w, x.pue_high, x.intensity_high_kg_per_kwh, x.market_factor_high_kg_per_kwh),
     ):
+        market_factor = market[sl]
         it = out["energy_it_kwh" + suffix][sl]
         facility = out["energy_kwh" + suffix][sl]
         np.multiply(gpu_hours, power[sl], out=it)
@@ -89,7 +92,10 @@ def footprints(x: FootprintInputs, *, threads: int = 1, out: dict[str, np.ndarra
         ``energy_it_kwh``, ``energy_kwh``, ``co2e_kg``, ``co2e_market_kg``, ``energy_cost``,
         each with ``_low`` and ``_high`` variants. [kWh, kgCO2e, currency]
     """
-    x = FootprintInputs(**{k: np.ascontiguousarray(v, dtype=np.float64) for k, v in vars(x).items()})
+    given = {k: v for k, v in vars(x).items() if v is not None}
+    for bound in ("market_factor_low_kg_per_kwh", "market_factor_high_kg_per_kwh"):
+        given.setdefault(bound, x.market_factor_kg_per_kwh)
+    x = FootprintInputs(**{k: np.ascontiguousarray(v, dtype=np.float64) for k, v in given.items()})
     n = x.gpu_hours.size
     if out is None:
         out = {name: np.empty(n) for name in OUTPUTS}

@@ -7,11 +7,13 @@ the default report path (:mod:`wattledger.pipeline.reports`).
 
 from wattledger.pipeline.ingest import IngestSummary, ingest_paths, record_vanished, settle_ledger, store_planned
 from wattledger.pipeline.parse import Parsed, parse_planned, parse_run_log, parse_run_log_pieces, run_log_pieces
+from wattledger.pipeline.region_check import UnknownRegion, unknown_regions_of_files
 from wattledger.pipeline.reports import default_report_path
 from wattledger.pipeline.sites import load_site_file
 
 __all__ = [
     "IngestSummary",
+    "UnknownRegion",
     "Parsed",
     "default_report_path",
     "ingest_paths",
@@ -23,4 +25,5 @@ __all__ = [
     "run_log_pieces",
     "settle_ledger",
     "store_planned",
+    "unknown_regions_of_files",
 ]

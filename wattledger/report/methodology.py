@@ -10,6 +10,7 @@ from wattledger.method import (
     EARLIER_YEAR_SPAN,
     HOURS_PER_YEAR,
     HYPERSCALE_PUE_SCOPE,
+    INTENSITY_SCOPE,
     LOGGED_POWER_REL_UNCERTAINTY,
     MAX_TELEMETRY_GAP_S,
     MEASURED_ENERGY_REL_UNCERTAINTY,
@@ -50,7 +51,10 @@ def methodology(factors_used: pl.DataFrame, constants: pl.DataFrame) -> str:
   `gpu_count × (ended_at − started_at)`.
 - Facility energy [kWh] = IT energy × PUE. MWh = kWh / 1000.
 - Location-based CO2e [kg] = facility energy [kWh] × grid intensity [kgCO2e/kWh]
-  (GHG Protocol Scope 2 Guidance, location-based method). t = kg / 1000.
+  (GHG Protocol Scope 2 Guidance, location-based method). t = kg / 1000. Every grid intensity
+  of the total has one scope: **{INTENSITY_SCOPE}** (generation plus upstream fuel and plant
+  emissions: Ember, Electricity Maps, EIA-930 with IPCC AR5 factors); direct-combustion factors
+  (Cloud Carbon Footprint, Google's grid figures from 2021) are not mixed in.
 - Market-based CO2e [kg] = facility energy × (1 − share covered by RECs/PPAs) × the
   supplier-specific factor, else the residual mix, else — with no instruments on record —
   the location-based grid average (GHG Protocol Scope 2 Guidance, Table 6.3). It is reported
@@ -74,8 +78,9 @@ A tracker's measured energy has bounds of ±{MEASURED_ENERGY_REL_UNCERTAINTY:.0%
 ±{LOGGED_POWER_REL_UNCERTAINTY:.0%}; a TDP estimate is an upper bound (the central value is TDP, the
 low bound {TDP_LOWER_FRACTION:.0%} of TDP). A cloud fleet PUE spans the provider's published figures,
 an unknown site's PUE spans the `{HYPERSCALE_PUE_SCOPE}` to the `{DEFAULT_PUE_SCOPE}` default of
-`hardware/pue.csv`; a grid factor of an earlier year spans that region's last {EARLIER_YEAR_SPAN}
-published years, the world default the {WORLD_QUANTILES[0]:.0%}–{WORLD_QUANTILES[1]:.0%} quantiles of
+`hardware/pue.csv`; a grid factor of another year spans that source's {EARLIER_YEAR_SPAN}
+published years toward the run's, a cloud region's every source for its location within
+{EARLIER_YEAR_SPAN} years of the run, the world default the {WORLD_QUANTILES[0]:.0%}–{WORLD_QUANTILES[1]:.0%} quantiles of
 countries (docs/method.md). Bounds add up across runs (worst case, not a statistical
 interval). A run with neither logged power nor a known GPU model gets no footprint and is
 listed under data quality — never a guess.

@@ -294,9 +294,10 @@ def _trackers(d: ReportData) -> str:
 def _data_quality(d: ReportData) -> str:
     if d.data_quality.height == 0:
         return "No rejected records, and every run has a footprint."
-    body = [[md.text(r["kind"]), md.text(r["reason"]), f"{r['records']:,}"] for r in d.data_quality.iter_rows(named=True)]
+    body = [[md.text(r["kind"]), md.text(r["reason"]), f"{r['records']:,}",
+             "" if r.get("energy_share") is None else md.pct(r["energy_share"])] for r in d.data_quality.iter_rows(named=True)]
     return (
-        md.table(["Kind", "Reason", "Count"], body, "llr")
+        md.table(["Kind", "Reason", "Count", "Share of energy"], body, "llrr")
         + "\n\nRejected records are kept with file, line, column and value in the `rejects` table "
         "(`wattledger sql \"select * from rejects\"`); runs without a footprint in `unresolved_runs`."
     )

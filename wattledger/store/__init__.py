@@ -28,6 +28,7 @@ from wattledger.store.footprint_writes import (
 )
 from wattledger.store.inputs import KnownFile, RunFile, TelemetryFile
 from wattledger.store.migrations import MigrationError, migrate
+from wattledger.store.region_reads import regions_of_files
 from wattledger.store.queries import NotReadOnly, QueryError, read_only_query
 from wattledger.store.telemetry_reads import (
     devices_on_hosts,
@@ -92,6 +93,7 @@ __all__ = [
     "power_samples_summary",
     "queued_batch",
     "read_only_query",
+    "regions_of_files",
     "replace_datacenters",
     "replace_footprints",
     "reset_constant",

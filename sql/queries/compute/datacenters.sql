@@ -16,6 +16,7 @@ select
     supplier_factor_kg_per_kwh,
     residual_mix_kg_per_kwh,
     market_source,
+    market_vintage_year,
     compute_provider,
     owned_hardware,
     compute_rates

@@ -1,52 +1,75 @@
 -- grain: one row per (kind, reason): rejected source records (all time), runs without a
--- footprint, runs of the period resting on a fallback factor (a default, an earlier year's
--- factor, a TDP estimate, a compute list price dated after the run), runs of the period without a
--- compute price (the reason), and runs left out of a period because they have no started_at.
+-- footprint, runs of the period resting on a fallback factor (a default, another year's factor,
+-- the country's factor for a zone, a tariff not in force, instruments not applied, a TDP
+-- estimate, a compute list price dated after the run) with their share of the period's energy,
+-- unknown region strings, runs of the period without a compute price (the reason), and runs
+-- left out of a period because they have no started_at.
 with
 
 rejected as (
     select 'rejected record' as kind, coalesce(column_name || ': ', '') || reason as reason,
-        count(distinct (source_file_id, line)) as records
+        count(distinct (source_file_id, line)) as records, null::double as energy_share
     from rejects
     group by all
 ),
 
 unresolved as (
-    select 'run without footprint' as kind, reason, count(*) as records
+    select 'run without footprint' as kind, reason, count(*) as records, null::double as energy_share
     from unresolved_runs
     group by all
 ),
 
+-- every resolution that is not the run's own region and year, and every default (issue 16)
+period_runs as (
+    select * from wl_period_footprints($period_start, $period_end)
+),
+
+period_energy as (
+    select sum(energy_kwh) as energy_kwh from period_runs
+),
+
 fallbacks as (
-    select 'run with a fallback factor' as kind, factor || ': ' || basis as reason, count(*) as records
+    select 'run with a fallback factor' as kind, factor || ': ' || basis as reason, count(*) as records,
+        sum(f.energy_kwh) / nullif(any_value(period_energy.energy_kwh), 0) as energy_share
     from (
-        select 'grid intensity' as factor, intensity_basis as basis
-        from wl_period_footprints($period_start, $period_end)
-        where intensity_basis like 'default:%' or intensity_basis like '%earlier_year'
+        select 'grid intensity' as factor, intensity_basis as basis, energy_kwh
+        from period_runs
+        where intensity_basis like 'default:%' or intensity_basis like '%_year' or intensity_basis like 'country_for_zone%'
         union all
-        select 'PUE', pue_basis from wl_period_footprints($period_start, $period_end) where pue_basis like 'default:%'
+        select 'PUE', pue_basis, energy_kwh from period_runs where pue_basis like 'default:%'
         union all
-        select 'price', price_basis from wl_period_footprints($period_start, $period_end) where price_basis like 'default:%'
+        select 'price', price_basis, energy_kwh from period_runs
+        where price_basis like 'default:%' or price_basis like '%_year' or price_basis like '%not_in_force'
         union all
-        select 'power', power_basis from wl_period_footprints($period_start, $period_end) where power_basis = 'tdp'
+        select 'market instruments', market_basis, energy_kwh from period_runs where market_basis like '%not_applied%' or market_basis like '%vintage_unstated'
         union all
-        select 'compute price', compute_cost_basis || ' ' || compute_price_date_rule
-        from wl_period_footprints($period_start, $period_end)
-        where compute_price_date_rule in ('later_than_run', 'latest_for_undated_run')
-    )
+        select 'power', power_basis, energy_kwh from period_runs where power_basis = 'tdp'
+        union all
+        select 'compute price', compute_cost_basis || ' ' || compute_price_date_rule, energy_kwh
+        from period_runs
+        where compute_price_date_rule in ('later_than_run', 'expired_before_run', 'latest_for_undated_run')
+    ) as f, period_energy
+    group by all
+),
+
+unknown_regions as (
+    select 'region not in the reference tables (world default)' as kind, region as reason, count(*) as records,
+        sum(r.energy_kwh) / nullif(any_value(period_energy.energy_kwh), 0) as energy_share
+    from period_runs as r, period_energy
+    where r.intensity_basis = 'default:WORLD' and r.region is not null
     group by all
 ),
 
 unpriced as (
-    select 'run without a compute price' as kind, cost_note as reason, count(*) as records
-    from wl_period_footprints($period_start, $period_end)
+    select 'run without a compute price' as kind, cost_note as reason, count(*) as records, null::double as energy_share
+    from period_runs
     where compute_cost_basis = 'unpriced'
     group by all
 ),
 
 undated as (
     select 'run without started_at, outside any period' as kind,
-        'only gpu_hours logged' as reason, count(*) as records
+        'only gpu_hours logged' as reason, count(*) as records, null::double as energy_share
     from run_footprints
     where started_at is null and $period_start is not null
     having count(*) > 0
@@ -58,6 +81,8 @@ final as (
     select * from unresolved
     union all
     select * from fallbacks
+    union all
+    select * from unknown_regions
     union all
     select * from unpriced
     union all
