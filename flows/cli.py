@@ -21,6 +21,7 @@ from flows.progress import IngestProgress
 from wattledger.compute import compute_footprints, current_factor_set, unknown_datacenters_line
 from wattledger.factors import FactorError, FactorLibrary, SiteFileError, explain
 from wattledger.files import OutputError, check_output
+from wattledger.ingest.detect import TELEMETRY_FORMATS
 from wattledger.pipeline import default_report_path, ingest_paths, load_site_file
 from wattledger.report import write_period_report
 from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card, write_text_output
@@ -111,7 +112,7 @@ def ingest(
     table.columns[1].overflow = "fold"
     for s in summary.stored:
         notes = ["already ingested (same content)"] if s.already_ingested else []
-        notes += [f"{s.folded} records folded into their run"] if s.folded else []
+        notes += [f"{s.folded} records folded into their {'sample' if s.format in TELEMETRY_FORMATS else 'run'}"] if s.folded else []
         notes += [f"replaces the earlier version of this file ({s.absent_rows} runs no longer in it: kept, "
                   "flagged absent_since)"] if s.replaced_source_file_id is not None else []
         notes += [f"{s.taken_rows} runs taken from another file they had left"] if s.taken_rows else []
@@ -122,8 +123,9 @@ def ingest(
     for k in summary.skipped:
         table.add_row(str(k.path), "skipped", "-", "-", k.reason)
     out.print(table)
-    out.print(f"{summary.loaded} runs loaded, {summary.rejected} records rejected "
-              f"(see: wattledger sql \"select * from rejects\"); files: {len(summary.stored)} read, "
+    samples = sum(s.loaded for s in summary.stored if s.format in TELEMETRY_FORMATS)
+    out.print(f"{summary.loaded - samples} runs loaded, {summary.rejected} records rejected "
+              f"(see: wattledger sql \"select * from rejects\"); {samples} power samples loaded; files: {len(summary.stored)} read, "
               f"{len(summary.refused)} refused, {len(summary.skipped)} skipped")
     for r in summary.refused:
         err.print(f"[red]refused:[/red] {escape(str(r))}")

@@ -30,11 +30,13 @@ class IngestProgress:
 
     def update(self, done: int, total: int, outcome) -> None:
         loaded = getattr(outcome, "loaded", 0)
-        self.rows += loaded
+        telemetry = getattr(outcome, "format", "") in ("nvidia-smi", "dcgm")  # loaded counts power samples
+        self.rows += 0 if telemetry else loaded
         name = Path(getattr(outcome, "path", "")).name
         if self.bar:
             self.bar.update(self.task, completed=done, total=total,
                             description=f"ingesting {name} ({self.rows:,} runs so far)")
         else:
-            what = f"{loaded} loaded, {outcome.rejected} rejected" if hasattr(outcome, "loaded") else "refused"
+            what = (f"{loaded} {'power samples ' if telemetry else ''}loaded, {outcome.rejected} rejected"
+                    if hasattr(outcome, "loaded") else "refused")
             typer.echo(f"[{done}/{total}] {name}: {what}; {self.rows:,} runs so far", err=True)
