@@ -68,13 +68,15 @@ def read_sacct_fixed_width(path: Path, data: bytes) -> RawTable:
            for name, (a, b) in zip(names, spans, strict=True) if name in _READ]
     cut_names = [name for name in names if name in _READ]
     frame = body.with_columns(cols)
-    first_cut = pl.coalesce([pl.when(c).then(pl.lit(n)) for c, n in zip(cut, cut_names, strict=True)]) if cut else pl.lit(None, pl.String)
-    frame = frame.with_columns(first_cut.alias("_cut"))
+    none = pl.lit(None, pl.String)
+    first_cut = pl.coalesce([pl.when(c).then(pl.lit(n)) for c, n in zip(cut, cut_names, strict=True)]) if cut else none
+    cut_value = pl.coalesce([pl.when(c).then(pl.col(n)) for c, n in zip(cut, cut_names, strict=True)]) if cut else none
+    frame = frame.with_columns(first_cut.alias("_cut"), cut_value.alias("_cut_value"))
     bad = frame.filter(pl.col("_cut").is_not_null())
     problems = bad.select(
         pl.col("_line").alias("line"),
         pl.col("_cut").alias("column_name"),
-        pl.col("text").str.slice(0, 200).alias("value"),
+        pl.col("_cut_value").str.slice(0, 200).alias("value"),
         pl.lit("value cut by sacct's fixed-width column ('+' at its end)").alias("reason"),
         pl.lit(f"re-export with `{SACCT_EXPORT_COMMAND}`").alias("detail"),
     ).cast(PROBLEM_SCHEMA)
