@@ -9,8 +9,9 @@
 The dashes line gives each column's span (a run of ``-``); a value is the text of its line
 inside that span, trimmed (the last column runs to the end of the line). sacct cuts a value
 longer than its column and marks the cut with a ``+`` in the column's last position: such a
-value of a field the adapter reads is not guessed, the record is rejected with the command to
-re-export. Output without JobID, Start, End and AllocTRES (the default ``sacct`` columns have
+value of a field the numbers depend on (JobID, Partition, Account, State, Start, End, Elapsed,
+AllocTRES, NodeList) is not guessed, the record is rejected with the command to re-export; a
+cut JobName is kept as printed. Output without JobID, Start, End and AllocTRES (the default ``sacct`` columns have
 neither times nor AllocTRES) is refused with that command.
 """
 
@@ -29,9 +30,9 @@ SACCT_EXPORT_COMMAND = ("sacct -P --format=JobID,JobName,Partition,Account,User,
                         "AllocTRES,NodeList --allusers --starttime YYYY-MM-DD --endtime YYYY-MM-DD")
 #: Fields without which no run can be made (wattledger.ingest.adapters.slurm.REQUIRED_FIELDS).
 _REQUIRED = ("jobid", "start", "end", "alloctres")
-#: Fields whose cut value is not read (the adapter reads them).
-_READ = ("jobid", "jobname", "partition", "account", "state", "start", "end", "elapsed", "elapsedraw", "alloctres",
-         "nodelist")
+#: Fields whose cut value is not read: those the numbers depend on. A cut JobName (a label
+#: only) is kept as printed, with its '+'.
+_READ = ("jobid", "partition", "account", "state", "start", "end", "elapsed", "elapsedraw", "alloctres", "nodelist")
 _DASHES = re.compile(r"-+")
 
 

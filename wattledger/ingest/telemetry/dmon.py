@@ -93,6 +93,10 @@ def read_dmon(data: bytes, *, host: str, timezone_name: str | None, path: str | 
     rename = {"timestamp": "Date Time", "index": "gpu", "power.draw": "pwr"}
     problems = pl.concat([table.problems, wrong.cast(table.problems.schema)]).sort("line").with_columns(
         pl.col("column_name").replace(rename),
+        # the values as dmon wrote them: '-', '20241312 12:00:05'
+        pl.when(pl.col("column_name") == "power.draw").then(pl.col("value").replace("[N/A]", "-"))
+        .when(pl.col("column_name") == "timestamp").then(pl.col("value").str.replace(r"^(\d{4})/(\d\d)/(\d\d) ", "${1}${2}${3} "))
+        .otherwise(pl.col("value")).alias("value"),
         pl.col("detail").str.replace("expected watts, e.g. '312.45 W'", "expected whole watts", literal=True),
     )
     return TelemetryTable(samples=table.samples, records=table.records + short.height, problems=problems)

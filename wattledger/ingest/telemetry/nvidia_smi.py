@@ -219,8 +219,9 @@ def read_nvidia_smi(
         .dt.convert_time_zone("UTC"))
         .alias("sampled_at"),
         pl.col("power_raw").str.strip_suffix("W").str.strip_chars().cast(pl.Float64, strict=False).alias("power_w"),
-        pl.col("index_raw").cast(pl.Int32, strict=False).alias("gpu_index"),
-        pl.when(pl.col("uuid_raw").str.starts_with("[")).then(None).otherwise(pl.col("uuid_raw")).alias("gpu_uuid"),
+        pl.col("index_raw").replace("", None).cast(pl.Int32, strict=False).alias("gpu_index"),
+        pl.when(pl.col("uuid_raw").str.starts_with("[") | (pl.col("uuid_raw") == "")).then(None)
+        .otherwise(pl.col("uuid_raw")).alias("gpu_uuid"),
     )
     tz_detail = f"nvidia-smi writes {NVIDIA_SMI_TIME_FORMAT.replace('%.f', '.fff')} in the host's local time"
     checks = [
