@@ -203,11 +203,13 @@ def detect(path: Path, head: bytes) -> Detection:
         return Detection("canonical", "csv", "the canonical run-log columns")
     sep = _sacct_delimiter(line)
     if sep is not None:
-        if sep in _UNSOUND_SACCT_DELIMITERS:
+        named = {f.strip().lower() for f in line.split(sep)}
+        if sep in _UNSOUND_SACCT_DELIMITERS and {"start", "end", "alloctres"} <= named:
             raise FileRefused(path, f"sacct output separated by {sep!r}, which its values hold themselves (AllocTRES, "
                                     f"NodeList): it cannot be split soundly. Re-export with `{SACCT_EXPORT_COMMAND}`")
-        shown = "TAB" if sep == "\t" else repr(sep)
-        return Detection("sacct", "sacct", f"{shown}-separated header with JobID", delimiter=sep)
+        if sep not in _UNSOUND_SACCT_DELIMITERS:
+            shown = "TAB" if sep == "\t" else repr(sep)
+            return Detection("sacct", "sacct", f"{shown}-separated header with JobID", delimiter=sep)
     for sep in ("|", "\t"):
         if sep in line:
             fields = [f.strip() for f in line.split(sep)]

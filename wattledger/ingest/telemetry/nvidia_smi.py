@@ -18,7 +18,6 @@ Time rule (docs/time_resolved.md):
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from pathlib import Path
 
@@ -68,11 +67,6 @@ def _is_header(text: pl.Expr) -> pl.Expr:
     names = text.str.split(",").list.eval(
         pl.element().str.strip_chars().str.to_lowercase().str.replace(r"\s*\[[^\]]*\]$", ""))
     return names.list.contains("timestamp")
-
-
-def has_offset(timestamp: str) -> bool:
-    """Whether an nvidia-smi log timestamp carries its UTC offset (``…+08:00``, ``…Z``)."""
-    return bool(re.search(_OFFSET, timestamp.strip()))
 
 
 def _normalised_time(raw: pl.Expr) -> pl.Expr:
