@@ -125,3 +125,11 @@ def test_a_comma_delimited_export_is_refused_not_misread(tmp_path):
     result = cli("ingest", d / "sacct.txt", "--db", tmp_path / "w.duckdb")
     flat = "".join(result.output.split())
     assert result.exit_code == 1 and "separatedby','" in flat and "sacct-P--format=" in flat
+
+
+def test_a_headerless_tab_export_is_read_with_the_cluster_files_fields(tmp_path):
+    """`sacct --noheader -P --delimiter=$'\\t'`: records starting with a job id, fields as in sacct_fields."""
+    noheader = EXAMPLES / "slurm" / "sacct_2024-11-04_noheader.out"
+    text = noheader.read_text(encoding="utf-8")
+    assert detect(Path("x.out"), text.replace("|", "\t").encode()).header is False
+    assert runs_of(tmp_path, "tab_noheader", text.replace("|", "\t")) == runs_of(tmp_path, "pipe_noheader", text)
