@@ -193,3 +193,21 @@ def test_several_dcgm_scrapes_without_times_are_refused_not_silently_rejected(tm
     scrapes = write("untimed2/vm_metrics.prom", _one_scrape() * 2)
     result = cli("ingest", scrapes, "--db", tmp_path / "w.duckdb")
     assert result.exit_code == 1 and "several in one file" in result.output and "# scraped_at" in result.output
+
+
+def test_headerless_logs_with_three_fields_are_told_by_their_first_line(tmp_path):
+    """`--format=csv,noheader,nounits` of timestamp,uuid,power.draw (and of timestamp,index,power.draw):
+    the real logs without their header load the same samples."""
+    for name, zone in (("smi_uuid_nounits.csv", "UTC"), ("smi_tz_shanghai.csv", "Asia/Shanghai")):
+        d = tmp_path / f"noheader_{name}"
+        d.mkdir()
+        body = (REAL / name).read_text(encoding="utf-8").split("\n", 1)[1]
+        (d / f"vm_{name}").write_text(body, encoding="utf-8")
+        (d / "telemetry.yaml").write_text(f"timezone: {zone}\n", encoding="utf-8")
+        assert cli("ingest", d, "--db", tmp_path / f"{name}.duckdb").exit_code == 0
+        con = connect(tmp_path / f"{name}.duckdb", read_only=True)
+        try:
+            n, first = con.sql("select count(*), min(sampled_at) from power_samples").fetchall()[0]
+        finally:
+            con.close()
+        assert n == 67 and first.isoformat().startswith("2026-12-04T18:25:27.0")

@@ -50,7 +50,8 @@ _DCGM_SAMPLE = re.compile(r"^DCGM_FI_[A-Z0-9_]+[{ ]")
 _DCGM_COMMENT = re.compile(r"^#\s*(?:HELP|TYPE)\s+DCGM_FI_[A-Z0-9_]+\s")
 #: Comment lines looked at before the first sample line of a Prometheus scrape
 _MAX_COMMENT_LINES = 1000
-_SMI_NOHEADER = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)?, *\d+, *GPU-[0-9a-fA-F-]+, *[\d.]+(?: W)?\s*$")
+_SMI_NOHEADER = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d(?:\.\d+)?, *(?:\d+, *GPU-[0-9a-fA-F-]+|\d+|GPU-[0-9a-fA-F-]+), *"
+                           r"[\d.]+(?: W)?\s*$")
 #: The header of ``nvidia-smi dmon`` (``#Date Time gpu pwr ...``, ``# gpu pwr ...``)
 _DMON = re.compile(r"^#\s*(?:date[\s,]+)?(?:time[\s,]+)?gpu\b", re.IGNORECASE)
 #: nvidia-smi --query-gpu field names: index, uuid, name, pci.bus_id, utilization.gpu, ...

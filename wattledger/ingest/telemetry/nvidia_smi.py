@@ -75,6 +75,16 @@ def _normalised_time(raw: pl.Expr) -> pl.Expr:
             .str.replace(r"Z$", "+00:00").str.replace(r"([+-]\d\d)$", "${1}:00"))
 
 
+def _headerless_fields(first: str) -> list[str]:
+    """The query of a ``csv,noheader`` log, told by its first line: timestamp, index, uuid,
+    power.draw (4 fields); timestamp, uuid, power.draw (3, the second a ``GPU-…`` UUID);
+    timestamp, index, power.draw (3, else)."""
+    fields = [f.strip() for f in first.split(",")]
+    if len(fields) == 3:
+        return ["timestamp", "uuid" if fields[1].startswith("GPU-") else "index", "power.draw"]
+    return NVIDIA_SMI_DEFAULT_COLUMNS
+
+
 def read_nvidia_smi(
     data: bytes,
     *,
@@ -88,8 +98,9 @@ def read_nvidia_smi(
 
     Accepts ``--format=csv`` (a header ``timestamp, index, uuid, power.draw [W]``,
     values like ``312.45 W``) and ``--format=csv,noheader,nounits``. The header is
-    detected (first line starting with ``timestamp``) unless ``header`` says; without
-    one the fields are ``columns`` (default: timestamp, index, uuid, power.draw). A
+    detected (a line naming ``timestamp``, first) unless ``header`` says; without one the
+    fields are ``columns`` (default: timestamp, index, uuid, power.draw; or, for three fields,
+    timestamp, uuid or index, power.draw, told by the first line). A
     header repeated later in the file (logs appended by several ``nvidia-smi -l``
     sessions) is skipped. Power is ``power.draw``, else ``power.draw.average``, else
     ``power.draw.instant``; extra query fields are ignored.
@@ -142,7 +153,7 @@ def read_nvidia_smi(
         if changed.height:
             raise FileRefused(path, f"line {changed['_line'][0]}: the header changes in the middle of the file")
     else:
-        names = [_field_name(x) for x in (columns or NVIDIA_SMI_DEFAULT_COLUMNS)]
+        names = [_field_name(x) for x in (columns or _headerless_fields(lines["text"][0]))]
     body = lines.filter(~is_header)
     if "timestamp" not in names:
         raise FileRefused(path, f"nvidia-smi log without a 'timestamp' field: query with {NVIDIA_SMI_QUERY}")
