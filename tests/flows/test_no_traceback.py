@@ -13,8 +13,7 @@ from typer.testing import CliRunner
 
 from conftest import EXAMPLES, REPO
 from flows.cli import app
-from wattledger.pipeline import ingest_paths
-from wattledger.store import connect
+from wattledger.ingest import survey
 
 FOLDERS = [REPO / "tests" / "data" / "bad", EXAMPLES, REPO / "tests" / "data" / "telemetry_real"]
 FILES = sorted(p for folder in FOLDERS for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
@@ -40,19 +39,16 @@ def test_every_file_alone_is_read_or_refused_with_a_reason(tmp_path):
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=lambda p: p.name)
 def test_every_folder_accounts_for_each_of_its_files(tmp_path, folder):
-    """A folder ingest accounts for every file under it: read, refused or skipped (issue 17)."""
-    files = {p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts}
-    con = connect(tmp_path / "lib.duckdb")
-    try:
-        summary = ingest_paths(con, [folder])
-    finally:
-        con.close()
-    read = [Path(s.path) for s in summary.stored]
-    refused = [Path(r.path) for r in summary.refused]
-    skipped = [k.path for k in summary.skipped]
-    listed = [p.resolve() for p in read + refused + skipped]
-    assert sorted(listed) == sorted(p.resolve() for p in files)  # each file once
-    assert all(k.reason for k in summary.skipped) and all(r.reason for r in summary.refused)
+    """A folder ingest accounts for every file under it (issue 17): each file is read or skipped
+    with a reason (survey), and `wattledger ingest FOLDER` lists the read ones as stored or refused
+    (why) and counts all three, adding up to the folder's files."""
+    files = sorted(p.resolve() for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    found = survey([folder])
+    assert sorted(p.resolve() for p in found.files + [k.path for k in found.skipped]) == files  # each file once
+    assert all(k.reason for k in found.skipped)
     result = _ingest(tmp_path, folder)
     m = re.search(r"files:(\d+)read,(\d+)refused,(\d+)skipped", "".join(result.output.split()))
-    assert m and sum(int(x) for x in m.groups()) == len(files), result.output
+    assert m, result.output
+    read, refused, skipped = (int(x) for x in m.groups())
+    assert (read + refused, skipped) == (len(found.files), len(found.skipped))
+    assert refused == result.output.count("refused:")
