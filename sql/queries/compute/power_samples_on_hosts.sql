@@ -7,4 +7,4 @@ select s.host, s.gpu_index, s.gpu_uuid, s.sampled_at, s.power_w, s.energy_mj
 from power_samples as s
 inner join batch_host_windows as w
     on s.host = w.host and s.sampled_at between w.from_ts and w.to_ts
-order by s.host, s.gpu_uuid, s.gpu_index, s.sampled_at
+order by s.host, s.gpu_index, s.gpu_uuid, s.sampled_at  -- the order of devices_on_hosts.sql
