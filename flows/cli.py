@@ -7,20 +7,22 @@ from __future__ import annotations
 
 import functools
 import getpass
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import flows  # noqa: F401  (sets Prefect's offline settings before prefect is imported)
 from flows.explain_text import explanation_lines
+from flows.progress import IngestProgress
 from wattledger.compute import compute_footprints, current_factor_set, unknown_datacenters_line
 from wattledger.factors import FactorError, FactorLibrary, SiteFileError, explain
 from wattledger.files import OutputError, check_output
+from wattledger.ingest.detect import TELEMETRY_FORMATS
 from wattledger.pipeline import default_report_path, ingest_paths, load_site_file, unknown_regions_of_files
 from wattledger.report import write_period_report
 from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card, write_text_output
@@ -82,36 +84,6 @@ def _database_command(command):
     return wrapper
 
 
-class _IngestProgress:
-    """Files and rows done: a progress bar on a terminal, plain lines on stderr otherwise."""
-
-    def __init__(self):
-        self.rows = 0
-        self.bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
-                            TimeElapsedColumn(), console=err) if err.is_terminal else None
-
-    def __enter__(self):
-        if self.bar:
-            self.bar.start()
-            self.task = self.bar.add_task("ingesting", total=None)
-        return self
-
-    def __exit__(self, *exc):
-        if self.bar:
-            self.bar.stop()
-
-    def update(self, done: int, total: int, outcome) -> None:
-        loaded = getattr(outcome, "loaded", 0)
-        self.rows += loaded
-        name = Path(getattr(outcome, "path", "")).name
-        if self.bar:
-            self.bar.update(self.task, completed=done, total=total,
-                            description=f"ingesting {name} ({self.rows:,} runs so far)")
-        else:
-            what = f"{loaded} loaded, {outcome.rejected} rejected" if hasattr(outcome, "loaded") else "refused"
-            typer.echo(f"[{done}/{total}] {name}: {what}; {self.rows:,} runs so far", err=True)
-
-
 @app.command()
 @_database_command
 def ingest(
@@ -121,14 +93,19 @@ def ingest(
     cluster: ClusterOption = None,
     reread: Annotated[bool, typer.Option("--reread", help="Read every file again, even when its content and "
                                          "side files are unchanged (a new version of each)")] = False,
+    scraped_at: Annotated[str | None, typer.Option("--scraped-at", help="Time of a DCGM scrape saved without any "
+                                                   "time (ISO-8601 with offset) [default: the file's modification time]")] = None,
 ) -> None:
     """Load run logs (canonical CSV/Parquet/NDJSON, Slurm sacct, CodeCarbon, or any file through
-    --mapping); the format of each file is detected. Prints what was loaded and rejected.
+    --mapping) and power telemetry (nvidia-smi, dmon, DCGM); the format of each file is detected.
+    Lists every file: loaded (and rejected records), refused (why) or skipped (why).
     Runs no longer in a changed file are kept, flagged absent_since (`wattledger forget` removes runs)."""
+    when = _aware_time(scraped_at, "--scraped-at") if scraped_at is not None else None
     con = _open(db)
     try:
-        with _IngestProgress() as progress:
-            summary = ingest_paths(con, paths, mapping, cluster=cluster, reread=reread, on_file=progress.update)
+        with IngestProgress(err) as progress:
+            summary = ingest_paths(con, paths, mapping, cluster=cluster, reread=reread, on_file=progress.update,
+                                   scraped_at=when)
         unknown = unknown_regions_of_files(con, [s.source_file_id for s in summary.stored if s.loaded])
     finally:
         con.close()
@@ -137,21 +114,38 @@ def ingest(
     table.columns[1].overflow = "fold"
     for s in summary.stored:
         notes = ["already ingested (same content)"] if s.already_ingested else []
-        notes += [f"{s.folded} records folded into their run"] if s.folded else []
+        notes += [f"{s.folded} records folded into their {'sample' if s.format in TELEMETRY_FORMATS else 'run'}"] if s.folded else []
         notes += [f"replaces the earlier version of this file ({s.absent_rows} runs no longer in it: kept, "
                   "flagged absent_since)"] if s.replaced_source_file_id is not None else []
         notes += [f"{s.taken_rows} runs taken from another file they had left"] if s.taken_rows else []
         notes += [f"ignored columns: {', '.join(s.ignored_columns)}"] if s.ignored_columns else []
         table.add_row(s.path, s.detected or s.format, str(s.loaded), str(s.rejected), "; ".join(notes))
+    for r in summary.refused:
+        table.add_row(r.path, "refused", "-", "-", r.reason)
+    for k in summary.skipped:
+        table.add_row(str(k.path), "skipped", "-", "-", k.reason)
     out.print(table)
-    out.print(f"{summary.loaded} runs loaded, {summary.rejected} records rejected "
-              f"(see: wattledger sql \"select * from rejects\")")
+    samples = sum(s.loaded for s in summary.stored if s.format in TELEMETRY_FORMATS)
+    out.print(f"{summary.loaded - samples} runs loaded, {summary.rejected} records rejected "
+              f"(see: wattledger sql \"select * from rejects\"); {samples} power samples loaded; files: {len(summary.stored)} read, "
+              f"{len(summary.refused)} refused, {len(summary.skipped)} skipped")
     for u in unknown:  # once per region value, with the runs affected (issue 16)
         err.print(u.line(), markup=False, highlight=False)
     for r in summary.refused:
         err.print(f"[red]refused:[/red] {escape(str(r))}")
     if summary.refused:
         raise typer.Exit(1)
+
+
+def _aware_time(text: str, option: str) -> datetime:
+    """An ISO-8601 time with its offset (``Z`` or ``+08:00``), or one error line and exit 2."""
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise _error(f"{option} {text!r}: not an ISO-8601 time (e.g. 2026-12-04T18:25:27Z)", 2) from None
+    if when.tzinfo is None:
+        raise _error(f"{option} {text!r}: give the offset too (e.g. 2026-12-04T18:25:27Z or ...+08:00)", 2)
+    return when
 
 
 @app.command()

@@ -24,7 +24,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from wattledger.compute import PARTITION_RUNS, ComputeResult, compute_footprints, kernel_table, unknown_datacenters_line
-from wattledger.ingest import FileRefused, discover, plan_path
+from wattledger.ingest import FileRefused, plan_path, survey
 from wattledger.pipeline import (Parsed, UnknownRegion, default_report_path, load_site_file, parse_planned, record_vanished,
                                  settle_ledger, store_planned, unknown_regions_of_files)
 from wattledger.report import top_runs, write_period_report
@@ -45,7 +45,11 @@ class PipelineResult:
 
 @task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
 def find_files(paths: list[str]) -> list[Path]:
-    return discover([Path(p) for p in paths])
+    """The files to read; each file of the folders that is skipped is logged with its reason."""
+    found = survey([Path(p) for p in paths])
+    for skipped in found.skipped:
+        get_run_logger().info("skipped %s: %s", skipped.path, skipped.reason)
+    return found.files
 
 
 @task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)

@@ -378,9 +378,82 @@ def test_dcgm(harness, data):
     harness("dcgm").ingest(data, ".prom")
 
 
+# --- issue 17's variants: fields in any order without a time zone, dmon, sacct by TAB and by width ---
+
+SMI_FIELDS = ["timestamp", "index", "uuid", "power.draw [W]", "power.draw.average [W]", "name", "utilization.gpu [%]"]
+smi_iso = st.one_of(smi_values, timestamps, st.sampled_from(["2026-12-05T02:25:27.233+08:00", "2026-12-04T18:25:27Z",
+                                                             "2026-12-04 18:25:27+0800", "2026/12/04T18:25:27-05"]))
+
+
+@st.composite
+def nvidia_smi_any_order(draw):
+    fields = draw(st.lists(st.sampled_from(SMI_FIELDS), min_size=1, max_size=6, unique=True))
+    if "timestamp" not in fields:
+        fields.insert(draw(st.integers(0, len(fields))), "timestamp")
+    lines = [", ".join(fields)]
+    for _ in range(draw(st.integers(1, 10))):
+        n = len(fields) + draw(st.sampled_from([0, 0, 0, -1, 1]))
+        lines.append(", ".join(draw(smi_iso) for _ in range(max(n, 1))))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@FUZZ
+@given(data=damaged(nvidia_smi_any_order()))
+def test_nvidia_smi_any_order_without_a_time_zone(harness, data):
+    harness("nvidia-smi-no-zone").ingest(data, ".csv")
+
+
+DMON_NAMES = ["Date", "Time", "gpu", "pwr", "gtemp", "sm"]
+dmon_values = st.one_of(st.sampled_from(["20241012", "20241312", "12:00:03", "25:00:00", "0", "1", "x", "-", "87", "1e9"]),
+                        numbers, text.map(lambda t: t.replace(" ", "_").replace("\n", "_").replace(",", "_")))
+
+
+@st.composite
+def dmon_files(draw):
+    names = draw(st.lists(st.sampled_from(DMON_NAMES), min_size=1, max_size=6, unique=True))
+    sep = draw(st.sampled_from(["  ", ", "]))
+    lines = ["#" + sep.join(names), "#" + sep.join("x" for _ in names)]
+    for _ in range(draw(st.integers(1, 10))):
+        if draw(st.integers(0, 9)) == 0:
+            lines.append("#" + sep.join(names))
+            continue
+        n = len(names) + draw(st.sampled_from([0, 0, 0, -1, 1]))
+        lines.append(" " + sep.join(draw(dmon_values) for _ in range(max(n, 1))))
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@FUZZ
+@given(data=damaged(dmon_files()))
+def test_dmon(harness, data):
+    harness("dmon", {"telemetry.yaml": "timezone: Europe/Berlin\n"}).ingest(data, ".txt")
+
+
+@st.composite
+def sacct_tab_or_fixed(draw):
+    fields = draw(st.lists(st.sampled_from(SACCT_FIELDS), min_size=1, max_size=13, unique=True))
+    rows = [[draw(sacct_values).replace("\t", " ").replace("\n", " ") for _ in fields]
+            for _ in range(draw(st.integers(1, 8)))]
+    if draw(st.booleans()):
+        return ("\n".join("\t".join(r) for r in [fields, *rows]) + "\n").encode("utf-8")
+    widths = [draw(st.integers(1, 24)) for _ in fields]
+
+    def cell(v: str, w: int) -> str:
+        return v.rjust(w) if len(v) <= w else v[: w - 1] + "+"
+
+    lines = [" ".join(cell(f, w) for f, w in zip(fields, widths)), " ".join("-" * w for w in widths)]
+    lines += [" ".join(cell(v, w) for v, w in zip(r, widths)) for r in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@FUZZ
+@given(data=damaged(sacct_tab_or_fixed()))
+def test_sacct_tab_and_fixed_width(harness, data):
+    harness("sacct-variants", {"cluster.yaml": CLUSTER}).ingest(data, ".txt")
+
+
 def test_examples_were_run():
     """Every fuzzer ran its examples (this test runs after them, in file order)."""
-    if len(RUN_COUNT) < 9:
+    if len(RUN_COUNT) < 12:
         pytest.skip("run the whole module to count the examples")
     assert all(n >= EXAMPLES for n in RUN_COUNT.values()), RUN_COUNT
     print(f"fuzzing examples ingested: {RUN_COUNT} (total {sum(RUN_COUNT.values())})")

@@ -205,7 +205,7 @@ def test_nvidia_smi_local_time_becomes_utc_and_na_is_rejected():
     assert t.samples["power_w"].to_list() == [31.83, 34.60]
     assert t.samples["_line"].to_list() == [2, 4]
     assert t.samples["host"].unique().to_list() == ["fra-dc-node004"]
-    assert "energy_mj" not in t.samples.columns  # no energy counter is kept
+    assert t.samples["energy_mj"].is_null().all()  # nvidia-smi reports no energy counter
     assert t.problems.row(0) == (3, "power.draw", "[N/A]", "power not reported", None)
 
 
@@ -304,10 +304,9 @@ def test_dcgm_timestamps_markers_and_the_two_metrics():
     )
     t = read_dcgm(body.encode())
     assert t.problems.is_empty() and t.records == 4
-    # the energy-counter line is a record, checked, then folded into the power sample of its GPU and time
-    rows = t.samples.select("gpu_index", "power_w", pl.col("sampled_at").dt.epoch("ms")).rows()
-    assert rows == [(0, 312.5, 1727964311123), (1, 301.25, 1727964321500), (1, 302.0, 1727964341000)]
-    assert "energy_mj" not in t.samples.columns
+    # the energy-counter line is a record, folded into the sample of its GPU and time, its value kept
+    rows = t.samples.select("gpu_index", "power_w", "energy_mj", pl.col("sampled_at").dt.epoch("ms")).rows()
+    assert rows == [(0, 312.5, 123456789.0, 1727964311123), (1, 301.25, None, 1727964321500), (1, 302.0, None, 1727964341000)]
     assert t.samples["host"].unique().to_list() == ["node001"]
 
 

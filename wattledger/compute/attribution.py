@@ -2,15 +2,20 @@
 
 Rules (docs/time_resolved.md, "Attribution"):
 
-- A run's devices are every GPU (host, gpu_index) that reported samples on the hosts of
-  its ``hosts`` column (a Slurm nodelist or a comma list); its window is
-  [started_at, ended_at).
+- A run's devices are every GPU that reported samples on the hosts of its ``hosts`` column
+  (a Slurm nodelist or a comma list); its window is [started_at, ended_at). A GPU is told by
+  its UUID when its samples report one, else by its index on the host; a sample with an index
+  and no UUID is the GPU that reported that index with a UUID elsewhere on the host (when
+  exactly one did): ``device_keys``.
 - Telemetry is used only when it is unambiguous: the number of devices seen equals the
   run's ``gpu_count``, and no other run shares one of its hosts at an overlapping time
   (the samples could belong to either). Otherwise the run keeps its other power basis and
   ``telemetry_note`` says why.
-- Energy: the trapezoid of the power samples per device (gaps over 60 s not bridged,
-  wattledger.kernel.telemetry), summed over the run's devices. Coverage = covered
+- Energy per device: the rise of its energy counter (DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION)
+  over the run when the device reports one (a decrease is a reset: a new segment, the
+  interval across it not bridged) and it covers at least COUNTER_MIN_SHARE of what its power
+  samples cover; else the trapezoid of its power samples (gaps over 60 s not bridged,
+  wattledger.kernel.telemetry). Summed over the run's devices; ``telemetry_source`` says which. Coverage = covered
   device-time / (devices x duration); below MIN_TELEMETRY_COVERAGE the telemetry is not used.
   Central value = measured energy / coverage (the uncovered time at the run's measured
   mean power); low = measured energy x (1 - SENSOR); high = (measured energy + uncovered
@@ -28,11 +33,15 @@ import polars as pl
 
 from wattledger.factors.hourly import PIECES_SCHEMA
 from wattledger.hostlist import HostlistError, expand_hostlist
-from wattledger.kernel.telemetry import hourly_energy, power_curve, window_energy
+from wattledger.kernel.telemetry import counter_curve, hourly_energy, power_curve, window_energy
 from wattledger.store import (devices_on_hosts, power_samples_count, power_samples_on_hosts, power_samples_per_host,
                               runs_on_hosts, sampled_hosts)
 from wattledger.method import MAX_TELEMETRY_GAP_S, MIN_TELEMETRY_COVERAGE, SENSOR_REL_UNCERTAINTY
 from wattledger.units import J_PER_KWH
+
+#: A device's energy counter is its measurement when it covers at least this share of the
+#: device-time its power samples cover in the run (else the counter is too sparse there).
+COUNTER_MIN_SHARE = 0.99
 
 TELEMETRY_SCHEMA = {
     "run_id": pl.String,
@@ -117,7 +126,7 @@ def measured_telemetry(
     devices = pl.concat(device_parts)
     per_device = pl.concat(per_device_parts)
     per_run = (
-        ordered_sums(per_device, ["run_id"], ["energy_kwh", "covered_s", "window_s"], count="devices")
+        ordered_sums(per_device, ["run_id"], ["energy_kwh", "covered_s", "window_s", "by_counter"], count="devices")
         .join(timed.select("run_id", "gpu_count"), on="run_id")
         .join(tdp_w, on="run_id", how="left")
         .join(clash, on="run_id", how="left")
@@ -144,9 +153,10 @@ def measured_telemetry(
         pl.when(pl.col("telemetry_note").is_null()).then(pl.col("energy_kwh") * (1 - SENSOR_REL_UNCERTAINTY)).alias("telemetry_low_kwh"),
         pl.when(pl.col("telemetry_note").is_null())
         .then((pl.col("energy_kwh") + uncovered_kwh) * (1 + SENSOR_REL_UNCERTAINTY)).alias("telemetry_high_kwh"),
-        (pl.lit("telemetry: power samples of ") + pl.col("devices").cast(pl.String) + pl.lit(" GPU(s) on ") + pl.col("on_hosts")
-         + pl.lit(", ") + (coverage * 100).round(1).cast(pl.String) + pl.lit(f"% of the GPU-time covered (trapezoid, gaps over {MAX_TELEMETRY_GAP_S:g} s not bridged)")
-         + no_tdp).alias("telemetry_source"),
+        (pl.lit("telemetry: ") + _method() + pl.lit(" of ") + pl.col("devices").cast(pl.String) + pl.lit(" GPU(s) on ")
+         + pl.col("on_hosts") + pl.lit(", ") + (coverage * 100).round(1).cast(pl.String)
+         + pl.lit(f"% of the GPU-time covered (gaps over {MAX_TELEMETRY_GAP_S:g} s not bridged)") + no_tdp)
+        .alias("telemetry_source"),
     )
     used = out.filter(pl.col("telemetry_note").is_null()).select("run_id")
     pieces = (
@@ -180,25 +190,45 @@ def _host_groups(con: duckdb.DuckDBPyConnection, host_windows: pl.DataFrame) -> 
     return groups
 
 
+def _method() -> pl.Expr:
+    """How a run's energy was measured: energy counter, power trapezoid, or both (per device)."""
+    k = pl.col("by_counter").round(0).cast(pl.Int64)
+    return (pl.when(k == pl.col("devices")).then(pl.lit("energy counter (DCGM total energy)"))
+            .when(k == 0).then(pl.lit("power samples (trapezoid)"))
+            .otherwise(pl.lit("energy counter on ") + k.cast(pl.String) + pl.lit(", power samples (trapezoid) on the rest")))
+
+
 def _integrate_hosts(con: duckdb.DuckDBPyConnection, window: pl.DataFrame, host_windows: pl.DataFrame):
     """Per device of the runs in ``window`` (run_id, host, started_at, ended_at) on these hosts:
-    the device rows, their energy/coverage, and their energy in each UTC hour."""
+    the device rows, their energy/coverage (and whether the energy counter measured it), and
+    their energy in each UTC hour."""
     samples = power_samples_on_hosts(con, host_windows)
     # every device of these hosts, also those without samples in the window (they cover 0 s)
     arrays = sample_arrays(samples, devices=devices_on_hosts(con, host_windows["host"]))
     curve = power_curve(arrays.device, arrays.t_s, arrays.power_w)
+    counted = np.isfinite(arrays.energy_mj)
+    counter = counter_curve(arrays.device[counted], arrays.t_s[counted], arrays.energy_mj[counted] / 1e3)  # mJ -> J
     devices = window.join(arrays.devices, on="host").with_columns(pl.col("device").cast(pl.Int64))
     start = devices["started_at"].dt.epoch("us").to_numpy() / 1e6
     end = devices["ended_at"].dt.epoch("us").to_numpy() / 1e6
-    e = window_energy(curve, devices["device"].to_numpy(), start, end)
+    code = devices["device"].to_numpy()
+    by_power = window_energy(curve, code, start, end)
+    by_counter = window_energy(counter, code, start, end)
+    use = (by_counter.covered_s > 0) & (by_counter.covered_s >= COUNTER_MIN_SHARE * by_power.covered_s)
     per_device = devices.select("run_id").with_columns(
-        pl.Series("energy_kwh", e.energy_kwh), pl.Series("covered_s", e.covered_s), pl.Series("window_s", end - start),
+        pl.Series("energy_kwh", np.where(use, by_counter.energy_kwh, by_power.energy_kwh)),
+        pl.Series("covered_s", np.where(use, by_counter.covered_s, by_power.covered_s)),
+        pl.Series("window_s", end - start),
+        pl.Series("by_counter", use.astype(np.float64)),
     )
-    hourly = hourly_energy(curve, devices["device"].to_numpy(), start, end)
-    pieces = pl.DataFrame({"run_id": devices["run_id"].gather(hourly.window), "start_s": hourly.start_s,
-                           "end_s": hourly.end_s, "energy_kwh": hourly.energy_kwh},
-                          schema={"run_id": pl.String, "start_s": pl.Float64, "end_s": pl.Float64, "energy_kwh": pl.Float64})
-    return devices, per_device, pieces
+    parts = []
+    for c, chosen in ((curve, ~use), (counter, use)):
+        hourly = hourly_energy(c, code, start, end)
+        keep = chosen[hourly.window]
+        parts.append(pl.DataFrame({"run_id": devices["run_id"].gather(hourly.window[keep]), "start_s": hourly.start_s[keep],
+                                   "end_s": hourly.end_s[keep], "energy_kwh": hourly.energy_kwh[keep]},
+                                  schema={"run_id": pl.String, "start_s": pl.Float64, "end_s": pl.Float64, "energy_kwh": pl.Float64}))
+    return devices, per_device, pl.concat(parts)
 
 
 def ordered_sums(frame: pl.DataFrame, keys: list[str], columns: list[str], *, count: str | None = None) -> pl.DataFrame:
@@ -228,23 +258,42 @@ def ordered_sums(frame: pl.DataFrame, keys: list[str], columns: list[str], *, co
 class SampleArrays:
     """Power samples as plain numbers for ``wattledger.kernel.telemetry``."""
 
-    devices: pl.DataFrame  # device (UInt32 code), host, gpu_index: one row per device
+    devices: pl.DataFrame  # device (UInt32 code), host, gpu_key, gpu_index: one row per device
     device: np.ndarray  # code of each sample's device, int64 [-]
     t_s: np.ndarray  # sample time, seconds since the Unix epoch (UTC), float64 [s]
     power_w: np.ndarray  # [W], NaN where not reported
+    energy_mj: np.ndarray  # energy counter [mJ], NaN where not reported
+
+
+def device_keys(frame: pl.DataFrame, pairs: pl.DataFrame | None = None) -> pl.Expr:
+    """The key of each row's GPU (host, gpu_index, gpu_uuid): its UUID; else the UUID that its
+    (host, index) reported in ``pairs`` (rows with both; default ``frame``), when exactly one;
+    else ``index <n>``. A GPU logged with and without UUIDs is one device; two GPUs that swapped
+    an index stay two."""
+    pairs = frame if pairs is None else pairs
+    known = (pairs.filter(pl.col("gpu_index").is_not_null() & pl.col("gpu_uuid").is_not_null())
+             .group_by("host", "gpu_index").agg(pl.col("gpu_uuid").unique().alias("_uuids"))
+             .filter(pl.col("_uuids").list.len() == 1).select("host", "gpu_index", pl.col("_uuids").list.first().alias("_known")))
+    return frame.join(known, on=["host", "gpu_index"], how="left", maintain_order="left").select(
+        pl.coalesce("gpu_uuid", "_known", pl.lit("index ") + pl.col("gpu_index").cast(pl.String)).alias("gpu_key"))["gpu_key"]
 
 
 def sample_arrays(samples: pl.DataFrame, devices: pl.DataFrame | None = None) -> SampleArrays:
-    """Device codes and epoch seconds for the kernel; a device is (host, gpu_index).
-    ``devices`` (host, gpu_index; default: those of the samples, in order) are coded in their
-    order, including devices without samples."""
+    """Device codes and epoch seconds for the kernel; a device is (host, GPU key: ``device_keys``).
+    ``devices`` (host, gpu_index, gpu_uuid; default: those of the samples, in order) are coded
+    in their order, including devices without samples; they also tell the UUID of an index."""
     if devices is None:
-        devices = samples.select("host", "gpu_index")
-    devices = devices.select("host", "gpu_index").unique(maintain_order=True).with_row_index("device")
-    coded = samples.join(devices, on=["host", "gpu_index"], how="left", maintain_order="left", nulls_equal=True)
+        devices = samples.select("host", "gpu_index", "gpu_uuid")
+    devices = devices.select("host", "gpu_index", "gpu_uuid")
+    keyed = devices.with_columns(device_keys(devices)).unique(["host", "gpu_key"], keep="first", maintain_order=True)
+    table = keyed.select("host", "gpu_key", "gpu_index").with_row_index("device")
+    samples = samples.with_columns(device_keys(samples, devices))
+    coded = samples.join(table.select("device", "host", "gpu_key"), on=["host", "gpu_key"], how="left", maintain_order="left")
+    energy = coded["energy_mj"] if "energy_mj" in coded.columns else pl.Series([None] * coded.height, dtype=pl.Float64)
     return SampleArrays(
-        devices=devices,
+        devices=table,
         device=coded["device"].cast(pl.Int64).to_numpy(),
         t_s=(coded["sampled_at"].dt.epoch("us").cast(pl.Float64) / 1e6).to_numpy(),
         power_w=coded["power_w"].cast(pl.Float64).fill_null(np.nan).to_numpy(),
+        energy_mj=energy.cast(pl.Float64).fill_null(np.nan).to_numpy(),
     )

@@ -10,7 +10,7 @@ docs/formats.md. This module only re-exports.
 from wattledger.ingest.adapters.config import ConfigFileError
 from wattledger.ingest.adapters.mapping import MappingFile, load_mapping
 from wattledger.ingest.detect import Detection, detect, detect_format
-from wattledger.ingest.discover import discover
+from wattledger.ingest.discover import Skipped, Survey, discover, survey
 from wattledger.ingest.errors import FileRefused
 from wattledger.ingest.parsed import KnownContent, ParsedFile, file_sha256
 from wattledger.ingest.plan import Plan, plan_path, telemetry_refusal
@@ -26,6 +26,8 @@ __all__ = [
     "MappingFile",
     "ParsedFile",
     "ParsedTelemetry",
+    "Skipped",
+    "Survey",
     "Plan",
     "Validator",
     "detect",
@@ -37,6 +39,7 @@ __all__ = [
     "plan_path",
     "read_run_log",
     "read_run_log_pieces",
+    "survey",
     "telemetry_refusal",
     "validated",
 ]

@@ -1,8 +1,9 @@
-"""Turn the paths a user gives into the list of run-log files to read."""
+"""Turn the paths a user gives into the list of files to read, and the files of their folders that are skipped (why)."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from wattledger.ingest.detect import sniff
@@ -11,42 +12,75 @@ from wattledger.ingest.file_names import logical_suffix
 
 #: File name suffix -> container format; files with these suffixes are read from folders.
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".ndjson": "ndjson", ".jsonl": "ndjson"}
-#: Suffixes people give saved sacct output: read from folders only when the content is sacct's.
-SACCT_SUFFIXES = (".txt", ".log", ".out", ".psv", ".sacct")
+#: Suffixes people give saved tool output (sacct, nvidia-smi, dmon, DCGM): read from folders only
+#: when the content is one of those formats; listed as skipped otherwise.
+SACCT_SUFFIXES = (".txt", ".log", ".out", ".psv", ".tsv", ".sacct")
 #: Suffix of saved DCGM exporter scrapes (Prometheus text): read from folders.
 TELEMETRY_SUFFIXES = (".prom",)
+#: Side files read with the files beside them, never on their own.
+SIDE_FILES = {
+    "cluster.yaml": "cluster file, read with the sacct files beside it",
+    "telemetry.yaml": "telemetry side file, read with the nvidia-smi logs beside it",
+    "codecarbon.yaml": "CodeCarbon side file, read with the emissions.csv beside it",
+}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file in a folder that is not read, and why."""
+
+    path: Path
+    reason: str
+
+
+@dataclass
+class Survey:
+    """The files to read under the paths given, and the files of their folders that are not."""
+
+    files: list[Path] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 def format_of(path: Path) -> str | None:
     return FORMATS.get(logical_suffix(path))
 
 
-def _is_sacct(path: Path) -> bool:
-    try:
-        return sniff(path).format == "sacct"
-    except (FileRefused, OSError):
-        return False
-
-
-def _in_folder(path: Path) -> bool:
+def _why_not_read(path: Path) -> str | None:
+    """None when a file found in a folder is read; else why it is skipped."""
     suffix = logical_suffix(path)
     if suffix in FORMATS or suffix in TELEMETRY_SUFFIXES:
-        return True
-    return suffix in SACCT_SUFFIXES and _is_sacct(path)
+        return None
+    if path.name in SIDE_FILES:
+        return SIDE_FILES[path.name]
+    if suffix not in SACCT_SUFFIXES:
+        return f"not a data file ({suffix or 'no suffix'}: read from folders are {', '.join([*FORMATS, *TELEMETRY_SUFFIXES])}, " \
+               f"and {', '.join(SACCT_SUFFIXES)} holding sacct, nvidia-smi or DCGM output; name a file to read it anyway)"
+    try:
+        sniff(path)
+    except FileRefused as err:
+        if err.reason.startswith(("unknown file type", "a file without suffix", "the file is empty")):
+            return (f"a {suffix} file whose content is not sacct, nvidia-smi (CSV or dmon) or DCGM output "
+                    f"({err.reason.split('. Expected')[0].split(' and ', 1)[-1]})")
+        return None  # a format recognised but refused: read, so that the refusal is reported
+    except OSError as err:
+        return f"cannot read: {err.strerror}"
+    return None
 
 
-def discover(paths: list[Path]) -> list[Path]:
-    """Files to ingest, in a stable order: given files as named, folders walked (sorted).
+def survey(paths: list[Path]) -> Survey:
+    """Files to ingest, in a stable order, and the files of the folders that are skipped (why).
 
-    Inside a folder, files with the run-log suffixes (.csv, .parquet/.pq, .ndjson/.jsonl)
-    are read, also rotated, dated and compressed (``runs.csv.1``, ``runs.csv.2.gz``,
-    ``runs.csv-20261204.zst``: :func:`~wattledger.ingest.file_names.logical_suffix`), and .txt/.log/.out/.psv/.sacct files whose content is sacct output; other
-    files are skipped (README.md, cluster.yaml, ...). A file named explicitly is always
-    read: its format is told by its content (wattledger.ingest.detect), and a file
+    Given files are read as named, folders walked (sorted). Inside a folder, files with the
+    run-log suffixes (.csv, .parquet/.pq, .ndjson/.jsonl) and .prom are read, also rotated, dated
+    and compressed (``runs.csv.1``, ``runs.csv.2.gz``, ``runs.csv-20261204.zst``: :func:`logical_suffix`), and .txt/.log/.out/.psv/.tsv/.sacct
+    files whose content is sacct, nvidia-smi (CSV or dmon) or DCGM output; every other file is
+    listed as skipped with the reason (side files such as cluster.yaml, README.md, text that is
+    none of those formats, anything that is not a regular file). A file named explicitly is
+    always read: its format is told by its content (wattledger.ingest.detect), and a file
     whose content matches no format is refused then. Symbolic links to folders are not
     followed, so a link loop cannot recurse forever.
     """
-    found: list[Path] = []
+    out = Survey()
     for p in paths:
         p = Path(p)
         if p.is_dir():
@@ -54,10 +88,19 @@ def discover(paths: list[Path]) -> list[Path]:
                 dirs.sort()
                 for f in sorted(files):
                     fp = Path(root) / f
-                    if fp.is_file() and _in_folder(fp):
-                        found.append(fp)
+                    if not fp.is_file():
+                        out.skipped.append(Skipped(fp, "not a regular file (a link that leads nowhere or in a loop, a pipe, ...)"))
+                    elif (why := _why_not_read(fp)) is not None:
+                        out.skipped.append(Skipped(fp, why))
+                    else:
+                        out.files.append(fp)
         elif p.is_file():
-            found.append(p)
+            out.files.append(p)
         else:
             raise FileRefused(p, "no such file or folder")
-    return found
+    return out
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """The files :func:`survey` reads, without the skipped ones."""
+    return survey(paths).files

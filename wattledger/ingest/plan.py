@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -67,6 +68,7 @@ class Plan:
     def read_path(self) -> Path:
         """The file the readers read: the decompressed copy of a compressed file, else ``path``."""
         return self.source or self.path
+    scraped_at: datetime | None = None  # the time of a DCGM scrape saved without times (--scraped-at)
 
 
 def plan_path(
@@ -78,6 +80,7 @@ def plan_path(
     piece_bytes: int = PIECE_BYTES,
     piece_rows: int = PIECE_ROWS,
     piece_records: int = PIECE_RECORDS,
+    scraped_at: datetime | None = None,
 ) -> Plan:
     """The :class:`Plan` of ``path`` (see the module docstring); never raises for a bad file.
 
@@ -86,13 +89,15 @@ def plan_path(
     ``known_sha256``: the current stored contents; when given, the file is hashed while its
     head is read, and a stored content is planned ``known``. Files over ``piece_bytes``
     (text) or ``piece_rows`` rows (Parquet), and text files of more than ``piece_records`` lines,
-    that are canonical run logs are ``large_run_log``.
+    that are canonical run logs are ``large_run_log``. ``scraped_at``: the time of a DCGM
+    scrape saved without any time (else its file's modification time).
     """
     path = Path(path).resolve()
     mapping = Path(mapping).resolve() if mapping is not None else None
     cluster = Path(cluster).resolve() if cluster is not None else None
     common = dict(path=path, mapping=mapping, cluster=cluster, piece_bytes=piece_bytes, piece_rows=piece_rows,
-                  piece_records=piece_records, side_sha256=side_files_sha256(path, mapping=mapping, cluster=cluster))
+                  piece_records=piece_records, side_sha256=side_files_sha256(path, mapping=mapping, cluster=cluster),
+                  scraped_at=scraped_at)
     try:
         head, size, sha, source = _read_head(path, hash_all=bool(known_sha256))
     except OSError as err:

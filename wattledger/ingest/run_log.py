@@ -22,6 +22,7 @@ from wattledger.ingest.adapters.cluster import load_cluster_file
 from wattledger.ingest.adapters.codecarbon import SIDECAR_FILE_NAME, CodeCarbonSidecar, adapt_codecarbon, load_sidecar
 from wattledger.ingest.adapters.config import ConfigFileError
 from wattledger.ingest.adapters.mapping import adapt_mapping, load_mapping
+from wattledger.ingest.adapters.sacct_fixed import read_sacct_fixed_width
 from wattledger.ingest.adapters.slurm import adapt_sacct, read_sacct
 from wattledger.ingest.contract import CANONICAL_COLUMNS, LIMITS, SET_BY_INGEST, USER_COLUMNS, missing_required
 from wattledger.ingest.detect import EXPECTED, TELEMETRY_FORMATS
@@ -131,7 +132,10 @@ def read_run_log(plan: Plan) -> AdaptedFile:
             cluster_file = load_cluster_file(plan.cluster)
         except ConfigFileError as err:
             raise _config_refusal(path, err) from None
-        raw = read_sacct(path, data, header=found.header, fields=cluster_file.sacct_fields)
+        if found.container == "sacct-fixed":
+            raw = read_sacct_fixed_width(path, data)
+        else:
+            raw = read_sacct(path, data, header=found.header, fields=cluster_file.sacct_fields, delimiter=found.delimiter)
         adapted = adapt_sacct(path, raw, cluster_file, plan.cluster, header=found.header)
         fmt = "sacct"
     elif found.format == "codecarbon":

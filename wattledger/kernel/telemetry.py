@@ -9,7 +9,8 @@ samples with a segmented binary search (a loop of ~log2(samples per device) nump
 steps, never a loop over samples or windows).
 
 Model (docs/time_resolved.md). Between two consecutive samples i, i+1 of a device the
-power is taken as linear in time (the trapezoid rule). The energy curve E(t) of a device is the integral of that power;
+power is taken as linear in time (the trapezoid rule); between two readings of an energy
+counter (``counter_curve``), as constant (the counter's rise over the interval). The energy curve E(t) of a device is the integral of that power;
 the energy of a window [a, b) is E(b) − E(a), with interpolation inside the sample
 interval at each window edge, so splitting a window in two adds up exactly.
 
@@ -148,6 +149,46 @@ def power_curve(device, t_s, power_w, *, max_gap_s=DEFAULT_MAX_GAP_S):
     slope = np.divide(np.diff(p), dt, out=np.zeros_like(dt), where=bridged)
     interval_j = 0.5 * (p[:-1] + p[1:]) * dt  # W·s = J
     return _curve(dev, t, p[:-1], slope, interval_j, bridged, dt)
+
+
+def counter_curve(device, t_s, energy_j, *, max_gap_s=DEFAULT_MAX_GAP_S):
+    """Energy curve of an energy counter's readings (e.g. DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION).
+
+    Between two consecutive readings of a device the energy is the counter's rise, spread
+    evenly over the interval (constant power = rise / duration), so a window's energy is the
+    counter interpolated linearly at its edges. An interval is not bridged when it is longer
+    than ``max_gap_s`` or when the counter goes down: a reset (driver reload, reboot, wrap)
+    starts a new segment, and the interval across it counts no energy (its duration is
+    ``gap_s``, filled by the caller's rule like any gap).
+
+    Parameters
+    ----------
+    device : array_like of int
+        Device code of each reading. [-]
+    t_s : array_like
+        Reading time, seconds since the Unix epoch (UTC). [s]
+    energy_j : array_like
+        Counter value (energy since some origin, e.g. the driver's load). [J]
+    max_gap_s : float
+        Longest interval between consecutive readings that is bridged. [s]
+
+    Returns
+    -------
+    EnergyCurve
+        For ``window_energy`` and ``hourly_energy``.
+
+    References
+    ----------
+    .. [1] NVIDIA, "DCGM Field Identifiers": DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION, total
+       energy consumption of the GPU in mJ since the driver was last reloaded.
+       https://docs.nvidia.com/datacenter/dcgm/latest/dcgm-api/dcgm-api-field-ids.html
+    """
+    dev, t, e = _sorted(device, t_s, energy_j)
+    dt = np.diff(t)
+    rise = np.diff(e)
+    bridged = (dev[1:] == dev[:-1]) & (dt > 0) & (dt <= max_gap_s) & (rise >= 0)  # a decrease is a reset
+    rate = np.divide(rise, dt, out=np.zeros_like(dt), where=bridged)  # J/s = W
+    return _curve(dev, t, rate, np.zeros_like(dt), rise, bridged, dt)
 
 
 def _segmented_searchsorted(t_sorted, lo, hi, q):

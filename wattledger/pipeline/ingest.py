@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -21,9 +22,10 @@ from wattledger.ingest import (
     KnownContent,
     ParsedTelemetry,
     Plan,
-    discover,
+    Skipped,
     load_mapping,
     plan_path,
+    survey,
 )
 from wattledger.ingest.adapters.cluster import load_cluster_file
 from wattledger.iterators import prefetched
@@ -45,6 +47,7 @@ from wattledger.store import (
 class IngestSummary:
     stored: list[StoredFile] = field(default_factory=list)
     refused: list[FileRefused] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # files of the folders given that were not read (why)
 
     @property
     def loaded(self) -> int:
@@ -87,6 +90,7 @@ def ingest_paths(
     cluster: Path | None = None,
     reread: bool = False,
     on_file: Callable[[int, int, StoredFile | FileRefused], None] | None = None,
+    scraped_at: datetime | None = None,
 ) -> IngestSummary:
     """Ingest every run-log and telemetry file under ``paths``, one transaction per file.
 
@@ -100,7 +104,10 @@ def ingest_paths(
     the summary lists both. An invalid mapping or cluster file refuses the whole call
     before any file is read. ``on_file(done, total, outcome)`` is called after each file
     (progress for the caller to show). ``reread``: every file is read and stored again, as a
-    new version, even when its content and side files are unchanged.
+    new version, even when its content and side files are unchanged. Every file of a folder
+    given is accounted for: stored, refused, or skipped with its reason (``summary.skipped``).
+    ``scraped_at``: the time of a DCGM scrape saved without any time (default: its file's
+    modification time).
 
     The ledger rule (docs/reliability.md): a file stored from a folder given here that is no
     longer in it is recorded as vanished (its runs kept, flagged absent). After the files, those that must be read again
@@ -117,12 +124,13 @@ def ingest_paths(
                 summary.refused.append(FileRefused(err.path, "; ".join(err.problems)))
                 return summary
     try:
-        files = discover([Path(p) for p in paths])
+        found = survey([Path(p) for p in paths])
     except FileRefused as err:
         summary.refused.append(err)
         return summary
+    summary.skipped = found.skipped
     summary.stored += record_vanished(con, paths)
-    _store_files(con, files, summary, mapping, cluster, force=reread, on_file=on_file)
+    _store_files(con, found.files, summary, mapping, cluster, force=reread, on_file=on_file, scraped_at=scraped_at)
     again = settle_ledger(con, summary.stored, mapping_of=lambda _: mapping, cluster=cluster)
     reread_paths = {s.path for s in again.stored}
     summary.stored = [s for s in summary.stored if s.path not in reread_paths] + again.stored
@@ -168,14 +176,14 @@ def settle_ledger(
 
 
 def _store_files(con, files: list[Path], summary: IngestSummary, mapping, cluster, *, force: bool,
-                 on_file) -> None:
+                 on_file, scraped_at: datetime | None = None) -> None:
     known = frozenset() if force else stored_contents(con)  # files with these contents are hashed, not parsed
 
     def parsed_files():
         """Each file planned and parsed (small ones whole, ahead of the writer; a large one's
         pieces are parsed while its transaction is open), or its refusal."""
         for f in files:
-            yield parse_planned(plan_path(f, mapping=mapping, cluster=cluster, known_sha256=known))
+            yield parse_planned(plan_path(f, mapping=mapping, cluster=cluster, known_sha256=known, scraped_at=scraped_at))
 
     for i, parsed in enumerate(prefetched(parsed_files()), start=1):
         try:

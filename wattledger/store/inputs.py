@@ -49,6 +49,6 @@ class TelemetryFile(Protocol):
     detected: str
     size_bytes: int
     records: int
-    samples: pl.DataFrame  # _line, host, gpu_index, gpu_uuid, sampled_at, power_w (other columns ignored)
+    samples: pl.DataFrame  # _line, host, gpu_index, gpu_uuid, sampled_at, power_w, energy_mj (other columns ignored)
     problems: pl.DataFrame  # line, column_name, value, reason, detail (other columns ignored)
     folded_records: int

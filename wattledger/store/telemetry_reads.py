@@ -46,14 +46,14 @@ def power_samples_per_host(con: duckdb.DuckDBPyConnection, host_windows: pl.Data
 
 
 def power_samples_on_hosts(con: duckdb.DuckDBPyConnection, host_windows: pl.DataFrame) -> pl.DataFrame:
-    """host, gpu_index, gpu_uuid, sampled_at, power_w of the samples inside the windows of
+    """host, gpu_index, gpu_uuid, sampled_at, power_w, energy_mj of the samples inside the windows of
     ``host_windows`` (host, from_ts, to_ts), by host, GPU and time."""
     with registered(con, "batch_host_windows", host_windows):
         return con.sql(sql_text("queries/compute/power_samples_on_hosts.sql")).pl()
 
 
 def devices_on_hosts(con: duckdb.DuckDBPyConnection, hosts: pl.Series) -> pl.DataFrame:
-    """host, gpu_index of every device that ever reported power samples on ``hosts``, by host
+    """host, gpu_index, gpu_uuid of every device that ever reported power samples on ``hosts``, by host
     and GPU."""
     with registered(con, "batch_hosts", pl.DataFrame({"host": hosts}, schema={"host": pl.String})):
         return con.sql(sql_text("queries/compute/devices_on_hosts.sql")).pl()

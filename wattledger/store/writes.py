@@ -307,11 +307,14 @@ def store_parsed_telemetry(con: duckdb.DuckDBPyConnection, parsed: TelemetryFile
             source_file_id, rejected = _record_file(con, parsed, problems, parsed.samples.height,
                                                     parsed.folded_records, [])
             replaced = _retire(con, previous, source_file_id)
-            con.register("incoming_samples", parsed.samples.to_arrow())
+            samples = parsed.samples
+            if "energy_mj" not in samples.columns:  # a reader without an energy counter
+                samples = samples.with_columns(pl.lit(None, dtype=pl.Float64).alias("energy_mj"))
+            con.register("incoming_samples", samples.to_arrow())
             con.execute(
                 """
-                insert into power_samples (source_file_id, line, host, gpu_index, gpu_uuid, sampled_at, power_w)
-                select ?, _line, host, gpu_index, gpu_uuid, sampled_at, power_w from incoming_samples
+                insert into power_samples (source_file_id, line, host, gpu_index, gpu_uuid, sampled_at, power_w, energy_mj)
+                select ?, _line, host, gpu_index, gpu_uuid, sampled_at, power_w, energy_mj from incoming_samples
                 """,
                 [source_file_id],
             )

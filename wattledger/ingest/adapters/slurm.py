@@ -60,13 +60,15 @@ _UNSET_TIME = ("unknown", "none")  # sacct's words for a time not reached yet (S
 _MAX_ELAPSED_S = 400 * 86_400  # an Elapsed beyond this is garbage, not a job (the validation caps runs at a year)
 
 
-def read_sacct(path: Path, data: bytes, *, header: bool, fields: list[str] | None = None) -> RawTable:
-    """Read ``|``-separated sacct output (no quoting) into text columns with line numbers."""
+def read_sacct(path: Path, data: bytes, *, header: bool, fields: list[str] | None = None, delimiter: str = "|") -> RawTable:
+    """Read ``|``-separated sacct output (or another single-character ``--delimiter``: a TAB, ...;
+    no quoting) into text columns with line numbers."""
     first_line = data.split(b"\n", 1)[0].rstrip(b"\r")
-    trailing = first_line.endswith(b"|")  # --parsable (not --parsable2) ends lines with |
+    sep = delimiter.encode()
+    trailing = first_line.endswith(sep)  # --parsable (not --parsable2) ends lines with |
     names = None if header else list(fields or DEFAULT_FIELDS)
     if names is not None:
-        found = first_line.count(b"|") + 1 - trailing
+        found = first_line.count(sep) + 1 - trailing
         if found != len(names):
             raise FileRefused(
                 path,
@@ -74,7 +76,7 @@ def read_sacct(path: Path, data: bytes, *, header: bool, fields: list[str] | Non
                 f"{'|'.join(names)}. Save sacct output with its header (drop --noheader), or list the "
                 "--format fields in order as sacct_fields in the cluster file",
             )
-    return read_delimited(path, data, delimiter="|", quoting=False, names=names, trailing_delimiter=trailing)
+    return read_delimited(path, data, delimiter=delimiter, quoting=False, names=names, trailing_delimiter=trailing)
 
 
 def _display(column: str) -> str:

@@ -33,7 +33,7 @@ from wattledger.ingest.telemetry.samples import (
 )
 
 DCGM_POWER = "DCGM_FI_DEV_POWER_USAGE"  # W
-#: The energy counter [mJ since boot]: its lines are checked and counted, then folded (no value is kept).
+#: The energy counter [mJ since the driver loaded]: kept as the sample's ``energy_mj``.
 DCGM_ENERGY = "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION"
 _NAME = r"[a-zA-Z_][a-zA-Z0-9_]*"
 _QUOTED = r'"(?:[^"\\]|\\.)*"'
@@ -79,11 +79,10 @@ def read_dcgm(
 ) -> TelemetryTable:
     """Read DCGM exporter scrapes (Prometheus text exposition format) into samples.
 
-    Reads ``DCGM_FI_DEV_POWER_USAGE`` [W]; other metrics, ``# HELP``/``# TYPE`` and other
-    comments are skipped. A ``DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION`` line is checked like a
-    power line (rejected with a reason when malformed) and counted as a record, but its
-    value is not kept: it is folded into the power sample of its GPU and time (a line
-    without one is folded too). Labels: ``gpu`` (index), ``UUID``, ``Hostname`` (else the
+    Reads ``DCGM_FI_DEV_POWER_USAGE`` [W] and ``DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION`` [mJ];
+    other metrics, ``# HELP``/``# TYPE`` and other comments are skipped. Both lines of one
+    GPU and time make one sample (``power_w``, ``energy_mj``): the second is counted as a
+    record folded into it; a GPU reporting only one metric gives samples with the other null. Labels: ``gpu`` (index), ``UUID``, ``Hostname`` (else the
     caller's ``host``); quoted label values may hold escaped quotes, backslashes, newlines
     and commas. A file may hold many concatenated scrapes. The time rule is in the module
     docstring.
@@ -106,7 +105,7 @@ def read_dcgm(
     Returns
     -------
     TelemetryTable
-        ``power_w`` [W], ``sampled_at`` UTC.
+        ``power_w`` [W], ``energy_mj`` [mJ], ``sampled_at`` UTC.
 
     References
     ----------
@@ -200,10 +199,12 @@ def read_dcgm(
     if repeated.height:
         problems.append(problem_rows(repeated, "value", pl.col("text"), "repeated sample", pl.lit("the same GPU, metric and time appear earlier; the first is kept")))
     good = good.filter(~dup)
-    # An energy-counter line is checked and counted as a record like a power line, but adds no
-    # sample: it is folded into the power sample of its GPU and time (or dropped without one).
+    # One sample per GPU and time: the power and the energy-counter line of a scrape are one
+    # sample (the second line folded into it); a GPU that reports only one of them gives a
+    # sample with the other null.
     samples = good.group_by(sample_key, maintain_order=True).agg(
         pl.col("value").filter(pl.col("metric") == DCGM_POWER).first().alias("power_w"),
+        pl.col("value").filter(pl.col("metric") == DCGM_ENERGY).first().alias("energy_mj"),
         pl.col("_line").min(),
-    ).filter(pl.col("power_w").is_not_null())
+    )
     return finish(samples, records, problems)

@@ -8,10 +8,14 @@ column         type                        meaning
 =============  ==========================  ==========================================
 host           String                      host name (from the data or the caller)
 gpu_index      Int32                       GPU index on the host (nvidia-smi ``index``,
-                                           DCGM label ``gpu``)
-gpu_uuid       String                      ``GPU-…`` UUID, null when not reported
+                                           DCGM label ``gpu``), null when not reported
+gpu_uuid       String                      ``GPU-…`` UUID, null when not reported (never
+                                           both null: a device is its UUID, else its index)
 sampled_at     Datetime(us, UTC)           sample time in UTC
-power_w        Float64                     power draw [W]
+power_w        Float64                     power draw [W], null when only the counter is
+energy_mj      Float64                     energy counter since the driver loaded [mJ]
+                                           (DCGM ``DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION``),
+                                           null when not reported
 _line          Int64                       physical line of the sample, 1-based
 =============  ==========================  ==========================================
 
@@ -42,6 +46,7 @@ SAMPLE_SCHEMA = {
     "gpu_uuid": pl.String,
     "sampled_at": pl.Datetime("us", "UTC"),
     "power_w": pl.Float64,
+    "energy_mj": pl.Float64,
     "_line": pl.Int64,
 }
 
@@ -62,7 +67,7 @@ class TelemetryTable:
 
     samples: pl.DataFrame  # SAMPLE_SCHEMA
     records: int  # lines read as samples or rejected (headers, comments, blank lines, other metrics excluded;
-    # DCGM energy-counter lines included: checked, then folded, see wattledger.ingest.telemetry.dcgm)
+    # a DCGM power and energy-counter line of one GPU and time are one sample, the second folded into it)
     problems: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=PROBLEM_SCHEMA))
 
 
@@ -119,4 +124,6 @@ def empty_samples() -> pl.DataFrame:
 def finish(samples: pl.DataFrame, records: int, problems: list[pl.DataFrame]) -> TelemetryTable:
     probs = pl.concat([p.cast(PROBLEM_SCHEMA) for p in problems]) if problems else pl.DataFrame(schema=PROBLEM_SCHEMA)
     probs = probs.sort("line", maintain_order=True)
+    samples = samples.with_columns(pl.lit(None, dtype=dtype).alias(name) for name, dtype in SAMPLE_SCHEMA.items()
+                                   if name not in samples.columns)
     return TelemetryTable(samples=samples.select(list(SAMPLE_SCHEMA)).cast(SAMPLE_SCHEMA).sort("_line"), records=records, problems=probs)
