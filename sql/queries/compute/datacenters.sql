@@ -18,6 +18,8 @@ select
     market_source,
     compute_provider,
     owned_hardware,
-    compute_rates
+    compute_rates,
+    wue,
+    wue_source
 from datacenters
 order by datacenter
