@@ -8,6 +8,8 @@ hardware/cpu_power.csv: one row per CPU model, TDP per package and per core [W].
   - CodeCarbon codecarbon/data/hardware/cpu_power.csv (MIT): name, TDP. No core count, so no
     per-core figure unless the name says it ("32-Core"). A model in both tables takes Green
     Algorithms' row. Names are matched after ``cpu_key`` (wattledger.factors.cpu_power).
+  - hardware/cpu_cores.csv (hand-curated, one vendor citation per row): the core count of common
+    datacenter CPUs that CodeCarbon lists without one; their per-core figure is TDP / cores.
   Green Algorithms' row ``Any`` (12 W per core, its default for an unknown CPU) is kept as the
   documented default (model ``default``).
 
@@ -60,7 +62,7 @@ def cpu_key(name: str) -> str:
     return re.sub(r"[^a-z0-9+]", "", s)
 
 
-def cpu_table(source: Path) -> str:
+def cpu_table(source: Path, supplement: Path) -> str:
     ga_path = source / "green_algorithms/data/v3.0/TDP_cpu.csv"
     cc_path = source / "codecarbon/codecarbon/data/hardware/cpu_power.csv"
     rows: dict[str, dict] = {}
@@ -96,6 +98,16 @@ def cpu_table(source: Path) -> str:
                 "url": "https://github.com/mlco2/codecarbon/blob/master/codecarbon/data/hardware/cpu_power.csv",
                 "licence": "MIT", "vintage_year": "2026",  # the commit's year
             }
+    with supplement.open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            row = rows.get(cpu_key(r["cpu_model"]))
+            if row is None or row["tdp_per_core_w"]:
+                continue  # not listed, or Green Algorithms gives the figure already
+            row["cores"] = r["cores"]
+            row["tdp_per_core_w"] = f"{float(row['tdp_w']) / int(r['cores']):.4g}"
+            row["source"] += f"; cores: {r['source']} (hardware/cpu_cores.csv)"
+            if float(r["tdp_w"]) != float(row["tdp_w"]):
+                raise SystemExit(f"hardware/cpu_cores.csv: {r['cpu_model']} TDP {r['tdp_w']} W, CodeCarbon {row['tdp_w']} W")
     out = io.StringIO()
     cols = ["cpu_key", "cpu_model", "tdp_w", "cores", "tdp_per_core_w", "source", "url", "vintage_year", "licence"]
     w = csv.DictWriter(out, cols, lineterminator="\n")
@@ -145,7 +157,8 @@ def main() -> None:
     a = p.parse_args()
     (a.out / "hardware").mkdir(parents=True, exist_ok=True)
     (a.out / "grid_intensity").mkdir(parents=True, exist_ok=True)
-    (a.out / "hardware" / "cpu_power.csv").write_text(cpu_table(a.source), encoding="utf-8")
+    (a.out / "hardware" / "cpu_power.csv").write_text(cpu_table(a.source, root / "hardware" / "cpu_cores.csv"),
+                                                      encoding="utf-8")
     (a.out / "grid_intensity" / "water_intensity.csv").write_text(
         water_table(a.source, root / "grid_intensity" / "annual_intensity.csv"), encoding="utf-8")
 

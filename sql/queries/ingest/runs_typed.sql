@@ -99,8 +99,9 @@ typed as (
         try_cast(tracker_water_raw as double) as tracker_water_l,
         -- a run described beyond its GPUs (cores, CPU power, memory, measured CPU or memory
         -- energy) needs no GPU: gpu_count may be 0 or absent (contract.MACHINE_COLUMNS)
+        -- or that says gpu_count 0 beside a measured energy (a tracker's machine run, e.g. CodeCarbon 1.x)
         coalesce(cpu_cores_raw, cpu_power_raw, ram_gb_raw, measured_cpu_energy_raw, measured_ram_energy_raw) is not null
-            as has_machine
+            or (try_cast(gpu_count_raw as double) = 0 and measured_energy_raw is not null) as has_machine
     from cleaned
 ),
 
