@@ -11,6 +11,11 @@ PART_NAMES = {"gpu": "GPUs", "cpu": "CPUs", "ram": "Memory"}
 NO_ENERGY_BASES = ("unknown", "in_measured_it", "included_in_cpu")
 
 
+def _share(share: float | None) -> str:
+    """A share as a percentage to 2 significant figures (0.048 %, 27 %), so a small share is not shown as 0.0 %."""
+    return "—" if share is None else f"{md.sig(100 * share, 2)} %"
+
+
 def _part_totals(split: pl.DataFrame) -> dict[str, dict]:
     return {
         r["part"]: r
@@ -32,20 +37,25 @@ def energy_split_section(split: pl.DataFrame, runs: int) -> str:
         if p is None:
             continue
         rows.append([name, md.sig(p["energy_kwh"] / 1000.0, 4), md.bounds(p["energy_kwh_low"] / 1000.0, p["energy_kwh_high"] / 1000.0),
-                     md.pct(p["it_share"]), f"{p['known_runs']:,} of {runs:,}"])
+                     _share(p["it_share"]), f"{p['known_runs']:,} of {runs:,}"])
     outside = sum(parts[k]["energy_kwh"] for k in ("cpu", "ram") if k in parts)
     outside_share = sum(parts[k]["it_share"] or 0.0 for k in ("cpu", "ram") if k in parts)
     unknown_cpu = split.filter((pl.col("part") == "cpu") & (pl.col("basis") == "unknown"))["runs"].sum()
+    known = split.filter((pl.col("part") == "cpu") & ~pl.col("basis").is_in(NO_ENERGY_BASES))
     text = (
-        f"**Energy outside GPUs: {md.sig(outside / 1000.0)} MWh, {md.pct(outside_share)} of IT energy** (CPUs and memory "
+        f"**Energy outside GPUs: {md.sig(outside / 1000.0)} MWh, {_share(outside_share)} of IT energy** (CPUs and memory "
         "of the runs that say what they used; before PUE). Data preparation, tokenisation and evaluation on CPUs are "
         "part of a model's cost, and so are the host CPUs and memory of GPU nodes."
     )
     if unknown_cpu:
         text += (f" {unknown_cpu:,} run{'s' * (unknown_cpu != 1)} give no cores, CPU power or measured CPU energy: "
                  "their CPU part is unknown (not counted), so this share is a lower bound.")
+        if known.height and known["it_kwh"].sum() > 0:
+            share = (known["it_kwh"].sum() - known["gpu_kwh"].sum()) / known["it_kwh"].sum()
+            text += (f" Among the {known['runs'].sum():,} runs whose CPU part is known, **{_share(share)} of IT energy "
+                     "is outside the GPUs**.")
     basis_rows = [
-        [PART_NAMES[r["part"]], md.text(r["basis"]), f"{r['runs']:,}", md.sig(r["energy_kwh"] / 1000.0), md.pct(r["it_share"])]
+        [PART_NAMES[r["part"]], md.text(r["basis"]), f"{r['runs']:,}", md.sig(r["energy_kwh"] / 1000.0), _share(r["it_share"])]
         for r in split.iter_rows(named=True)
     ]
     return "\n\n".join([

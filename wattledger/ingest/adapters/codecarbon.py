@@ -15,7 +15,7 @@ Columns used (names as CodeCarbon writes them; older versions have fewer, all ac
 | ``energy_consumed`` (= cpu + gpu + ram energy) | kWh | ``measured_it_energy_kwh = energy_consumed / pue`` |
 | ``cpu_model``, ``cpu_count``, ``ram_total_size`` | —, logical CPUs, GB | ``cpu_model``, ``cpu_cores``, ``ram_gb`` |
 | ``emissions`` | kgCO2e | ``tracker_co2e_kg`` (kept for comparison only) |
-| ``water_consumed`` (3.x) | L | ``tracker_water_l`` (kept for comparison only) |
+| ``water_consumed`` (3.x) | L | ``tracker_water_l`` (kept for comparison only; not when ``wue`` is 0: no figure) |
 | ``wue`` (3.x; 0 means not set) | L/kWh | ``wue_l_per_kwh`` when above 0 |
 | ``pue`` (>= 2.3) | — | ``pue`` when not 1 (CodeCarbon's default 1 means "not set") |
 | ``cloud_provider``, ``cloud_region``, ``country_iso_code`` | — | ``region``: ``<provider>:<cloud_region>`` on cloud, else the country (ISO alpha-2) |
@@ -233,7 +233,8 @@ def adapt_codecarbon(path: Path, raw: RawTable, sidecar: CodeCarbonSidecar, side
         text(frame, "cpu_count").alias("cpu_cores"),
         text(frame, "ram_total_size").alias("ram_gb"),
         pl.when(wue > 0).then(wue.cast(pl.String)).alias("wue_l_per_kwh"),
-        text(frame, "water_consumed").alias("tracker_water_l"),
+        # CodeCarbon writes water_consumed = energy x wue, 0 when no WUE was given: no figure then
+        pl.when(wue.is_null() | (wue > 0)).then(text(frame, "water_consumed")).alias("tracker_water_l"),
         text(frame, "emissions").alias("tracker_co2e_kg"),
         pl.lit("codecarbon").alias("source_format"),
         pl.col("_line"),
