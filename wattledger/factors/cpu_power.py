@@ -96,7 +96,7 @@ def _duration_h() -> pl.Expr:
 
 
 def _no_gpu() -> pl.Expr:
-    return pl.col("gpu_hours_basis") == "no_gpu"
+    return (pl.col("gpu_hours_basis") == "no_gpu").fill_null(False)
 
 
 def _band(value: pl.Expr, rel: float, names: dict, basis: str | pl.Expr, source: str | pl.Expr, when: pl.Expr) -> Rule:

@@ -46,7 +46,7 @@ PER_RUN = ("power_w", "power_low_w", "power_high_w")
 def _terms() -> SimpleNamespace:
     """The conditions of the power rules (each excludes the rules before it, nulls counting as false)."""
     hours = pl.col("gpu_hours")
-    no_gpu = pl.col("gpu_hours_basis") == "no_gpu"
+    no_gpu = (pl.col("gpu_hours_basis") == "no_gpu").fill_null(False)
     tele = ~no_gpu & pl.col("telemetry_it_energy_kwh").is_not_null() & (hours > 0)
     # the GPUs' measured energy: the tracker's GPU part, else the run's IT energy less its
     # measured CPU and memory parts (x - 0.0 - 0.0 == x: a run without parts keeps its energy)
