@@ -138,3 +138,14 @@ def test_a_host_list_that_cannot_be_read_is_said_and_compute_stays_bounded(tmp_p
     assert "telemetry not used: hosts not read (host list of 10,000,000,000 names" in rows["huge"]
     assert "telemetry not used: hosts not read (descending range" in rows["bad"]
     con.close()
+
+
+def test_a_cpu_job_on_a_gpu_host_does_not_share_its_gpus(con, write):
+    tele = _nvidia_smi(write, "n1", 300.0)
+    runs = write("runs.csv", "run_id,started_at,ended_at,gpu_model,gpu_count,avg_power_w,pue,region,hosts,cpu_cores\n"
+                 + "g,2024-10-01T12:00:00Z,2024-10-01T13:00:00Z,H100-SXM,2,,1.0,FR,n1,\n"
+                 + "c,2024-10-01T12:10:00Z,2024-10-01T12:40:00Z,,,,1.0,FR,n1,4\n")  # a CPU job beside it
+    ingest_paths(con, [tele.parent, runs])
+    compute_footprints(con)
+    assert _footprint(con, "g")[0] == "measured"  # the GPU run's samples are its own
+    assert _footprint(con, "c")[0] == "no_gpu"
