@@ -255,3 +255,10 @@ def test_ncpus_gives_the_cores_when_alloctres_has_no_cpu(sacct):
     lines = [job("910", tres="billing=1,node=1", part="cpu", nodes="cpu-001") + "|16"]
     p = parse_run_log(sacct([head] + lines, header=False))
     assert runs(p).select("cpu_cores", "gpu_hours_basis").rows() == [(16.0, "no_gpu")]
+
+
+def test_threads_per_core_of_the_cluster_file_turn_cpus_into_cores(sacct):
+    cluster = CLUSTER.replace("  h100: {gpu_model: H100-SXM}", "  h100: {gpu_model: H100-SXM, cpu_threads_per_core: 2}")
+    tres = "billing=224,cpu=224,gres/gpu:h100=8,gres/gpu=8,mem=2000G,node=1"
+    p = parse_run_log(sacct([job("920", tres=tres, part="h100", nodes="h100-001"), job("921")], cluster=cluster))
+    assert runs(p)["cpu_cores"].to_list() == [112.0, 128.0]  # SMT threads halved; no setting: as counted

@@ -20,7 +20,8 @@ Rules (docs/formats.md):
 - GPU count from the job line's AllocTRES: ``gres/gpu=N`` (the total) when present, else
   the sum of the typed ``gres/gpu:<type>=N``. For a multi-node job sacct already gives
   the job's total.
-- CPU cores from AllocTRES ``cpu=N``, else the NCPUS field; memory from AllocTRES ``mem=``
+- CPU cores from AllocTRES ``cpu=N``, else the NCPUS field, divided by the cluster file's
+  ``cpu_threads_per_core`` (Slurm counts hardware threads as CPUs where SMT is on); memory from AllocTRES ``mem=``
   with Slurm's binary units (``250G`` = 250 GiB, ``1000M``, ``2T``; no unit: MiB) in GB
   (10^9 bytes). A job without GPUs is a CPU job (gpu_count 0: its energy is its CPU and
   memory parts, docs/method.md); a job with neither GPUs nor CPUs is rejected.
@@ -120,6 +121,19 @@ def _placement(frame: pl.DataFrame, cluster: ClusterFile, field: str, gres_type:
         if value is not None:
             expr = pl.when(nodelist.str.contains(rule.pattern)).then(pl.lit(value)).otherwise(expr)
     return expr
+
+
+def _threads_per_core(frame: pl.DataFrame, cluster: ClusterFile) -> pl.Expr:
+    """cpu_threads_per_core of each job (node rules, partition, default; none: 1), as ``_placement`` finds text fields."""
+    expr = pl.lit(cluster.cpu_threads_per_core, dtype=pl.Float64)
+    partitions = {p: float(v.cpu_threads_per_core) for p, v in cluster.partitions.items() if v.cpu_threads_per_core}
+    if partitions:
+        expr = pl.coalesce(text(frame, "partition").replace_strict(partitions, default=None, return_dtype=pl.Float64), expr)
+    nodelist = text(frame, "nodelist")
+    for rule in reversed(cluster.nodes):  # the first rule that sets it wins
+        if rule.cpu_threads_per_core is not None:
+            expr = pl.when(nodelist.str.contains(rule.pattern)).then(pl.lit(float(rule.cpu_threads_per_core))).otherwise(expr)
+    return expr.fill_null(1.0)
 
 
 def adapt_sacct(path: Path, raw: RawTable, cluster: ClusterFile, cluster_path: Path, *, header: bool = True) -> Adapted:
@@ -234,6 +248,7 @@ def adapt_sacct(path: Path, raw: RawTable, cluster: ClusterFile, cluster_path: P
         _placement(jobs, cluster, "datacenter", pl.col("_gres_type")).alias("_datacenter"),
         _placement(jobs, cluster, "region", pl.col("_gres_type")).alias("_region"),
         _placement(jobs, cluster, "cpu_model", pl.col("_gres_type")).alias("_cpu_model"),
+        (pl.col("_cores") / _threads_per_core(jobs, cluster)).alias("_cores"),
         text(jobs, "partition").alias("_partition"),
     )
     unplaced = jobs.filter(pl.col("_gpu_model").is_null() & (pl.col("_gpus").fill_null(0) > 0))  # CPU jobs need none
