@@ -74,8 +74,10 @@ def _household_water_text(constants: pl.DataFrame) -> str:
     return f"days of an average US family's home water use ({md.sig(r['value'], 4)} L a day; {md.text(r['source'])})"
 
 
-def water_section(water: pl.DataFrame, constants: pl.DataFrame) -> str:
+def water_section(water: pl.DataFrame, constants: pl.DataFrame, runs: int) -> str:
     """Water on and off site with bounds, a household equivalent, the bases, and the trackers' own figures."""
+    if runs == 0:
+        return "_No runs._"
     if water.height == 0:
         return "_No runs with a water figure (footprints computed before water was added: run `wattledger compute --all`)._"
     s = water.select(pl.exclude("wue_basis", "water_intensity_basis").sum()).row(0, named=True)

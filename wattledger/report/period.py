@@ -328,7 +328,7 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
         _totals_table(d),
         *(["## Energy beyond the GPUs: CPUs and memory", energy_split_section(d.energy_split, d.totals["runs"])]
           if d.energy_split is not None else []),
-        *(["## Water", water_section(d.water, d.constants)] if d.water is not None else []),
+        *(["## Water", water_section(d.water, d.constants, d.totals["runs"])] if d.water is not None else []),
         "## Cost: compute and electricity",
         cost_section(d.cost_totals, d.cost_breakdown, d.compute_basis),
         *(["## Change from the month before", _month_over_month(d)] if d.previous_totals is not None else []),
