@@ -25,7 +25,7 @@ alter table footprints add column energy_gpu_kwh_high double;
 alter table footprints add column energy_cpu_kwh double;          -- [kWh]; null: unknown or inside another part (basis)
 alter table footprints add column energy_cpu_kwh_low double;
 alter table footprints add column energy_cpu_kwh_high double;
-alter table footprints add column energy_cpu_basis varchar;       -- measured | measured_machine | in_measured_it | logged | tdp_per_core | default:per_core | unknown
+alter table footprints add column energy_cpu_basis varchar;       -- measured | measured_machine | measured_remainder | in_measured_it | logged | tdp_per_core | default:per_core | unknown
 alter table footprints add column energy_cpu_source varchar;
 alter table footprints add column energy_ram_kwh double;          -- [kWh]
 alter table footprints add column energy_ram_kwh_low double;

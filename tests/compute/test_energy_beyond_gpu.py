@@ -80,6 +80,17 @@ def test_a_trackers_parts_set_the_gpu_power_and_the_other_parts(con, write):
     assert r["energy_it_kwh"] == pytest.approx(1.6, rel=1e-12)
 
 
+def test_a_measured_total_with_only_its_gpu_part_keeps_the_rest_as_the_cpu_part(con, write):
+    head = HEAD.replace("measured_energy_source", "measured_energy_source,measured_it_energy_kwh")
+    s = ingest_paths(con, [write("runs.csv", head + "\n" + f"t,{T},RTX 4090,1,,,,,,0.8,,,meter,2.0,FR\n")])
+    assert s.rejected == 0
+    compute_footprints(con)
+    r = con.sql("select * from run_footprints").pl().row(0, named=True)
+    assert r["power_w"] == pytest.approx(400.0) and r["energy_cpu_basis"] == "measured_remainder"
+    assert r["energy_cpu_kwh"] == pytest.approx(1.2) and r["energy_ram_basis"] == "included_in_cpu"
+    assert r["energy_it_kwh"] == pytest.approx(2.0, rel=1e-12)
+
+
 def test_codecarbon_machine_runs_and_gpu_power_per_device(con, write):
     head = ("timestamp,project_name,run_id,duration,emissions,cpu_energy,gpu_energy,ram_energy,energy_consumed,"
             "country_iso_code,codecarbon_version,cpu_count,cpu_model,gpu_count,gpu_model,ram_total_size")

@@ -4,6 +4,8 @@ CPU part [kWh], first rule that applies:
 measured          ``measured_cpu_energy_kwh`` (a tracker's CPU energy, e.g. CodeCarbon ``cpu_energy``);
 measured_machine  a run without GPUs whose tracker gave only the whole machine's energy
                   (``measured_it_energy_kwh``): that energy, less a measured memory part;
+measured_remainder  a GPU run with ``measured_it_energy_kwh`` and a measured GPU part but no CPU
+                  part: the rest, less a measured memory part (CPU and everything else);
 in_measured_it    a GPU run whose ``measured_it_energy_kwh`` is not split: the CPU is inside it
                   (counted in the GPU part, as the run log says nothing more): null;
 logged            ``cpu_power_w`` (the run's CPUs together, W) x duration;
@@ -11,8 +13,8 @@ tdp_per_core      ``cpu_cores`` x the CPU model's TDP per core (hardware/cpu_pow
 default:per_core  ``cpu_cores`` x Green Algorithms' default per core (12 W) x duration;
 unknown           none of these: null (the run's IT energy is then its GPU (and memory) part).
 
-Memory part [kWh]: measured ``measured_ram_energy_kwh``; included_in_cpu (the whole-machine case
-above); in_measured_it; per_gb ``ram_gb`` x 0.3725 W/GB (method.RAM_POWER_W_PER_GB) x duration;
+Memory part [kWh]: measured ``measured_ram_energy_kwh``; included_in_cpu (the whole-machine and
+remainder cases above); in_measured_it; per_gb ``ram_gb`` x 0.3725 W/GB (method.RAM_POWER_W_PER_GB) x duration;
 unknown. The duration is ``ended_at - started_at`` (none: a CPU estimate is unknown).
 
 Bounds: measured +-MEASURED_ENERGY_REL_UNCERTAINTY, logged +-LOGGED_POWER_REL_UNCERTAINTY, a TDP
@@ -119,6 +121,10 @@ def cpu_rules(lib: FactorLibrary) -> list[Rule]:
               src + lit(" (CPU part)"), c("measured_cpu_energy_kwh").is_not_null()),
         _band(machine, MEASURED_ENERGY_REL_UNCERTAINTY, CPU_COLUMNS, "measured_machine",
               src + lit(" (whole machine, no GPU: CPU and all but a measured memory part)"), whole & _no_gpu()),
+        # the total less its measured GPU (and memory) parts; never below 0 (parts above the total)
+        _band(pl.max_horizontal(machine - c("measured_gpu_energy_kwh"), 0.0), MEASURED_ENERGY_REL_UNCERTAINTY, CPU_COLUMNS,
+              "measured_remainder", src + lit(" (total less its GPU and memory parts)"),
+              whole & c("measured_gpu_energy_kwh").is_not_null()),
         Rule(whole, energy_cpu_basis="in_measured_it",
              energy_cpu_source=lit("inside measured_it_energy_kwh (not split by the run log)")),
         _band(c("cpu_power_w") * h / W_PER_KW, LOGGED_POWER_REL_UNCERTAINTY, CPU_COLUMNS, "logged",
@@ -151,8 +157,8 @@ def ram_rules() -> list[Rule]:
         _band(c("measured_ram_energy_kwh"), MEASURED_ENERGY_REL_UNCERTAINTY, RAM_COLUMNS, "measured",
               c("measured_energy_source").fill_null("tracker") + lit(" (memory part)"),
               c("measured_ram_energy_kwh").is_not_null()),
-        Rule(whole & _no_gpu(), energy_ram_basis="included_in_cpu",
-             energy_ram_source=lit("inside the whole machine's measured energy (the CPU part)")),
+        Rule(whole & (_no_gpu() | c("measured_gpu_energy_kwh").is_not_null()), energy_ram_basis="included_in_cpu",
+             energy_ram_source=lit("inside the measured energy of the CPU part")),
         Rule(whole, energy_ram_basis="in_measured_it",
              energy_ram_source=lit("inside measured_it_energy_kwh (not split by the run log)")),
         _band(per_gb, RAM_POWER_REL_UNCERTAINTY, RAM_COLUMNS, "per_gb",
