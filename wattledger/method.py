@@ -82,3 +82,27 @@ SENSOR_REL_UNCERTAINTY = 0.05
 #: Longest interval between two power samples of a device that is bridged (integrated); a
 #: longer gap is a logger outage and counts as uncovered time. [s]
 MAX_TELEMETRY_GAP_S = 60.0
+
+# --- energy beyond GPUs: CPU and memory (docs/method.md, "CPU and memory") ------------------
+
+#: hardware/cpu_power.csv row used when a run's CPU model is unknown (Green Algorithms' "Any": 12 W per core).
+DEFAULT_CPU_KEY = "default"
+#: Bounds of the default per-core power: these quantiles of the table's per-core TDPs (the low one
+#: further times TDP_LOWER_FRACTION, as for a known model). [-]
+CPU_PER_CORE_QUANTILES = (0.1, 0.9)
+#: Memory power per GB: Green Algorithms (referenceValues.csv, memoryPower 0.3725 W/GB, citing
+#: Karyakin and Salem 2017, doi:10.1145/3076113.3076117); CodeCarbon's model is 3 W per 8 GB
+#: (0.375 W/GB), within 1 % of it. [W/GB]
+RAM_POWER_W_PER_GB = 0.3725
+#: Relative half-width of the memory band: the figure was measured on DDR3/DDR4 DIMMs; per-GB power
+#: falls with denser DIMMs and rises with load. [-]
+RAM_POWER_REL_UNCERTAINTY = 0.5
+
+# --- water (docs/method.md, "Water") --------------------------------------------------------
+
+#: hardware/wue.csv row (provider=default) of a site we know nothing about: the industry average.
+DEFAULT_WUE_SCOPE = "unknown"
+#: Region prefixes name clouds, hardware/wue.csv names the companies that publish a fleet WUE.
+WUE_PROVIDER_OF_CLOUD = {"aws": "aws", "azure": "microsoft", "gcp": "google"}
+#: Region of the water-intensity default (no region, or one without a row): the world's generation mix.
+DEFAULT_WATER_REGION = "WORLD"

@@ -70,9 +70,27 @@ PASSENGER_VEHICLE_KG_CO2E_PER_YEAR = Constant(
     "(4.6e6) falls outside",
 )
 
+#: One US gallon in litres (exact: 231 cubic inches, NIST Handbook 44). [L/gal]
+L_PER_US_GALLON = 3.785411784
+
+US_HOUSEHOLD_WATER_L_PER_DAY = Constant(
+    name="us_household_water_l_per_day",
+    value=300.0 * L_PER_US_GALLON,
+    unit="L/household-day",
+    description="Water an average American family uses at home in one day (300 US gallons)",
+    source="U.S. Environmental Protection Agency, WaterSense, 'Statistics and Facts' "
+    "(the average American family uses more than 300 gallons of water per day at home)",
+    vintage_year=2024,
+    url="https://www.epa.gov/watersense/statistics-and-facts",
+    plausible_min=50.0,
+    plausible_max=10_000.0,
+    plausible_reason="households use about 200 to 2,000 litres a day; a figure in gallons (300) stays "
+    "inside, but one in m3 (1.1) or mL (1.1e6) falls outside",
+)
+
 #: Constants a user may override (``wattledger constants --set NAME=VALUE``).
 CONSTANTS: dict[str, Constant] = {
-    c.name: c for c in (US_HOUSEHOLD_KWH_PER_YEAR, PASSENGER_VEHICLE_KG_CO2E_PER_YEAR)
+    c.name: c for c in (US_HOUSEHOLD_KWH_PER_YEAR, PASSENGER_VEHICLE_KG_CO2E_PER_YEAR, US_HOUSEHOLD_WATER_L_PER_DAY)
 }
 
 

@@ -12,3 +12,7 @@ create or replace macro wl_household_years(energy_kwh) as
 -- typical passenger-car-years of CO2e [vehicle-year] from emissions [kgCO2e]
 create or replace macro wl_car_years(co2e_kg) as
     co2e_kg / wl_constant('passenger_vehicle_kg_co2e_per_year');
+
+-- US household-days of home water use [household-day] from water consumed [L]
+create or replace macro wl_household_water_days(water_l) as
+    water_l / wl_constant('us_household_water_l_per_day');

@@ -1,7 +1,9 @@
 -- grain: one row per run that has a computed footprint.
 -- invariants (tested): energy_kwh = energy_it_kwh * pue; co2e_kg = energy_kwh * intensity;
 -- every *_low <= value <= *_high; compute_cost = gpu_hours * compute_price_per_gpu_hour;
--- total_cost = compute_cost when is_energy_in_compute_price, else compute_cost + energy_cost.
+-- total_cost = compute_cost when is_energy_in_compute_price, else compute_cost + energy_cost;
+-- energy_it_kwh = energy_gpu_kwh + coalesce(energy_cpu_kwh, 0) + coalesce(energy_ram_kwh, 0);
+-- water_l = water_onsite_l + water_offsite_l; water_onsite_l = energy_it_kwh * wue_l_per_kwh.
 create or replace view run_footprints as
 with
 
@@ -42,6 +44,24 @@ final as (
         footprints.intensity_region,
         footprints.intensity_hourly_coverage,
         footprints.energy_it_kwh,
+        footprints.energy_gpu_kwh,
+        footprints.energy_cpu_kwh,
+        footprints.energy_ram_kwh,
+        -- IT energy outside the GPUs (CPU and memory parts that are known) [kWh]
+        footprints.energy_it_kwh - footprints.energy_gpu_kwh as energy_outside_gpu_kwh,
+        footprints.energy_gpu_kwh_low,
+        footprints.energy_gpu_kwh_high,
+        footprints.energy_cpu_kwh_low,
+        footprints.energy_cpu_kwh_high,
+        footprints.energy_cpu_basis,
+        footprints.energy_cpu_source,
+        footprints.energy_ram_kwh_low,
+        footprints.energy_ram_kwh_high,
+        footprints.energy_ram_basis,
+        footprints.energy_ram_source,
+        runs.cpu_model,
+        runs.cpu_cores,
+        runs.ram_gb,
         footprints.energy_kwh,
         wl_kwh_to_mwh(footprints.energy_kwh) as energy_mwh,
         wl_kwh_to_mwh(footprints.energy_kwh_low) as energy_mwh_low,
@@ -82,7 +102,28 @@ final as (
         footprints.cost_note,
         wl_household_years(footprints.energy_kwh) as household_years,
         wl_car_years(footprints.co2e_kg) as car_years,
+        footprints.water_l,
+        footprints.water_l_low,
+        footprints.water_l_high,
+        footprints.water_onsite_l,
+        footprints.water_onsite_l_low,
+        footprints.water_onsite_l_high,
+        footprints.water_offsite_l,
+        footprints.water_offsite_l_low,
+        footprints.water_offsite_l_high,
+        footprints.wue_l_per_kwh,
+        footprints.wue_low_l_per_kwh,
+        footprints.wue_high_l_per_kwh,
+        footprints.wue_basis,
+        footprints.wue_source,
+        footprints.water_intensity_l_per_kwh,
+        footprints.water_intensity_low_l_per_kwh,
+        footprints.water_intensity_high_l_per_kwh,
+        footprints.water_intensity_basis,
+        footprints.water_intensity_source,
+        wl_household_water_days(footprints.water_l) as household_water_days,
         runs.tracker_co2e_kg,
+        runs.tracker_water_l,
         footprints.factor_set,
         footprints.computed_at,
         runs.source_file_id

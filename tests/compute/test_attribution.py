@@ -150,3 +150,14 @@ def test_unknown_gpu_model_has_no_tdp_and_its_high_bound_says_so(con, write):
     assert basis == "measured" and "no TDP for the GPU model" in source
     covered = 2 * 0.300 * 3000 / 3600
     assert high == pytest.approx((covered + 2 * 0.300 * 600 / 3600) * 1.05, rel=1e-9)  # the uncovered time at the mean power
+
+
+def test_a_cpu_job_on_a_gpu_host_does_not_share_its_gpus(con, write):
+    tele = _nvidia_smi(write, "n1", 300.0)
+    runs = write("runs.csv", "run_id,started_at,ended_at,gpu_model,gpu_count,avg_power_w,pue,region,hosts,cpu_cores\n"
+                 + "g,2024-10-01T12:00:00Z,2024-10-01T13:00:00Z,H100-SXM,2,,1.0,FR,n1,\n"
+                 + "c,2024-10-01T12:10:00Z,2024-10-01T12:40:00Z,,,,1.0,FR,n1,4\n")  # a CPU job beside it
+    ingest_paths(con, [tele.parent, runs])
+    compute_footprints(con)
+    assert _footprint(con, "g")[0] == "measured"  # the GPU run's samples are its own
+    assert _footprint(con, "c")[0] == "no_gpu"

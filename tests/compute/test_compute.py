@@ -125,11 +125,12 @@ def test_tracker_energy_is_a_measured_basis(con):
     compute_footprints(con)
     rows = con.sql("""
         select r.measured_it_energy_kwh, f.energy_it_kwh, f.power_basis, f.power_source, f.energy_kwh, f.pue,
-               f.energy_it_kwh_low, f.energy_it_kwh_high
+               f.energy_it_kwh_low, f.energy_it_kwh_high, r.gpu_count
         from runs r join footprints f using (run_id)""").fetchall()
     assert rows
-    for measured, it, basis, source, facility, pue, low, high in rows:
-        assert basis == "measured" and source.startswith("codecarbon")
+    for measured, it, basis, source, facility, pue, low, high, gpus in rows:
+        # GPU runs: the tracker's GPU part over the GPU-hours; machine runs (no discrete GPU): no GPU power
+        assert (basis, source.startswith("codecarbon")) == ("measured", True) if gpus else basis == "no_gpu"
         assert it == pytest.approx(measured, rel=1e-12)  # the tracker's energy, not a TDP estimate
         assert facility == pytest.approx(measured * pue, rel=1e-12)  # PUE applied once, by wattledger
         assert low == pytest.approx(0.9 * measured) and high == pytest.approx(1.1 * measured)

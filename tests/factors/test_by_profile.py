@@ -97,11 +97,24 @@ def runs_frame(n: int, seed: int = 1) -> pl.DataFrame:
         "telemetry_high_kwh": pl.Series(np.where(telemetry, rng.uniform(500, 600, n), np.nan)).fill_nan(None),
         "telemetry_source": pl.Series(np.where(telemetry, "telemetry: dcgm", None).tolist(), dtype=pl.String),
         "telemetry_note": _pick(rng, ["1 device unsampled"], n, 0.9),
+        # energy beyond the GPUs and water (wattledger.factors.cpu_power, wattledger.factors.water)
+        "gpu_hours_basis": _pick(rng, ["timestamps", "logged", "no_gpu"], n, 0.0),
+        "cpu_model": _pick(rng, ["AMD EPYC 7763", "Intel(R) Xeon(R) Platinum 8480+", "AMD EPYC 7542 32-Core Processor",
+                                 "Apple M1", "Unknown CPU"], n, 0.3),
+        "cpu_cores": _numbers(rng, 1, 256, n, 0.5),
+        "cpu_power_w": _numbers(rng, 10, 800, n, 0.9),
+        "ram_gb": _numbers(rng, 1, 2048, n, 0.5),
+        "measured_gpu_energy_kwh": _numbers(rng, 0, 800, n, 0.9),
+        "measured_cpu_energy_kwh": _numbers(rng, 0, 80, n, 0.9),
+        "measured_ram_energy_kwh": _numbers(rng, 0, 20, n, 0.9),
+        "wue_l_per_kwh": _numbers(rng, 0, 3, n, 0.9),
     })
     # a price or a measured energy comes with its currency or source, as ingest requires
     return frame.with_columns(
         pl.when(pl.col("price_per_kwh").is_not_null()).then(pl.col("currency")).alias("currency"),
-        pl.when(pl.col("measured_it_energy_kwh").is_not_null()).then(pl.col("measured_energy_source")).alias("measured_energy_source"),
+        pl.when(pl.any_horizontal(pl.col("measured_it_energy_kwh", "measured_gpu_energy_kwh", "measured_cpu_energy_kwh",
+                                         "measured_ram_energy_kwh").is_not_null()))
+        .then(pl.col("measured_energy_source")).alias("measured_energy_source"),
         pl.when(pl.col("compute_price_per_gpu_hour").is_not_null()).then(pl.col("compute_currency")).alias("compute_currency"),
     )
 

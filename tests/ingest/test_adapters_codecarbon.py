@@ -41,10 +41,13 @@ def test_recent_file_maps_measured_energy_and_keeps_tracker_emissions(write):
     assert r["started_at"] == r["ended_at"] - timedelta(hours=1)
     assert (r["gpu_model"], r["gpu_count"], r["gpu_hours"]) == ("NVIDIA H100 80GB HBM3", 8, 8.0)
     assert r["measured_it_energy_kwh"] == pytest.approx(5.1)  # cpu + gpu + ram
+    # the three parts (the GPUs' power per device is their own energy over the GPU-hours)
+    assert (r["measured_cpu_energy_kwh"], r["measured_gpu_energy_kwh"], r["measured_ram_energy_kwh"]) == pytest.approx((0.35, 4.0, 0.75))
+    assert (r["cpu_model"], r["cpu_cores"], r["ram_gb"]) == ("Intel(R) Xeon(R) Platinum 8480+", 224, 2015.5)
     assert r["measured_energy_source"] == "codecarbon 2.8.3 energy_consumed"
     assert r["tracker_co2e_kg"] == pytest.approx(0.29)
     assert (r["pue"], r["region"], r["team"], r["datacenter"]) == (None, "FR", None, None)
-    assert "no codecarbon.yaml" in p.detected and "cpu_model" in p.ignored_columns
+    assert "no codecarbon.yaml" in p.detected and "cpu_model" not in p.ignored_columns and "os" in p.ignored_columns
 
 
 def test_cumulative_flushes_of_one_run_fold_into_the_last(write):
@@ -82,11 +85,12 @@ def test_older_version_files_are_accepted(write):
     r = runs(parse_run_log(write("old/emissions.csv", V21 + "\n" + old + "\n"))).row(0, named=True)
     assert r["measured_energy_source"] == "codecarbon (version not recorded) energy_consumed"
     assert (r["region"], r["gpu_count"], r["gpu_model"], r["pue"]) == ("DE", 4, "NVIDIA A100-SXM4-40GB", None)
-    # CodeCarbon 1.x: experiment_id is the id, no GPU columns: the sidecar must give the GPUs
+    # CodeCarbon 1.x: experiment_id is the id, no GPU or per-part columns: a machine run, its whole
+    # energy measured (no side file needed); a sidecar may still say which GPUs it had
     v1 = "timestamp,experiment_id,project_name,duration,emissions,energy_consumed,country_name,country_iso_code,region,on_cloud,cloud_provider,cloud_region\n"
     v1 += "2021-03-18T10:32:27,0a1b,bert-base,7200.0,0.9,2.4,Canada,CAN,quebec,N,,\n"
-    with pytest.raises(FileRefused, match="no gpu_count or gpu_model column"):
-        parse_run_log(write("v1/emissions.csv", v1))
+    r = runs(parse_run_log(write("v1/emissions.csv", v1))).row(0, named=True)
+    assert (r["gpu_count"], r["gpu_hours"], r["gpu_hours_basis"], r["measured_it_energy_kwh"]) == (0, 0.0, "no_gpu", 2.4)
     write("v1/codecarbon.yaml", "gpu_count: 2\ngpu_model: V100-SXM2-32GB\n")
     r = runs(parse_run_log(write("v1/emissions.csv", v1))).row(0, named=True)
     assert (r["run_id"], r["gpu_count"], r["gpu_model"], r["gpu_hours"], r["region"]) == ("codecarbon:0a1b", 2, "V100-SXM2-32GB", 4.0, "CA")
@@ -115,7 +119,7 @@ def test_malformed_rows_are_rejected_with_line_and_source_column(write):
     assert p.problems.select("line", "column_name", "value", "reason").rows() == [
         (3, "duration", "soon", "not a number"),
         (4, "energy_consumed", "x", "not a number"),
-        (5, "gpu_count", "0", "no GPU tracked by CodeCarbon (gpu_count empty or 0): not a GPU run"),
+        (4, "gpu_energy", "n/a", "not a number"),
         (6, "timestamp", "yesterday", "not a CodeCarbon timestamp (YYYY-MM-DDThh:mm:ss)"),
         (7, None, row28(run="short").rsplit(",", 3)[0][:200], "wrong number of fields"),  # raw record, first 200 chars
         (8, "emissions", "-1", "must be at least 0"),
@@ -123,13 +127,17 @@ def test_malformed_rows_are_rejected_with_line_and_source_column(write):
         (10, "duration", "-5.0", "must be at least 0"),
     ]
     assert p.problems["detail"][5] == "mapped to tracker_co2e_kg"
-    assert runs(p)["run_id"].to_list() == ["codecarbon:ok"]
+    # gpu_count 0: a CPU-only run, accounted from its measured CPU and memory energy
+    assert runs(p)["run_id"].to_list() == ["codecarbon:ok", "codecarbon:cpu"]
 
 
 def test_example_files_load(con):
     s = ingest_paths(con, [EXAMPLES / "codecarbon"])
     assert not s.refused and {x.format for x in s.stored} == {"codecarbon"}
-    assert (s.loaded, s.rejected) == (22, 0)
+    assert (s.loaded, s.rejected) == (26, 0)
     by_team = dict(con.sql("select team, count(*) from runs group by all").fetchall())
-    assert by_team == {"nlp": 9, "recsys": 6, "speech": 7}
-    assert con.sql("select count(*) from runs where measured_it_energy_kwh > 0 and tracker_co2e_kg > 0").fetchall() == [(22,)]
+    assert by_team == {"nlp": 11, "recsys": 6, "speech": 7, "data": 2}
+    assert con.sql("select count(*) from runs where measured_it_energy_kwh > 0 and tracker_co2e_kg > 0").fetchall() == [(26,)]
+    # the Apple M1 laptop and the CPU-only server are machine runs: no GPU devices
+    assert con.sql("select count(*) from runs where gpu_hours_basis = 'no_gpu' and gpu_count = 0 and gpu_model is null"
+                   " and measured_cpu_energy_kwh > 0").fetchall() == [(4,)]

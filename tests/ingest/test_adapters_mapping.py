@@ -77,7 +77,7 @@ def test_missing_mapped_column_names_the_data_file_and_column(write):
     [
         (("  gpu_count: GPUs", "  gpu_cnt: GPUs"), "columns: unknown canonical column(s) 'gpu_cnt'"),
         (("  avg_power_w: kw_to_w", "  avg_power_w: kilowatt"), "units.avg_power_w: unknown conversion 'kilowatt'"),
-        (("  avg_power_w: kw_to_w", "  avg_power_w: wh_to_kwh"), "units.avg_power_w: wh_to_kwh converts measured_it_energy_kwh, not avg_power_w"),
+        (("  avg_power_w: kw_to_w", "  avg_power_w: wh_to_kwh"), "units.avg_power_w: wh_to_kwh converts measured_it_energy_kwh, measured_gpu_energy_kwh, measured_cpu_energy_kwh, measured_ram_energy_kwh, not avg_power_w"),
         (("  team: vision", "  team: vision\n  gpu_count: 8"), "constants.gpu_count: the column is also mapped in columns"),
         (("  run_id: Exp ID\n", ""), "columns: required canonical column(s) not mapped: run_id"),
         (("name: lab-export", "name: Lab Export"), "name: String should match pattern"),

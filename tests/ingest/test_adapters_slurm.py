@@ -146,7 +146,8 @@ def test_malformed_lines_name_the_file_line_and_column(sacct):
         job("802", start="03/10/2024 14:05"),
         job("803", start="2024-10-03T18:00:00"),  # ends before it starts
         job("8x4"),
-        job("805", tres="billing=8,cpu=8,mem=10G,node=1", part="cpu", nodes="cpu-001"),
+        job("805", tres="billing=8,cpu=8,mem=10G,node=1", part="cpu", nodes="cpu-001"),  # a CPU job: accounted
+        job("809", tres="billing=8,node=1", part="cpu", nodes="cpu-001"),  # neither GPUs nor CPUs
         "806.batch|batch||vision||COMPLETED|2024-10-03T14:05:11|2024-10-03T16:05:11|02:00:00|7200|1|" + TRES8 + "|a100-001",
         job('807', name='say "hi"'),  # sacct never quotes: a double quote is an ordinary character
     ]))  # fmt: skip
@@ -155,11 +156,11 @@ def test_malformed_lines_name_the_file_line_and_column(sacct):
         (4, "Start", "03/10/2024 14:05", "not a sacct timestamp (YYYY-MM-DDThh:mm:ss)"),
         (5, "End", "2024-10-03T21:05:11+00:00", "ended_at is before started_at"),
         (6, "JobID", "8x4", "not a Slurm job id"),
-        (7, "AllocTRES", "billing=8,cpu=8,mem=10G,node=1", "no GPU in AllocTRES: not a GPU job"),
-        (8, "JobID", "806.batch", "job step without its job line: the job's allocation is unknown"),
+        (8, "AllocTRES", "billing=8,node=1", "no GPU and no cpu= in AllocTRES (nor NCPUS): nothing allocated to account"),
+        (9, "JobID", "806.batch", "job step without its job line: the job's allocation is unknown"),
     ]
     assert p.problems.filter(pl.col("line") == 5)["detail"].to_list() == ["started_at 2024-10-03T23:00:00+00:00; mapped to ended_at"]
-    assert runs(p)["name"].to_list() == ["train", 'say "hi"']
+    assert runs(p)["name"].to_list() == ["train", "train", 'say "hi"']  # 800, the CPU job 805, 807
 
 
 def test_requeued_attempts_listed_by_sacct_duplicates_get_numbered(sacct):
@@ -224,8 +225,40 @@ def test_explicit_cluster_file_and_folder_ingest(con, write, tmp_path):
 def test_example_exports_load(con):
     s = ingest_paths(con, [EXAMPLES / "slurm"])
     assert not s.refused and [x.format for x in s.stored] == ["sacct", "sacct"]
-    assert (s.loaded, s.rejected) == (56, 13)
+    assert (s.loaded, s.rejected) == (66, 3)  # the 10 CPU jobs of the cpu partition are accounted
     states = dict(con.sql("select job_state, count(*) from runs group by all").fetchall())
     assert {"COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "OUT_OF_MEMORY"} <= set(states)
     reasons = dict(con.sql("select reason, count(*) from rejects group by all").fetchall())
     assert reasons["job still running (End=Unknown): not accounted until it ends"] == 1
+
+
+def test_cpu_jobs_are_accounted_with_cores_memory_and_the_partitions_cpu_model(sacct):
+    cluster = CLUSTER.replace("  mixed: {datacenter: mixed-dc}", "  mixed: {datacenter: mixed-dc}\n  cpu: {cpu_model: AMD EPYC 7763}")
+    p = parse_run_log(sacct([
+        job("900", tres="billing=64,cpu=64,mem=250G,node=1", part="cpu", nodes="cpu-001"),
+        job("901", tres="cpu=4,mem=16000M,node=1", part="cpu", nodes="cpu-002"),
+        job("902", tres="cpu=2,mem=1T,node=1", part="mixed", nodes="cpu-003"),
+        job("903"),  # a GPU job: its host CPUs and memory come with it
+    ], cluster=cluster))
+    got = runs(p).select("run_id", "gpu_count", "gpu_hours", "gpu_hours_basis", "gpu_model", "cpu_model", "cpu_cores", "ram_gb")
+    assert got.rows() == [
+        ("slurm:testc:900", 0, 0.0, "no_gpu", None, "AMD EPYC 7763", 64.0, pytest.approx(250 * 2**30 / 1e9)),
+        ("slurm:testc:901", 0, 0.0, "no_gpu", None, "AMD EPYC 7763", 4.0, pytest.approx(16000 * 2**20 / 1e9)),
+        ("slurm:testc:902", 0, 0.0, "no_gpu", None, None, 2.0, pytest.approx(2**40 / 1e9)),
+        ("slurm:testc:903", 8, 16.0, "timestamps", "A100-SXM4-80GB", None, 128.0, pytest.approx(1000 * 2**30 / 1e9)),
+    ]
+    assert problems(p) == []
+
+
+def test_ncpus_gives_the_cores_when_alloctres_has_no_cpu(sacct):
+    head = HEAD + "|NCPUS"
+    lines = [job("910", tres="billing=1,node=1", part="cpu", nodes="cpu-001") + "|16"]
+    p = parse_run_log(sacct([head] + lines, header=False))
+    assert runs(p).select("cpu_cores", "gpu_hours_basis").rows() == [(16.0, "no_gpu")]
+
+
+def test_threads_per_core_of_the_cluster_file_turn_cpus_into_cores(sacct):
+    cluster = CLUSTER.replace("  h100: {gpu_model: H100-SXM}", "  h100: {gpu_model: H100-SXM, cpu_threads_per_core: 2}")
+    tres = "billing=224,cpu=224,gres/gpu:h100=8,gres/gpu=8,mem=2000G,node=1"
+    p = parse_run_log(sacct([job("920", tres=tres, part="h100", nodes="h100-001"), job("921")], cluster=cluster))
+    assert runs(p)["cpu_cores"].to_list() == [112.0, 128.0]  # SMT threads halved; no setting: as counted

@@ -96,12 +96,12 @@ def test_mixed_folder_ingested_twice_adds_nothing_the_second_time(con, tmp_path,
     assert formats == ["codecarbon", "csv", "sacct", "sacct"]
     assert len(first.refused) == 1 and "telemetry" in str(first.refused[0])
     counts = con.sql("select (select count(*) from runs), (select count(*) from rejects), (select count(*) from source_files)").fetchall()
-    assert first.loaded == 56 + 9 + 9 and counts == [(first.loaded, 13, 4)]
+    assert first.loaded == 66 + 9 + 9 and counts == [(first.loaded, 3, 4)]  # sacct: 10 CPU jobs accounted
     again = ingest_paths(con, [mixed])
     assert again.loaded == 0 and all(s.already_ingested for s in again.stored)
     assert con.sql("select (select count(*) from runs), (select count(*) from rejects), (select count(*) from source_files)").fetchall() == counts
     by_format = dict(con.sql("select source_format, count(*) from runs group by all").fetchall())
-    assert by_format == {"sacct": 56, "codecarbon": 9, "canonical": 9}
+    assert by_format == {"sacct": 66, "codecarbon": 9, "canonical": 9}
 
 
 # --- issue 15, item 3: one line never changes what a file is ----------------------------------

@@ -24,6 +24,11 @@ def _column(frame: pl.DataFrame, name: str) -> np.ndarray:
     return frame[name].cast(pl.Float64).to_numpy()
 
 
+def _part(frame: pl.DataFrame, name: str) -> np.ndarray:
+    """A CPU or memory part: null (unknown, or inside another part) adds nothing to IT energy."""
+    return frame[name].cast(pl.Float64).fill_null(0.0).to_numpy()
+
+
 def kernel_table(ok: pl.DataFrame, pre: pl.DataFrame) -> pl.DataFrame:
     """The footprints of resolved runs: ``pre`` (inputs and provenance, one row per run of
     ``ok``, the resolved frame) with the kernel's outputs and the cost columns. Pure: no
@@ -44,6 +49,18 @@ def kernel_table(ok: pl.DataFrame, pre: pl.DataFrame) -> pl.DataFrame:
         market_factor_kg_per_kwh=_column(ok, "market_factor_kg_per_kwh"),
         **{f"market_factor_{b}_kg_per_kwh": _column(ok, f"market_factor_{b}_kg_per_kwh")
            for b in ("low", "high") if f"market_factor_{b}_kg_per_kwh" in ok.columns},
+        cpu_kwh=_part(ok, "energy_cpu_kwh"),
+        cpu_low_kwh=_part(ok, "energy_cpu_low_kwh"),
+        cpu_high_kwh=_part(ok, "energy_cpu_high_kwh"),
+        ram_kwh=_part(ok, "energy_ram_kwh"),
+        ram_low_kwh=_part(ok, "energy_ram_low_kwh"),
+        ram_high_kwh=_part(ok, "energy_ram_high_kwh"),
+        wue_l_per_kwh=_column(ok, "wue_value"),
+        wue_low_l_per_kwh=_column(ok, "wue_low"),
+        wue_high_l_per_kwh=_column(ok, "wue_high"),
+        water_intensity_l_per_kwh=_column(ok, "water_intensity_l_per_kwh"),
+        water_intensity_low_l_per_kwh=_column(ok, "water_intensity_low_l_per_kwh"),
+        water_intensity_high_l_per_kwh=_column(ok, "water_intensity_high_l_per_kwh"),
     )
     out = footprints(inputs)
     return pre.with_columns(pl.Series(name, values) for name, values in out.items()).with_columns(cost_columns(ok, out))

@@ -2,8 +2,9 @@
 price, compute price and embodied emissions, every value with its basis and source.
 
 Where things live (docs/factors.md): ``tables`` (the reference tables, each file read once),
-``ladder`` (the one rule mechanism), one module per factor (``power``, ``embodied``, ``pue``,
-``intensity``, ``market``, ``electricity_price``, ``compute_price``), ``keys`` (a run's keys),
+``ladder`` (the one rule mechanism), one module per factor (``power``, ``cpu_power`` (CPU and
+memory parts), ``embodied``, ``pue``, ``water``, ``intensity``, ``market``, ``electricity_price``,
+``compute_price``), ``keys`` (a run's keys),
 ``resolve`` (the stage order, ``STAGES``, and ``explain``), ``profile`` (rules once per run
 profile), ``hourly`` (hourly intensity, time-of-use prices), ``sites`` (the site file).
 """

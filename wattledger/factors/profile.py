@@ -16,9 +16,11 @@ def resolution_profile(runs: pl.DataFrame) -> list[pl.Expr]:
     """Everything of a run the resolution rules read, except what only passes into the per-run
     columns: its keys and texts, its year (null: no start), and which numbers it has.
     Runs with one profile get the same lookups, bases and sources."""
-    texts = ["datacenter", "region", "gpu_model", "currency", "measured_energy_source", "telemetry_source", "telemetry_note"]
+    texts = ["datacenter", "region", "gpu_model", "currency", "measured_energy_source", "telemetry_source", "telemetry_note",
+             "gpu_hours_basis", "cpu_model"]
     numbers = ["avg_power_w", "measured_it_energy_kwh", "telemetry_it_energy_kwh", "pue", "grid_intensity_kg_per_kwh",
-               "price_per_kwh"]
+               "price_per_kwh", "cpu_cores", "cpu_power_w", "ram_gb", "measured_gpu_energy_kwh", "measured_cpu_energy_kwh",
+               "measured_ram_energy_kwh", "wue_l_per_kwh", "ended_at"]
     started, hours = pl.col("started_at"), pl.col("gpu_hours")
     return [
         *[pl.col(c) for c in texts if c in runs.columns],

@@ -3,9 +3,11 @@
 The stages, in order (each a module of this package, docs/factors.md):
 
     keys               datacenter (site file), region, country, year, month
-    power              measured energy > logged avg_power_w > TDP; else unresolved
+    power              no GPU > measured energy > logged avg_power_w > TDP; else unresolved
+    cpu_power          the CPU and memory parts of IT energy: measured > logged > TDP per core > default
     embodied           the GPU model's manufacture, amortised per GPU-hour
     pue                logged > datacenter > cloud fleet > default
+    water              WUE: logged > datacenter > cloud fleet > default; water per kWh: country > world
     intensity          logged > datacenter > region > country (year, else earlier) > world
     market             contractual instruments > the location-based grid average
     electricity_price  logged > datacenter > region > country > default
@@ -23,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from wattledger.factors import electricity_price, embodied, intensity, keys, market, power, pue
+from wattledger.factors import cpu_power, electricity_price, embodied, intensity, keys, market, power, pue, water
 from wattledger.factors.profile import by_profile, resolution_profile
 from wattledger.factors.pue import SITE_PUE_OF_MONTH
 from wattledger.factors.sites import SITE_SCHEMA, check_sites
@@ -31,7 +33,7 @@ from wattledger.factors.tables import ReferenceTables
 
 #: The stage order of resolution. A stage has ``resolve(df, lib)`` (its lookups and every rule),
 #: ``per_run(df, lib)`` (its PER_RUN columns only) and ``PER_RUN``.
-STAGES = (keys, power, embodied, pue, intensity, market, electricity_price)
+STAGES = (keys, power, cpu_power, embodied, pue, water, intensity, market, electricity_price)
 
 #: The columns of ``FactorLibrary.resolve`` that follow a run's own numbers (the rest follow its
 #: profile, ``resolution_profile``): computed for every run.

@@ -161,6 +161,8 @@ class Datacenter(_Strict):
     )
     owned_hardware: dict[str, OwnedHardware] | None = Field(None, description="by GPU model")
     compute_rates: list[ComputeRate] | None = None
+    wue: float | None = Field(None, ge=0.0, le=10.0, description="water usage effectiveness: site water / IT energy [L/kWh]")
+    wue_source: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -187,6 +189,8 @@ class Datacenter(_Strict):
             raise ValueError("price_per_kwh needs currency and price_source")
         if self.price_per_kwh is not None and self.tariff is not None:
             raise ValueError("give tariff or price_per_kwh, not both")
+        if self.wue is not None and not self.wue_source:
+            raise ValueError("wue needs wue_source (where the figure comes from)")
         if self.grid_intensity_kg_per_kwh is not None and not self.grid_intensity_source:
             raise ValueError("grid_intensity_kg_per_kwh needs grid_intensity_source")
         if self.owned_hardware is not None:
@@ -269,6 +273,9 @@ SITE_SCHEMA = {
     "compute_provider": pl.String,
     "owned_hardware": OWNED_HARDWARE_DTYPE,
     "compute_rates": COMPUTE_RATES_DTYPE,
+    # water (wattledger.factors.water): the site's WUE [L/kWh]
+    "wue": pl.Float64,
+    "wue_source": pl.String,
 }
 
 
@@ -306,6 +313,8 @@ def sites_frame(sites: SiteFile) -> pl.DataFrame:
                     for model, h in dc.owned_hardware.items()
                 ],
                 "compute_rates": None if dc.compute_rates is None else [r.model_dump() for r in dc.compute_rates],
+                "wue": dc.wue,
+                "wue_source": dc.wue_source,
             }
         )
     return pl.DataFrame(rows, schema=SITE_SCHEMA)

@@ -42,6 +42,9 @@ FACTOR_FILES = (
     ("grid_intensity", "region_grid.csv"),  # cloud regions, US states and zones -> grid zone, country, price region
     ("tariffs", "flat_prices.csv"),
     ("tariffs", "compute_prices.csv"),  # GPU-hour list prices (wattledger.factors.compute_price)
+    ("hardware", "cpu_power.csv"),  # CPU TDP per core (wattledger.factors.cpu_power)
+    ("hardware", "wue.csv"),  # datacenter water usage effectiveness (wattledger.factors.water)
+    ("grid_intensity", "water_intensity.csv"),  # water consumed per kWh generated (wattledger.factors.water)
 )
 
 

@@ -29,6 +29,16 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     "measured_it_energy_kwh",  # IT energy measured by a tracker for the whole run [kWh], before PUE
     "measured_energy_source",  # which tracker/meter measured it (required with the value)
     "tracker_co2e_kg",  # the tracker's own emissions figure [kgCO2e], kept for comparison
+    # energy beyond the GPUs and water (docs/method.md, "CPU and memory", "Water")
+    "cpu_model",  # e.g. AMD EPYC 7763 (hardware/cpu_power.csv gives its TDP per core)
+    "cpu_cores",  # cores allocated to the run [cores]; a run without GPUs gives this (or a measured CPU energy)
+    "cpu_power_w",  # average power of the run's CPUs together [W]
+    "ram_gb",  # memory allocated to the run [GB]
+    "measured_gpu_energy_kwh",  # a tracker's GPU energy for the whole run [kWh], before PUE
+    "measured_cpu_energy_kwh",  # a tracker's CPU energy [kWh], before PUE
+    "measured_ram_energy_kwh",  # a tracker's memory energy [kWh], before PUE
+    "wue_l_per_kwh",  # the site's water usage effectiveness [L/kWh], overriding the site file
+    "tracker_water_l",  # the tracker's own water figure [L], kept for comparison
     # compute cost (docs/method.md): an explicit all-in price of a GPU-hour, overriding the site file
     "compute_price_per_gpu_hour",  # [compute_currency/GPU-hour], electricity included
     "compute_currency",  # ISO 4217, required with compute_price_per_gpu_hour
@@ -58,7 +68,12 @@ LIMITS: dict[str, float] = {
     "max_price_per_kwh": 10.0,  # in any currency unit per kWh; catches per-MWh prices
     "max_energy_kwh": 1e9,  # one run's measured IT energy; GPT-3 was ~1.3e6 kWh (facility)
     "max_co2e_kg": 1e9,  # one run's tracker emissions; GPT-3 was ~5.5e5 kg
-    "max_compute_price_per_gpu_hour": 100.0,  # list prices are ~1-13 USD; catches per-instance-month or cent prices
+    "max_compute_price_per_gpu_hour": 100.0,
+    "max_cpu_cores": 10_000_000,  # cores in one run: the largest supercomputers have ~10 M
+    "max_cpu_power_w": 10_000_000.0,  # a run's CPUs together: 10 MW; catches mW logged as W
+    "max_ram_gb": 100_000_000.0,  # a run's memory: 100 PB; catches bytes or MB logged as GB
+    "max_wue_l_per_kwh": 10.0,  # evaporative sites reach ~2-4 L/kWh; catches mL or gallons per MWh
+    "max_water_l": 1e12,  # one run's tracker water figure; catches mL logged as L at absurd scale  # list prices are ~1-13 USD; catches per-instance-month or cent prices
     # a logged gpu_hours against the allocation gpu_count x (ended_at - started_at), when all are given:
     "gpu_hours_over_allocation": 0.01,  # above it by more than 1 %: impossible (seconds or minutes logged as hours)
     "gpu_hours_rounding_h": 1.0 / 60.0,  # plus one minute per GPU: timestamps written to the minute
@@ -69,6 +84,10 @@ LIMITS: dict[str, float] = {
 }
 
 
+#: Columns that describe a run's machine beyond its GPUs: a run with one of them needs no GPU.
+MACHINE_COLUMNS = frozenset({"cpu_cores", "cpu_power_w", "ram_gb", "measured_cpu_energy_kwh", "measured_ram_energy_kwh"})
+
+
 def missing_required(columns: set[str]) -> list[str]:
     """Descriptions of the required columns (or column alternatives) absent from a header."""
     missing = []
@@ -76,6 +95,6 @@ def missing_required(columns: set[str]) -> list[str]:
         missing.append("run_id")
     if "gpu_hours" not in columns and not {"started_at", "ended_at"} <= columns:
         missing.append("started_at and ended_at (or gpu_hours)")
-    if "gpu_count" not in columns and "gpu_hours" not in columns:
-        missing.append("gpu_count (or gpu_hours)")
+    if "gpu_count" not in columns and "gpu_hours" not in columns and not MACHINE_COLUMNS & columns:
+        missing.append("gpu_count (or gpu_hours, or for a run without GPUs cpu_cores, cpu_power_w or measured_cpu_energy_kwh)")
     return missing

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -35,6 +35,27 @@ class FootprintInputs:
     #: bounds of that factor (None: the factor itself); with no instruments, the grid factor's bounds [kgCO2e/kWh]
     market_factor_low_kg_per_kwh: np.ndarray | None = None
     market_factor_high_kg_per_kwh: np.ndarray | None = None
+    # energy beyond the GPUs, per run (wattledger.factors.cpu_power); None: 0 (no other part known)
+    cpu_kwh: np.ndarray | None = None  # [kWh]
+    cpu_low_kwh: np.ndarray | None = None  # [kWh]
+    cpu_high_kwh: np.ndarray | None = None  # [kWh]
+    ram_kwh: np.ndarray | None = None  # [kWh]
+    ram_low_kwh: np.ndarray | None = None  # [kWh]
+    ram_high_kwh: np.ndarray | None = None  # [kWh]
+    # water (wattledger.factors.water); None: NaN (no water figure)
+    wue_l_per_kwh: np.ndarray | None = None  # site water per IT kWh [L/kWh]
+    wue_low_l_per_kwh: np.ndarray | None = None  # [L/kWh]
+    wue_high_l_per_kwh: np.ndarray | None = None  # [L/kWh]
+    water_intensity_l_per_kwh: np.ndarray | None = None  # water consumed per kWh generated [L/kWh]
+    water_intensity_low_l_per_kwh: np.ndarray | None = None  # [L/kWh]
+    water_intensity_high_l_per_kwh: np.ndarray | None = None  # [L/kWh]
+
+
+#: Optional inputs and the value an absent one stands for: no CPU or memory part (0 kWh), no water figure (NaN).
+_ABSENT = {"cpu_kwh": 0.0, "cpu_low_kwh": 0.0, "cpu_high_kwh": 0.0, "ram_kwh": 0.0, "ram_low_kwh": 0.0, "ram_high_kwh": 0.0,
+           "wue_l_per_kwh": np.nan, "wue_low_l_per_kwh": np.nan, "wue_high_l_per_kwh": np.nan,
+           "water_intensity_l_per_kwh": np.nan, "water_intensity_low_l_per_kwh": np.nan,
+           "water_intensity_high_l_per_kwh": np.nan}
 
 
 #: Runs per slice: every array of a slice stays in the CPU cache while all formulas run
@@ -43,28 +64,41 @@ SLICE_RUNS = 1 << 14
 OUTPUTS = tuple(
     name + suffix
     for suffix in ("", "_low", "_high")
-    for name in ("energy_it_kwh", "energy_kwh", "co2e_kg", "co2e_market_kg", "energy_cost")
+    for name in ("energy_it_kwh", "energy_kwh", "co2e_kg", "co2e_market_kg", "energy_cost", "energy_gpu_kwh",
+                 "water_onsite_l", "water_offsite_l", "water_l")
 )
 
 
 def _fill_slice(x: FootprintInputs, out: dict[str, np.ndarray], sl: slice) -> None:
     """The formulas of it_energy_kwh, facility_energy_kwh, co2e_kg, market_co2e_kg and
-    energy_cost, operation for operation (so bit for bit), written into ``out[...][sl]``."""
+    energy_cost, operation for operation (so bit for bit), written into ``out[...][sl]``.
+    IT energy is the GPU part plus the CPU and memory parts: with both 0 it is the GPU part,
+    bit for bit (x + 0.0 == x for x >= 0)."""
     gpu_hours = x.gpu_hours[sl]
     uncovered = np.subtract(1.0, x.market_covered_share[sl])
     price = x.price_per_kwh[sl]
     scratch = np.empty_like(gpu_hours)
-    for suffix, power, pue, intensity, market in (
-        ("", x.power_w, x.pue, x.intensity_kg_per_kwh, x.market_factor_kg_per_kwh),
-        ("_low", x.power_low_w, x.pue_low, x.intensity_low_kg_per_kwh, x.market_factor_low_kg_per_kwh),
-        ("_high", x.power_high_w, x.pue_high, x.intensity_high_kg_per_kwh, x.market_factor_high_kg_per_kwh),
+    for suffix, power, pue, intensity, market, cpu, ram, wue, water_intensity in (
+        ("", x.power_w, x.pue, x.intensity_kg_per_kwh, x.market_factor_kg_per_kwh, x.cpu_kwh, x.ram_kwh,
+         x.wue_l_per_kwh, x.water_intensity_l_per_kwh),
+        ("_low", x.power_low_w, x.pue_low, x.intensity_low_kg_per_kwh, x.market_factor_low_kg_per_kwh, x.cpu_low_kwh,
+         x.ram_low_kwh, x.wue_low_l_per_kwh, x.water_intensity_low_l_per_kwh),
+        ("_high", x.power_high_w, x.pue_high, x.intensity_high_kg_per_kwh, x.market_factor_high_kg_per_kwh,
+         x.cpu_high_kwh, x.ram_high_kwh, x.wue_high_l_per_kwh, x.water_intensity_high_l_per_kwh),
     ):
         market_factor = market[sl]
+        gpu = out["energy_gpu_kwh" + suffix][sl]
         it = out["energy_it_kwh" + suffix][sl]
         facility = out["energy_kwh" + suffix][sl]
-        np.multiply(gpu_hours, power[sl], out=it)
-        np.divide(it, W_PER_KW, out=it)
+        np.multiply(gpu_hours, power[sl], out=gpu)
+        np.divide(gpu, W_PER_KW, out=gpu)
+        np.add(gpu, cpu[sl], out=it)
+        np.add(it, ram[sl], out=it)
         np.multiply(it, pue[sl], out=facility)
+        onsite, offsite = out["water_onsite_l" + suffix][sl], out["water_offsite_l" + suffix][sl]
+        np.multiply(it, wue[sl], out=onsite)  # the site's cooling water follows IT energy (WUE's definition)
+        np.multiply(facility, water_intensity[sl], out=offsite)  # the grid supplies the facility's energy
+        np.add(onsite, offsite, out=out["water_l" + suffix][sl])
         np.multiply(facility, intensity[sl], out=out["co2e_kg" + suffix][sl])
         np.multiply(facility, uncovered, out=scratch)
         np.multiply(scratch, market_factor, out=out["co2e_market_kg" + suffix][sl])
@@ -74,7 +108,8 @@ def _fill_slice(x: FootprintInputs, out: dict[str, np.ndarray], sl: slice) -> No
 def footprints(x: FootprintInputs, *, threads: int = 1, out: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Energy, location- and market-based CO2e and electricity cost of each run, with bounds.
 
-    Energy [kWh] = gpu_hours x power / 1000 x PUE; CO2e [kg] = energy x intensity;
+    Energy [kWh] = (gpu_hours x power / 1000 + CPU part + memory part) x PUE; CO2e [kg] = energy x intensity;
+    water [L] = IT energy x WUE (on site) + energy x water intensity (off site);
     market-based CO2e [kg] = energy x (1 - covered share) x market factor;
     cost [currency] = energy x price. The low (high) bound takes every factor at its
     low (high) bound: the factors are positive, so the result is monotone in each.
@@ -90,13 +125,18 @@ def footprints(x: FootprintInputs, *, threads: int = 1, out: dict[str, np.ndarra
     -------
     dict of numpy.ndarray
         ``energy_it_kwh``, ``energy_kwh``, ``co2e_kg``, ``co2e_market_kg``, ``energy_cost``,
-        each with ``_low`` and ``_high`` variants. [kWh, kgCO2e, currency]
+        ``energy_gpu_kwh``, ``water_onsite_l``, ``water_offsite_l``, ``water_l``, each with ``_low``
+        and ``_high`` variants. [kWh, kgCO2e, currency, L]
     """
-    given = {k: v for k, v in vars(x).items() if v is not None}
+    n = np.asarray(x.gpu_hours).size
+    given = {f.name: getattr(x, f.name) for f in fields(x)}
     for bound in ("market_factor_low_kg_per_kwh", "market_factor_high_kg_per_kwh"):
-        given.setdefault(bound, x.market_factor_kg_per_kwh)
-    x = FootprintInputs(**{k: np.ascontiguousarray(v, dtype=np.float64) for k, v in given.items()})
-    n = x.gpu_hours.size
+        if given[bound] is None:
+            given[bound] = x.market_factor_kg_per_kwh
+    x = FootprintInputs(**{
+        name: np.full(n, _ABSENT[name]) if value is None else np.ascontiguousarray(value, dtype=np.float64)
+        for name, value in given.items()
+    })
     if out is None:
         out = {name: np.empty(n) for name in OUTPUTS}
     elif set(out) != set(OUTPUTS) or any(a.shape != (n,) or a.dtype != np.float64 for a in out.values()):

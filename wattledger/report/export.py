@@ -100,7 +100,12 @@ def run_card(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
     rows = [
         ["GPU-hours", md.num(r["gpu_hours"], 1), f"h ({md.text(r['gpu_hours_basis'])})"],
         ["Power per device", md.sig(r["power_w"], 4), f"W ({md.text(r['power_basis'])}: {md.text(r['power_source'])})"],
-        ["IT energy", md.sig(r["energy_it_kwh"], 4), "kWh"],
+        ["IT energy", md.sig(r["energy_it_kwh"], 4), "kWh (GPUs + the CPU and memory parts that are known)"],
+        ["  of which GPUs", md.sig(r["energy_gpu_kwh"], 4), "kWh"],
+        ["  of which CPUs", md.sig(r["energy_cpu_kwh"], 4),
+         f"kWh ({md.text(r['energy_cpu_basis'])}: {md.text(r['energy_cpu_source'])})"],
+        ["  of which memory", md.sig(r["energy_ram_kwh"], 4),
+         f"kWh ({md.text(r['energy_ram_basis'])}: {md.text(r['energy_ram_source'])})"],
         ["PUE", md.sig(r["pue"], 3), f"({md.text(r['pue_basis'])}: {md.text(r['pue_source'])})"],
         ["Facility energy", md.sig(r["energy_mwh"], 4), f"MWh (bounds {md.bounds(r['energy_mwh_low'], r['energy_mwh_high'])})"],
         ["Grid intensity", md.sig(r["intensity_kg_per_kwh"], 4),
@@ -121,6 +126,10 @@ def run_card(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
         ["Electricity share of total cost", md.pct(r["energy_cost_share"]), ""],
         ["US household-years", md.sig(r["household_years"]), "of electricity"],
         ["Passenger-car-years", md.sig(r["car_years"]), "of CO2e"],
+        ["Water", md.sig(r["water_l"], 4), f"L (bounds {md.bounds(r['water_l_low'], r['water_l_high'])}): on site "
+         f"{md.sig(r['water_onsite_l'])} L (WUE {md.sig(r['wue_l_per_kwh'])} L/kWh, {md.text(r['wue_basis'])}), off site "
+         f"{md.sig(r['water_offsite_l'])} L ({md.sig(r['water_intensity_l_per_kwh'])} L/kWh generated, "
+         f"{md.text(r['water_intensity_basis'])})" if r["water_l"] is not None else "not computed (run `wattledger compute --all`)"],
     ]
     hardware = f"{r['gpu_count']} × {md.text(r['gpu_model'])}" if r["gpu_count"] else md.text(r["gpu_model"])
     when = f"{r['started_at']:%Y-%m-%d %H:%M} – {r['ended_at']:%Y-%m-%d %H:%M} UTC" if r["started_at"] else "not logged"
@@ -137,8 +146,9 @@ def run_card(con: duckdb.DuckDBPyConnection, run_id: str) -> str:
 
 {md.table(["Figure", "Value", "Unit and basis"], rows, "lrl")}
 
-Method: facility energy = GPU-hours × power / 1000 × PUE; CO2e = facility energy × grid
-intensity (location-based); market-based per the GHG Protocol Scope 2 Guidance. Bounds take
+Method: facility energy = (GPU-hours × power / 1000 + CPU and memory parts) × PUE; CO2e =
+facility energy × grid intensity (location-based); water = IT energy × WUE + facility energy ×
+the water consumed per kWh generated; market-based per the GHG Protocol Scope 2 Guidance. Bounds take
 every factor at its low or high end. Computed with wattledger {__version__}, factor set
 `{r['factor_set']}`.
 """

@@ -13,6 +13,7 @@ import polars as pl
 from wattledger import files
 from wattledger.report import charts
 from wattledger.report import markdown as md
+from wattledger.report.beyond_gpu import energy_split_section, water_section
 from wattledger.report.cost import cost_section
 from wattledger.report.methodology import methodology
 from wattledger.store import constants_table
@@ -75,6 +76,8 @@ class ReportData:
     cost_breakdown: pl.DataFrame
     compute_basis: pl.DataFrame
     stale: dict | None = None  # runs without a current footprint: never_computed, stale
+    energy_split: pl.DataFrame | None = None  # IT energy per part (gpu, cpu, ram) and basis
+    water: pl.DataFrame | None = None  # water per WUE and water-intensity basis
 
 
 def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None = None) -> ReportData:
@@ -102,6 +105,8 @@ def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None 
         cost_breakdown=q.cost_breakdown(con, start, end),
         compute_basis=q.compute_basis(con, start, end),
         stale=q.stale_runs(con, start, end, factor_set),
+        energy_split=q.energy_split(con, start, end),
+        water=q.water(con, start, end),
     )
 
 
@@ -322,6 +327,9 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
         _summary(d),
         "## Totals",
         _totals_table(d),
+        *(["## Energy beyond the GPUs: CPUs and memory", energy_split_section(d.energy_split, d.totals["runs"])]
+          if d.energy_split is not None else []),
+        *(["## Water", water_section(d.water, d.constants, d.totals["runs"])] if d.water is not None else []),
         "## Cost: compute and electricity",
         cost_section(d.cost_totals, d.cost_breakdown, d.compute_basis),
         *(["## Change from the month before", _month_over_month(d)] if d.previous_totals is not None else []),

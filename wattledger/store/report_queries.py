@@ -117,3 +117,13 @@ def protected_paths(con) -> dict[str, str]:
     for path, what in _query(con, "protected_paths", {}).iter_rows():
         found.setdefault(path, what)
     return found
+
+
+def energy_split(con, period_start: datetime | None, period_end: datetime | None) -> pl.DataFrame:
+    """IT energy per part (gpu, cpu, ram) and basis, with bounds and share of IT energy."""
+    return _query(con, "energy_split", _period(period_start, period_end))
+
+
+def water(con, period_start: datetime | None, period_end: datetime | None) -> pl.DataFrame:
+    """Water on and off site per WUE and water-intensity basis, with bounds and the trackers' own figures."""
+    return _query(con, "water", _period(period_start, period_end))

@@ -83,6 +83,15 @@ final as (
         measured_energy_source,
         compute_price_per_gpu_hour,
         compute_currency,
+        gpu_hours_basis,
+        cpu_model,
+        cpu_cores,
+        cpu_power_w,
+        ram_gb,
+        measured_gpu_energy_kwh,
+        measured_cpu_energy_kwh,
+        measured_ram_energy_kwh,
+        wue_l_per_kwh,
         run_id in (select run_id from footprints) as has_footprint  -- inputs to compare with
     from numbered
 )

@@ -19,6 +19,8 @@ select
     market_vintage_year,
     compute_provider,
     owned_hardware,
-    compute_rates
+    compute_rates,
+    wue,
+    wue_source
 from datacenters
 order by datacenter

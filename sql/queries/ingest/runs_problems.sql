@@ -13,7 +13,7 @@ number_checks as materialized (
     select _line, column_name, raw, value, lo, hi, lo_inclusive
     from typed,
     lateral (values
-        ('gpu_count', gpu_count_raw, gpu_count_num, 1.0, $max_gpu_count, true),
+        ('gpu_count', gpu_count_raw, gpu_count_num, case when has_machine then 0.0 else 1.0 end, $max_gpu_count, true),
         ('gpu_hours', gpu_hours_raw, gpu_hours_logged, 0.0, $max_gpu_hours, true),
         ('avg_power_w', avg_power_w_raw, avg_power_w, $min_power_w, $max_power_w, true),
         ('pue', pue_raw, pue, $min_pue, $max_pue, true),
@@ -21,7 +21,15 @@ number_checks as materialized (
         ('price_per_kwh', price_raw, price_per_kwh, 0.0, $max_price_per_kwh, true),
         ('measured_it_energy_kwh', measured_energy_raw, measured_it_energy_kwh, 0.0, $max_energy_kwh, true),
         ('tracker_co2e_kg', tracker_co2e_raw, tracker_co2e_kg, 0.0, $max_co2e_kg, true),
-        ('compute_price_per_gpu_hour', compute_price_raw, compute_price_per_gpu_hour, 0.0, $max_compute_price_per_gpu_hour, true)
+        ('compute_price_per_gpu_hour', compute_price_raw, compute_price_per_gpu_hour, 0.0, $max_compute_price_per_gpu_hour, true),
+        ('cpu_cores', cpu_cores_raw, cpu_cores, 0.0, $max_cpu_cores, false),
+        ('cpu_power_w', cpu_power_raw, cpu_power_w, 0.0, $max_cpu_power_w, true),
+        ('ram_gb', ram_gb_raw, ram_gb, 0.0, $max_ram_gb, true),
+        ('measured_gpu_energy_kwh', measured_gpu_energy_raw, measured_gpu_energy_kwh, 0.0, $max_energy_kwh, true),
+        ('measured_cpu_energy_kwh', measured_cpu_energy_raw, measured_cpu_energy_kwh, 0.0, $max_energy_kwh, true),
+        ('measured_ram_energy_kwh', measured_ram_energy_raw, measured_ram_energy_kwh, 0.0, $max_energy_kwh, true),
+        ('wue_l_per_kwh', wue_raw, wue_l_per_kwh, 0.0, $max_wue_l_per_kwh, true),
+        ('tracker_water_l', tracker_water_raw, tracker_water_l, 0.0, $max_water_l, true)
     ) as c(column_name, raw, value, lo, hi, lo_inclusive)
     where raw is not null
         and (value is null or not isfinite(value) or value < lo or value > hi or (not lo_inclusive and value = lo))
@@ -58,7 +66,9 @@ problems as (
 
     union all
     select _line, 'gpu_count', gpu_count_raw, 'not a whole number', null
-    from typed where isfinite(gpu_count_num) and gpu_count_num >= 1 and gpu_count_num <> round(gpu_count_num)
+    from typed
+    where isfinite(gpu_count_num) and gpu_count_num >= case when has_machine then 0 else 1 end
+        and gpu_count_num <> round(gpu_count_num)
 
     union all
     select _line, 'started_at', started_at_raw, 'not an ISO-8601 timestamp', null
@@ -119,8 +129,8 @@ problems as (
     where gpu_hours_raw is null and (started_at_raw is null or ended_at_raw is null)
 
     union all
-    select _line, 'gpu_count', null, 'needs gpu_count, or gpu_hours', null
-    from typed where gpu_count_raw is null and gpu_hours_raw is null
+    select _line, 'gpu_count', null, 'needs gpu_count, or gpu_hours', 'a run without GPUs gives cpu_cores, cpu_power_w, ram_gb or a measured CPU energy instead'
+    from typed where gpu_count_raw is null and gpu_hours_raw is null and not has_machine
 
     union all
     select _line, 'currency', null, 'price_per_kwh needs a currency (ISO 4217, e.g. USD)', null
@@ -143,6 +153,13 @@ problems as (
     select _line, 'measured_energy_source', null,
         'measured_it_energy_kwh needs measured_energy_source (the tracker or meter that measured it)', null
     from typed where measured_energy_raw is not null and measured_energy_source is null
+
+    union all
+    select _line, 'measured_energy_source', null,
+        'a measured energy needs measured_energy_source (the tracker or meter that measured it)', null
+    from typed
+    where measured_energy_raw is null and measured_energy_source is null
+        and coalesce(measured_gpu_energy_raw, measured_cpu_energy_raw, measured_ram_energy_raw) is not null
 
     union all
     select _line, 'source_format', null, 'internal: no source_format set by ingest', null

@@ -57,6 +57,15 @@ cleaned as (
         nullif(trim(tracker_co2e_kg), '') as tracker_co2e_raw,
         nullif(trim(compute_price_per_gpu_hour), '') as compute_price_raw,
         nullif(upper(trim(compute_currency)), '') as compute_currency,
+        nullif(trim(cpu_model), '') as cpu_model,
+        nullif(trim(cpu_cores), '') as cpu_cores_raw,
+        nullif(trim(cpu_power_w), '') as cpu_power_raw,
+        nullif(trim(ram_gb), '') as ram_gb_raw,
+        nullif(trim(measured_gpu_energy_kwh), '') as measured_gpu_energy_raw,
+        nullif(trim(measured_cpu_energy_kwh), '') as measured_cpu_energy_raw,
+        nullif(trim(measured_ram_energy_kwh), '') as measured_ram_energy_raw,
+        nullif(trim(wue_l_per_kwh), '') as wue_raw,
+        nullif(trim(tracker_water_l), '') as tracker_water_raw,
         nullif(trim(source_format), '') as source_format,
         run_id_raw
     from identity
@@ -79,7 +88,20 @@ typed as (
         try_cast(price_raw as double) as price_per_kwh,
         try_cast(measured_energy_raw as double) as measured_it_energy_kwh,
         try_cast(tracker_co2e_raw as double) as tracker_co2e_kg,
-        try_cast(compute_price_raw as double) as compute_price_per_gpu_hour
+        try_cast(compute_price_raw as double) as compute_price_per_gpu_hour,
+        try_cast(cpu_cores_raw as double) as cpu_cores,
+        try_cast(cpu_power_raw as double) as cpu_power_w,
+        try_cast(ram_gb_raw as double) as ram_gb,
+        try_cast(measured_gpu_energy_raw as double) as measured_gpu_energy_kwh,
+        try_cast(measured_cpu_energy_raw as double) as measured_cpu_energy_kwh,
+        try_cast(measured_ram_energy_raw as double) as measured_ram_energy_kwh,
+        try_cast(wue_raw as double) as wue_l_per_kwh,
+        try_cast(tracker_water_raw as double) as tracker_water_l,
+        -- a run described beyond its GPUs (cores, CPU power, memory, measured CPU or memory
+        -- energy) needs no GPU: gpu_count may be 0 or absent (contract.MACHINE_COLUMNS)
+        -- or that says gpu_count 0 beside a measured energy (a tracker's machine run, e.g. CodeCarbon 1.x)
+        coalesce(cpu_cores_raw, cpu_power_raw, ram_gb_raw, measured_cpu_energy_raw, measured_ram_energy_raw) is not null
+            or (try_cast(gpu_count_raw as double) = 0 and measured_energy_raw is not null) as has_machine
     from cleaned
 ),
 

@@ -7,8 +7,9 @@ or datacenters. The cluster file supplies them, validated with pydantic::
     timezone: America/Chicago      # IANA zone of the slurmctld host: sacct times are local
     datacenter: tx-colo-2          # default for every job (optional; also gpu_model, region)
     partitions:
-      gpu-a100: {gpu_model: A100-SXM4-80GB}
-      gpu-h100: {gpu_model: H100-SXM}
+      gpu-a100: {gpu_model: A100-SXM4-80GB, cpu_model: AMD EPYC 7742}
+      gpu-h100: {gpu_model: H100-SXM, cpu_threads_per_core: 2}   # cpu= counts threads (SMT)
+      cpu: {cpu_model: AMD EPYC 7763}  # CPU jobs: their cores' power per core
     nodes:                         # optional, first match wins, checked before partitions
       - glob: "hgx-h100-*"         # matched against sacct's NodeList text
         gpu_model: H100-SXM
@@ -17,7 +18,7 @@ or datacenters. The cluster file supplies them, validated with pydantic::
       a100: A100-SXM4-80GB
     sacct_fields: [JobID, JobName, ...]   # only for files saved with --noheader
 
-Each of ``gpu_model``, ``datacenter`` and ``region`` is taken from the first source
+Each of ``gpu_model``, ``cpu_model``, ``cpu_threads_per_core``, ``datacenter`` and ``region`` is taken from the first source
 that sets it: the first matching ``nodes`` rule, then ``gres_types`` (gpu_model only, and
 only when the job's AllocTRES names one GPU type), then the job's partition, then the
 top-level default.
@@ -42,6 +43,9 @@ class Placement(Strict):
     gpu_model: str | None = Field(None, min_length=1)
     datacenter: str | None = Field(None, min_length=1)
     region: str | None = Field(None, min_length=1)
+    cpu_model: str | None = Field(None, min_length=1)  # e.g. AMD EPYC 7763 (hardware/cpu_power.csv)
+    # Slurm counts hardware threads as CPUs where SMT is on: cpu=224 on 112 cores is 2 per core
+    cpu_threads_per_core: int | None = Field(None, ge=1, le=8)
 
 
 class NodeRule(Placement):

@@ -11,10 +11,21 @@ Columns used (names as CodeCarbon writes them; older versions have fewer, all ac
 | ``timestamp`` | local time of the tracked machine, no offset | ``ended_at`` (via the sidecar's ``timezone``, default UTC) |
 | ``duration`` | s | ``started_at = timestamp - duration`` |
 | ``gpu_count``, ``gpu_model`` (``"8 x NVIDIA H100 80GB HBM3"``) | — | ``gpu_count``, ``gpu_model`` (the ``N x`` prefix removed) |
+| ``gpu_energy``, ``cpu_energy``, ``ram_energy`` | kWh | ``measured_gpu_energy_kwh``, ``measured_cpu_energy_kwh``, ``measured_ram_energy_kwh`` (each ``/ pue``) |
 | ``energy_consumed`` (= cpu + gpu + ram energy) | kWh | ``measured_it_energy_kwh = energy_consumed / pue`` |
+| ``cpu_model``, ``cpu_count``, ``ram_total_size`` | —, logical CPUs, GB | ``cpu_model``, ``cpu_cores``, ``ram_gb`` |
 | ``emissions`` | kgCO2e | ``tracker_co2e_kg`` (kept for comparison only) |
+| ``water_consumed`` (3.x) | L | ``tracker_water_l`` (kept for comparison only; not when ``wue`` is 0: no figure) |
+| ``wue`` (3.x; 0 means not set) | L/kWh | ``wue_l_per_kwh`` when above 0 |
 | ``pue`` (>= 2.3) | — | ``pue`` when not 1 (CodeCarbon's default 1 means "not set") |
 | ``cloud_provider``, ``cloud_region``, ``country_iso_code`` | — | ``region``: ``<provider>:<cloud_region>`` on cloud, else the country (ISO alpha-2) |
+
+The GPUs' power per device is their own energy (``gpu_energy``) over the GPU-hours, never the
+whole machine's. A run without a discrete GPU (``gpu_count`` empty or 0, or an integrated GPU
+such as Apple silicon's, ``INTEGRATED_GPU``) is a machine run: no GPU devices, its energy in the
+CPU and memory parts (an integrated GPU's ``gpu_energy`` is added to the CPU part: it is the same
+chip). A 1.x file (no GPU or per-part columns) is read the same way: its runs are machine runs,
+their whole ``energy_consumed`` measured (the sidecar's ``gpu_count``/``gpu_model`` still apply).
 
 CodeCarbon multiplies every energy by its ``pue`` setting before writing it, so the IT
 energy is ``energy_consumed / pue``; wattledger applies its own PUE on top (the logged one
@@ -50,8 +61,11 @@ SIGNATURE: frozenset[str] = frozenset({"timestamp", "project_name", "duration", 
 _USED = {
     "timestamp", "project_name", "run_id", "experiment_id", "task_name", "duration", "emissions", "cpu_energy",
     "gpu_energy", "ram_energy", "energy_consumed", "country_iso_code", "cloud_provider", "cloud_region", "on_cloud",
-    "codecarbon_version", "gpu_count", "gpu_model", "pue",
+    "codecarbon_version", "gpu_count", "gpu_model", "pue", "cpu_model", "cpu_count", "ram_total_size", "water_consumed",
+    "wue",
 }  # fmt: skip
+#: GPU names that are not discrete accelerators: Apple silicon, Intel and AMD integrated graphics, mobile GPUs.
+INTEGRATED_GPU = r"(?i)^(apple\b|m[1-9]( (pro|max|ultra))?$|.*\b(integrated|uhd graphics|iris|hd graphics|radeon graphics|radeon\(tm\) graphics|adreno|mali)\b)"
 _TIMESTAMP = "%Y-%m-%dT%H:%M:%S%.f"
 _MAX_DURATION_S = LIMITS["max_duration_h"] * 3600.0  # checked here too: started_at = timestamp - duration
 
@@ -113,13 +127,6 @@ def adapt_codecarbon(path: Path, raw: RawTable, sidecar: CodeCarbonSidecar, side
     frame = raw.frame
     cols = set(frame.columns)
     id_col = "run_id" if "run_id" in cols else "experiment_id"
-    has_gpu_info = bool({"gpu_count", "gpu_model"} & cols) or sidecar.gpu_count is not None
-    if not has_gpu_info:
-        raise FileRefused(
-            path,
-            "this CodeCarbon file (an older version) has no gpu_count or gpu_model column, so the GPUs "
-            f"of its runs are unknown: give gpu_count (and gpu_model) in a {SIDECAR_FILE_NAME} next to it",
-        )
     energy = (
         _number(frame, "energy_consumed")
         if "energy_consumed" in cols
@@ -143,7 +150,13 @@ def adapt_codecarbon(path: Path, raw: RawTable, sidecar: CodeCarbonSidecar, side
         ).alias("_gpus"),
         pl.when(mixed).then(None).otherwise(pl.coalesce(model_parts.struct.field("2"), model_text))
         .fill_null(pl.lit(sidecar.gpu_model, dtype=pl.String)).alias("_gpu_model"),
+        _number(frame, "gpu_energy").alias("_gpu_kwh"),
+        _number(frame, "cpu_energy").alias("_cpu_kwh"),
+        _number(frame, "ram_energy").alias("_ram_kwh"),
     )  # fmt: skip
+    # no discrete GPU: none counted, or an integrated one (Apple silicon, ...): a machine run
+    integrated = pl.col("_gpu_model").str.contains(INTEGRATED_GPU).fill_null(False)
+    frame = frame.with_columns((integrated | (pl.col("_gpus").fill_null(0) == 0)).alias("_machine"))
 
     # records that cannot be mapped at all: each problem is a reject (line, source column)
     energy_col = "energy_consumed" if "energy_consumed" in cols else "gpu_energy"
@@ -160,7 +173,9 @@ def adapt_codecarbon(path: Path, raw: RawTable, sidecar: CodeCarbonSidecar, side
         (pl.col("_energy_kwh").is_null(), energy_col, missing_or(energy_col, "not a number")),
         (_not_a_number(frame, "pue"), "pue", "not a number"),
         (_not_a_number(frame, "emissions"), "emissions", "not a number"),
-        (pl.col("_gpus").fill_null(0) == 0, "gpu_count", "no GPU tracked by CodeCarbon (gpu_count empty or 0): not a GPU run"),
+        *[(_not_a_number(frame, c), c, "not a number")
+          for c in ("gpu_energy", "cpu_energy", "ram_energy", "cpu_count", "ram_total_size", "water_consumed", "wue")
+          if energy_col != c],
     ]
     problems = pl.concat([reject_where(frame, cond, col, text(frame, col), why) for cond, col, why in checks])
     frame = frame.filter(~pl.col("_line").is_in(problems["line"].implode()))
@@ -189,6 +204,13 @@ def adapt_codecarbon(path: Path, raw: RawTable, sidecar: CodeCarbonSidecar, side
     source = pl.lit("codecarbon ") + version + pl.lit(f" {energy_name}")
     source = pl.when(cc_pue != 1.0).then(source + pl.lit(" / pue ") + cc_pue.cast(pl.String)).otherwise(source)
     project = text(frame, "project_name")
+    machine, per_pue = pl.col("_machine"), (lambda e: pl.when(cc_pue > 0).then(e / cc_pue).cast(pl.String))
+    # the CPU part of a machine run holds an integrated GPU's energy (the same chip)
+    cpu_part = pl.when(machine).then(pl.col("_cpu_kwh") + pl.col("_gpu_kwh").fill_null(0.0)).otherwise(pl.col("_cpu_kwh"))
+    integrated_note = pl.when(machine & (pl.col("_gpu_kwh") > 0)).then(
+        pl.lit("; gpu_energy of ") + pl.col("_gpu_model").fill_null("a device not counted as a GPU")
+        + pl.lit(" (not a discrete GPU) is in the CPU part")).otherwise(pl.lit(""))
+    wue = _number(frame, "wue")
     out = frame.select(
         run_id.alias("run_id"),
         project.alias("name"),
@@ -196,14 +218,23 @@ def adapt_codecarbon(path: Path, raw: RawTable, sidecar: CodeCarbonSidecar, side
         project.alias("project"),
         utc_text(started).alias("started_at"),
         utc_text(ended).alias("ended_at"),
-        pl.col("_gpu_model").alias("gpu_model"),
-        pl.col("_gpus").cast(pl.String).alias("gpu_count"),
+        pl.when(~machine).then(pl.col("_gpu_model")).alias("gpu_model"),
+        pl.when(machine).then(pl.lit("0")).otherwise(pl.col("_gpus").cast(pl.String)).alias("gpu_count"),
         pl.when(cc_pue != 1.0).then(cc_pue.cast(pl.String)).alias("pue"),
         _region(frame, sidecar).alias("region"),
         pl.lit(sidecar.datacenter, dtype=pl.String).alias("datacenter"),
         # a pue of 0 is rejected on its own; dividing by it would add a misleading "inf" energy
         pl.when(cc_pue > 0).then(pl.col("_energy_kwh") / cc_pue).cast(pl.String).alias("measured_it_energy_kwh"),
-        source.alias("measured_energy_source"),
+        (source + integrated_note).alias("measured_energy_source"),
+        pl.when(~machine).then(per_pue(pl.col("_gpu_kwh"))).alias("measured_gpu_energy_kwh"),
+        per_pue(cpu_part).alias("measured_cpu_energy_kwh"),
+        per_pue(pl.col("_ram_kwh")).alias("measured_ram_energy_kwh"),
+        text(frame, "cpu_model").alias("cpu_model"),
+        text(frame, "cpu_count").alias("cpu_cores"),
+        text(frame, "ram_total_size").alias("ram_gb"),
+        pl.when(wue > 0).then(wue.cast(pl.String)).alias("wue_l_per_kwh"),
+        # CodeCarbon writes water_consumed = energy x wue, 0 when no WUE was given: no figure then
+        pl.when(wue.is_null() | (wue > 0)).then(text(frame, "water_consumed")).alias("tracker_water_l"),
         text(frame, "emissions").alias("tracker_co2e_kg"),
         pl.lit("codecarbon").alias("source_format"),
         pl.col("_line"),
@@ -220,6 +251,9 @@ def adapt_codecarbon(path: Path, raw: RawTable, sidecar: CodeCarbonSidecar, side
             "ended_at": "timestamp", "gpu_count": "gpu_count" if "gpu_count" in cols else "gpu_model",
             "gpu_model": "gpu_model", "pue": "pue", "measured_it_energy_kwh": energy_name,
             "tracker_co2e_kg": "emissions", "region": "country_iso_code",
+            "measured_gpu_energy_kwh": "gpu_energy", "measured_cpu_energy_kwh": "cpu_energy",
+            "measured_ram_energy_kwh": "ram_energy", "cpu_model": "cpu_model", "cpu_cores": "cpu_count",
+            "ram_gb": "ram_total_size", "wue_l_per_kwh": "wue", "tracker_water_l": "water_consumed",
             "team": f"{SIDECAR_FILE_NAME} team", "datacenter": f"{SIDECAR_FILE_NAME} datacenter",
         },  # fmt: skip
         used_columns=_USED & cols,

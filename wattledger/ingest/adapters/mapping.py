@@ -56,18 +56,23 @@ class Conversion:
     meaning: str
 
 
+#: Energy columns a mapping may convert into kWh: the run's measured IT energy and its parts.
+ENERGY_COLUMNS = ("measured_it_energy_kwh", "measured_gpu_energy_kwh", "measured_cpu_energy_kwh", "measured_ram_energy_kwh")
+
 #: The conversions a mapping may name. Epoch conversions turn numbers into UTC instants.
 CONVERSIONS: dict[str, Conversion] = {
-    "kw_to_w": Conversion(W_PER_KW, 1.0, ("avg_power_w",), "kilowatts -> watts"),
+    "kw_to_w": Conversion(W_PER_KW, 1.0, ("avg_power_w", "cpu_power_w"), "kilowatts -> watts"),
     "milliwatts_to_w": Conversion(1.0, _MILLI, ("avg_power_w",), "milliwatts (NVML) -> watts"),
-    "wh_to_kwh": Conversion(1.0, W_PER_KW, ("measured_it_energy_kwh",), "watt-hours -> kilowatt-hours"),
-    "mwh_to_kwh": Conversion(KWH_PER_MWH, 1.0, ("measured_it_energy_kwh",), "megawatt-hours -> kilowatt-hours"),
-    "j_to_kwh": Conversion(1.0, J_PER_KWH, ("measured_it_energy_kwh",), "joules -> kilowatt-hours"),
-    "mj_to_kwh": Conversion(1.0, MJ_PER_KWH, ("measured_it_energy_kwh",), "megajoules -> kilowatt-hours"),
+    "wh_to_kwh": Conversion(1.0, W_PER_KW, ENERGY_COLUMNS, "watt-hours -> kilowatt-hours"),
+    "mwh_to_kwh": Conversion(KWH_PER_MWH, 1.0, ENERGY_COLUMNS, "megawatt-hours -> kilowatt-hours"),
+    "j_to_kwh": Conversion(1.0, J_PER_KWH, ENERGY_COLUMNS, "joules -> kilowatt-hours"),
+    "mj_to_kwh": Conversion(1.0, MJ_PER_KWH, ENERGY_COLUMNS, "megajoules -> kilowatt-hours"),
     "seconds_to_hours": Conversion(1.0, SECONDS_PER_HOUR, ("gpu_hours",), "GPU-seconds -> GPU-hours"),
     "minutes_to_hours": Conversion(_SECONDS_PER_MINUTE, SECONDS_PER_HOUR, ("gpu_hours",), "GPU-minutes -> GPU-hours"),
     "g_to_kg": Conversion(1.0, G_PER_KG, ("tracker_co2e_kg",), "grams -> kilograms CO2e"),
     "t_to_kg": Conversion(KG_PER_TONNE, 1.0, ("tracker_co2e_kg",), "tonnes -> kilograms CO2e"),
+    "mb_to_gb": Conversion(1.0, 1_000.0, ("ram_gb",), "megabytes -> gigabytes (10^6 -> 10^9 bytes)"),
+    "gib_to_gb": Conversion(2.0**30, 1e9, ("ram_gb",), "gibibytes -> gigabytes (2^30 -> 10^9 bytes)"),
     "g_per_kwh_to_kg_per_kwh": Conversion(1.0, G_PER_KG, ("grid_intensity_kg_per_kwh",), "gCO2e/kWh -> kgCO2e/kWh"),
     "per_mwh_to_per_kwh": Conversion(1.0, KWH_PER_MWH, ("price_per_kwh",), "price per MWh -> price per kWh"),
     "epoch_s": Conversion(1e6, 1.0, TIMESTAMP_COLUMNS, "seconds since 1970-01-01 UTC -> timestamp"),

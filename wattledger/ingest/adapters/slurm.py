@@ -19,7 +19,14 @@ Rules (docs/formats.md):
   allocation cannot be known from one step.
 - GPU count from the job line's AllocTRES: ``gres/gpu=N`` (the total) when present, else
   the sum of the typed ``gres/gpu:<type>=N``. For a multi-node job sacct already gives
-  the job's total. No GPU in AllocTRES: rejected ("not a GPU job").
+  the job's total.
+- CPU cores from AllocTRES ``cpu=N``, else the NCPUS field, divided by the cluster file's
+  ``cpu_threads_per_core`` (Slurm counts hardware threads as CPUs where SMT is on); memory from AllocTRES ``mem=``
+  with Slurm's binary units (``250G`` = 250 GiB, ``1000M``, ``2T``; no unit: MiB) in GB
+  (10^9 bytes). A job without GPUs is a CPU job (gpu_count 0: its energy is its CPU and
+  memory parts, docs/method.md); a job with neither GPUs nor CPUs is rejected.
+  The CPU model comes from the cluster file (``cpu_model`` of a node rule, partition or
+  the default), like the GPU model; without one, a documented default power per core applies.
 - Times: sacct prints the controller's local time without an offset; the cluster file's
   ``timezone`` converts them to UTC. In the hour repeated when daylight saving ends, a
   time is placed using Elapsed (End - Elapsed or Start + Elapsed) when the other end is
@@ -51,7 +58,11 @@ DEFAULT_FIELDS: tuple[str, ...] = (
 REQUIRED_FIELDS: tuple[str, ...] = ("JobID", "Start", "End", "AllocTRES")
 #: sacct's spelling of the fields read here (headers are matched case-insensitively).
 _SPELLING = {f.lower(): f for f in DEFAULT_FIELDS}
-_USED = {"jobid", "jobname", "account", "partition", "state", "start", "end", "elapsed", "elapsedraw", "alloctres", "nodelist"}
+_USED = {"jobid", "jobname", "account", "partition", "state", "start", "end", "elapsed", "elapsedraw", "alloctres", "nodelist",
+         "ncpus"}
+#: Slurm's memory units (binary: K, M, G, T, P) in GB (10^9 bytes); a number without a unit is MiB.
+_MEM_UNIT_GB = {"": 2.0**20 / 1e9, "K": 2.0**10 / 1e9, "M": 2.0**20 / 1e9, "G": 2.0**30 / 1e9, "T": 2.0**40 / 1e9,
+                "P": 2.0**50 / 1e9}
 
 #: A job id: 123, array task 123_4 (or pending 123_[5-9%2]), het component 123+1, step .batch/.0
 JOB_ID = r"^\d+(?:_(?:\d+|\[[^\]]*\]))?(?:\+\d+)?(?:\.[A-Za-z0-9_+-]+)?$"
@@ -100,7 +111,7 @@ def _elapsed_seconds(frame: pl.DataFrame) -> pl.Expr:
 
 def _placement(frame: pl.DataFrame, cluster: ClusterFile, field: str, gres_type: pl.Expr) -> pl.Expr:
     """gpu_model / datacenter / region of each job: node rules, gres type, partition, default."""
-    expr = pl.lit(getattr(cluster, field), dtype=pl.String)
+    expr = pl.lit(getattr(cluster, field), dtype=pl.String)  # the cluster-wide default
     partitions = {p: getattr(v, field) for p, v in cluster.partitions.items() if getattr(v, field) is not None}
     if partitions:
         expr = pl.coalesce(text(frame, "partition").replace_strict(partitions, default=None, return_dtype=pl.String), expr)
@@ -112,6 +123,19 @@ def _placement(frame: pl.DataFrame, cluster: ClusterFile, field: str, gres_type:
         if value is not None:
             expr = pl.when(nodelist.str.contains(rule.pattern)).then(pl.lit(value)).otherwise(expr)
     return expr
+
+
+def _threads_per_core(frame: pl.DataFrame, cluster: ClusterFile) -> pl.Expr:
+    """cpu_threads_per_core of each job (node rules, partition, default; none: 1), as ``_placement`` finds text fields."""
+    expr = pl.lit(cluster.cpu_threads_per_core, dtype=pl.Float64)
+    partitions = {p: float(v.cpu_threads_per_core) for p, v in cluster.partitions.items() if v.cpu_threads_per_core}
+    if partitions:
+        expr = pl.coalesce(text(frame, "partition").replace_strict(partitions, default=None, return_dtype=pl.Float64), expr)
+    nodelist = text(frame, "nodelist")
+    for rule in reversed(cluster.nodes):  # the first rule that sets it wins
+        if rule.cpu_threads_per_core is not None:
+            expr = pl.when(nodelist.str.contains(rule.pattern)).then(pl.lit(float(rule.cpu_threads_per_core))).otherwise(expr)
+    return expr.fill_null(1.0)
 
 
 def adapt_sacct(path: Path, raw: RawTable, cluster: ClusterFile, cluster_path: Path, *, header: bool = True) -> Adapted:
@@ -159,7 +183,14 @@ def adapt_sacct(path: Path, raw: RawTable, cluster: ClusterFile, cluster_path: P
     typed = typed_counts.list.sum()
     type_names = pl.element().str.extract(r"gres/gpu:([^=,]+)=", 1).str.to_lowercase()
     gres_types = tres.str.extract_all(r"gres/gpu:[^=,]+=").list.eval(type_names).list.unique()
+    cores = pl.coalesce(tres.str.extract(r"(?:^|,)cpu=(\d+)(?:,|$)", 1).cast(pl.Float64),
+                        text(jobs, "ncpus").cast(pl.Float64, strict=False))
+    mem = tres.str.extract_groups(r"(?:^|,)mem=(\d+(?:\.\d+)?)([KMGTP]?)(?:,|$)")
+    mem_gb = mem.struct.field("1").cast(pl.Float64) * mem.struct.field("2").replace_strict(_MEM_UNIT_GB, default=None,
+                                                                                          return_dtype=pl.Float64)
     jobs = jobs.with_columns(
+        pl.when(cores > 0).then(cores).alias("_cores"),
+        mem_gb.alias("_ram_gb"),
         start.alias("_start_raw"),
         end.alias("_end_raw"),
         naive(start, SACCT_TIME).alias("_start_naive"),
@@ -192,7 +223,8 @@ def adapt_sacct(path: Path, raw: RawTable, cluster: ClusterFile, cluster_path: P
         (pl.col("_end_naive").is_null(), "End", "_end_raw", pl.lit("not a sacct timestamp (YYYY-MM-DDThh:mm:ss)")),
         (pl.col("_started").is_null(), "Start", "_start_raw", pl.lit(gap)),
         (pl.col("_ended").is_null(), "End", "_end_raw", pl.lit(gap)),
-        (pl.col("_gpus").fill_null(0) == 0, "AllocTRES", "alloctres", pl.lit("no GPU in AllocTRES: not a GPU job")),
+        ((pl.col("_gpus").fill_null(0) == 0) & pl.col("_cores").is_null(), "AllocTRES", "alloctres",
+         pl.lit("no GPU and no cpu= in AllocTRES (nor NCPUS): nothing allocated to account")),
     ]  # fmt: skip
     reason = pl.lit(None, dtype=pl.String)
     column = pl.lit(None, dtype=pl.String)
@@ -217,9 +249,11 @@ def adapt_sacct(path: Path, raw: RawTable, cluster: ClusterFile, cluster_path: P
         _placement(jobs, cluster, "gpu_model", pl.col("_gres_type")).alias("_gpu_model"),
         _placement(jobs, cluster, "datacenter", pl.col("_gres_type")).alias("_datacenter"),
         _placement(jobs, cluster, "region", pl.col("_gres_type")).alias("_region"),
+        _placement(jobs, cluster, "cpu_model", pl.col("_gres_type")).alias("_cpu_model"),
+        (pl.col("_cores") / _threads_per_core(jobs, cluster)).alias("_cores"),
         text(jobs, "partition").alias("_partition"),
     )
-    unplaced = jobs.filter(pl.col("_gpu_model").is_null())
+    unplaced = jobs.filter(pl.col("_gpu_model").is_null() & (pl.col("_gpus").fill_null(0) > 0))  # CPU jobs need none
     if unplaced.height:
         parts = sorted({p if p is not None else "(no partition)" for p in unplaced["_partition"].to_list()})
         first = unplaced.sort("_line").row(0, named=True)
@@ -245,8 +279,12 @@ def adapt_sacct(path: Path, raw: RawTable, cluster: ClusterFile, cluster_path: P
         text(jobs, "account").alias("team"),
         utc_text(pl.col("_started")).alias("started_at"),
         utc_text(pl.col("_ended")).alias("ended_at"),
-        pl.col("_gpu_model").alias("gpu_model"),
-        pl.col("_gpus").cast(pl.Int64, strict=False).cast(pl.String).fill_null(pl.col("_gpus").cast(pl.String)).alias("gpu_count"),
+        pl.when(pl.col("_gpus").fill_null(0) > 0).then(pl.col("_gpu_model")).alias("gpu_model"),
+        pl.col("_gpus").fill_null(0.0).cast(pl.Int64, strict=False).cast(pl.String).fill_null(pl.col("_gpus").cast(pl.String))
+        .alias("gpu_count"),
+        pl.col("_cpu_model").alias("cpu_model"),
+        pl.col("_cores").cast(pl.String).alias("cpu_cores"),
+        pl.col("_ram_gb").cast(pl.String).alias("ram_gb"),
         pl.col("_region").alias("region"),
         pl.col("_datacenter").alias("datacenter"),
         pl.when(hosts.str.to_lowercase() != "none assigned").then(hosts).alias("hosts"),
@@ -264,7 +302,8 @@ def adapt_sacct(path: Path, raw: RawTable, cluster: ClusterFile, cluster_path: P
         origins={
             "run_id": "JobID", "name": "JobName", "team": "Account", "started_at": "Start", "ended_at": "End",
             "gpu_count": "AllocTRES", "hosts": "NodeList", "job_state": "State",
-            "gpu_model": from_file, "datacenter": from_file, "region": from_file,
+            "gpu_model": from_file, "datacenter": from_file, "region": from_file, "cpu_model": from_file,
+            "cpu_cores": "AllocTRES", "ram_gb": "AllocTRES",
         },  # fmt: skip
         used_columns=_USED & set(raw.frame.columns),
         folded_records=folded,
