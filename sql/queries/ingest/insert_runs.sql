@@ -5,12 +5,12 @@ insert into runs (
     run_id, source_file_id, source_line, name, team, project, started_at, ended_at,
     gpu_model, gpu_count, gpu_hours, gpu_hours_basis, avg_power_w, pue, region, datacenter,
     hosts, grid_intensity_kg_per_kwh, price_per_kwh, currency, source_format, job_state,
-    measured_it_energy_kwh, measured_energy_source, tracker_co2e_kg, compute_price_per_gpu_hour, compute_currency
+    measured_it_energy_kwh, measured_energy_source, tracker_co2e_kg, compute_price_per_gpu_hour, compute_currency, stage
 )
 select
     run_id, $1, source_line, name, team, project, started_at, ended_at,
     gpu_model, gpu_count, gpu_hours, gpu_hours_basis, avg_power_w, pue, region, datacenter,
     hosts, grid_intensity_kg_per_kwh, price_per_kwh, currency, source_format, job_state,
-    measured_it_energy_kwh, measured_energy_source, tracker_co2e_kg, compute_price_per_gpu_hour, compute_currency
+    measured_it_energy_kwh, measured_energy_source, tracker_co2e_kg, compute_price_per_gpu_hour, compute_currency, stage
 from incoming_runs
 where run_id not in (select value from incoming_duplicates)

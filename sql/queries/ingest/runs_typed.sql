@@ -57,6 +57,7 @@ cleaned as (
         nullif(trim(tracker_co2e_kg), '') as tracker_co2e_raw,
         nullif(trim(compute_price_per_gpu_hour), '') as compute_price_raw,
         nullif(upper(trim(compute_currency)), '') as compute_currency,
+        nullif(trim(stage), '') as stage,
         nullif(trim(source_format), '') as source_format,
         run_id_raw
     from identity

@@ -36,7 +36,8 @@ final as (
         measured_energy_source,
         tracker_co2e_kg,
         compute_price_per_gpu_hour,
-        compute_currency
+        compute_currency,
+        stage
     from typed
     anti join problems on problems.line = typed._line
 )
