@@ -14,6 +14,7 @@ from wattledger import files
 from wattledger.report import charts
 from wattledger.report import markdown as md
 from wattledger.report.cost import cost_section
+from wattledger.report.full_cost import FullCost, budgets_section, full_cost_section, gather_full_cost
 from wattledger.report.methodology import methodology
 from wattledger.store import constants_table
 from wattledger.store import report_queries as q
@@ -75,6 +76,7 @@ class ReportData:
     cost_breakdown: pl.DataFrame
     compute_basis: pl.DataFrame
     stale: dict | None = None  # runs without a current footprint: never_computed, stale
+    full_cost: FullCost | None = None  # project costs (cost ledger included) and budgets (docs/costs.md)
 
 
 def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None = None) -> ReportData:
@@ -102,6 +104,7 @@ def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None 
         cost_breakdown=q.cost_breakdown(con, start, end),
         compute_basis=q.compute_basis(con, start, end),
         stale=q.stale_runs(con, start, end, factor_set),
+        full_cost=gather_full_cost(con, start, end),
     )
 
 
@@ -323,6 +326,8 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
         _totals_table(d),
         "## Cost: compute and electricity",
         cost_section(d.cost_totals, d.cost_breakdown, d.compute_basis),
+        *(["## Full cost by project", full_cost_section(d.full_cost), "## Budgets", budgets_section(d.full_cost)]
+          if d.full_cost is not None else []),
         *(["## Change from the month before", _month_over_month(d)] if d.previous_totals is not None else []),
         "## Charts",
         _charts(chart_links),

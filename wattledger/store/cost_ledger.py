@@ -97,6 +97,7 @@ def store_cost_file(con: duckdb.DuckDBPyConnection, ledger: LedgerInput, lines: 
         }).fetchone()[0]
         if previous is not None:
             con.execute(sql_text("queries/costs/retire_cost_file.sql"), {"old": previous, "new": file_id})
+            con.execute(sql_text("queries/costs/delete_replaced_lines.sql"), {"old": previous})
         con.register("incoming_lines", lines.to_arrow())
         con.register("incoming_problems", problems.to_arrow())
         try:
@@ -118,3 +119,38 @@ def cost_file_rejects(con: duckdb.DuckDBPyConnection, cost_file_id: int) -> pl.D
     """The problems of one cost-ledger file version, by line."""
     return con.sql("select line, column_name, value, reason, detail from cost_rejects where cost_file_id = $id "
                    "order by line, column_name", params={"id": cost_file_id}).pl()
+
+
+def replace_budgets(con: duckdb.DuckDBPyConnection, budgets: Sequence) -> int:
+    """Make ``budgets`` (items with budget_id, scope, name, period, figure, budget, currency,
+    source) the database's budgets, in one transaction; returns how many."""
+    frame = pl.DataFrame(
+        [{k: getattr(b, k) for k in ("budget_id", "scope", "name", "period", "figure", "budget", "currency", "source")}
+         for b in budgets],
+        schema={"budget_id": pl.String, "scope": pl.String, "name": pl.String, "period": pl.String,
+                "figure": pl.String, "budget": pl.Float64, "currency": pl.String, "source": pl.String},
+    )
+    with atomic(con):
+        con.register("incoming_budgets", frame.to_arrow())
+        try:
+            con.execute(sql_text("queries/costs/replace_budgets.sql"))
+        finally:
+            con.unregister("incoming_budgets")
+    return frame.height
+
+
+def project_costs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The project_costs view: one row per project and currency."""
+    return con.sql(sql_text("queries/costs/project_costs.sql")).pl()
+
+
+def project_cost_lines(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """The project_cost_lines view: one row per cost item, with its basis."""
+    return con.sql(sql_text("queries/costs/project_cost_lines.sql")).pl()
+
+
+def budget_status(con: duckdb.DuckDBPyConnection, period_start=None, period_end=None) -> pl.DataFrame:
+    """The budget_status view: one row per budget and period overlapping [period_start, period_end)
+    (every period when both are None), overruns first."""
+    return con.sql(sql_text("queries/costs/budget_status.sql"),
+                   params={"period_start": period_start, "period_end": period_end}).pl()
