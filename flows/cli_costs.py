@@ -17,6 +17,7 @@ from rich.table import Table
 from wattledger.compute.equivalents import AmountError, claim_factor, equivalents, parse_amount, parse_claim
 from wattledger.ingest import FileRefused
 from wattledger.ingest.budgets_file import BudgetsFileError
+from wattledger.pipeline import ingest_paths
 from wattledger.pipeline.budgets import load_budgets_file
 from wattledger.pipeline.cost_ledger import load_cost_ledger
 from wattledger.report.equivalents import render_equivalents
@@ -149,9 +150,11 @@ def register(app: typer.Typer) -> None:
 
 
 def load_demo_costs(db: Path, examples: Path) -> None:
-    """The demo's illustrative cost ledger and budgets (examples/costs/), before its flow runs."""
+    """The demo's illustrative cost ledger, budgets and stage-tagged run log (examples/costs/),
+    before its flow runs (the flow computes the runs' footprints)."""
     con = _open(db)
     try:
+        ingest_paths(con, [examples / "costs" / "runs_staged_illustrative_2024-10.csv"])
         load_cost_ledger(con, examples / "costs" / "ledger_illustrative_2024-10.csv")
         load_budgets_file(con, examples / "costs" / "budgets_illustrative.yaml")
     finally:
