@@ -90,7 +90,7 @@ def budgets(file: Annotated[Path | None, typer.Argument(help="Budgets file (YAML
                 n = load_budgets_file(con, file)
             except BudgetsFileError as e:
                 raise _fail(str(e), 2) from None
-            out.print(f"{file}: {n} budget(s) loaded")
+            out.print(f"{file}: {n} budget(s) loaded", soft_wrap=True)
         rows = budget_status(con)
     finally:
         con.close()
