@@ -96,7 +96,7 @@ def budgets(file: Annotated[Path | None, typer.Argument(help="Budgets file (YAML
         con.close()
     table = Table("budget", "period", "unit", "spent", "budget", "share", "projected", "status")
     for r in rows.iter_rows(named=True):
-        table.add_row(f"{r['scope']} {r['name']}", f"{r['period']} {r['period_start']:%Y-%m-%d}", r["unit"],
+        table.add_row(f"{r['scope']} {r['name']}", f"{r['period_start']:%Y-%m}" if r["period"] == "month" else f"{r['period_start']:%Y}", r["unit"],
                       f"{r['spent']:,.4g}", f"{r['budget']:,.4g}", f"{r['share']:.0%}",
                       "—" if r["projected"] is None else f"{r['projected']:,.4g}", r["status"])
     out.print(table)

@@ -116,6 +116,11 @@ def full_cost_section(d: FullCost) -> str:
     return "\n\n".join(parts)
 
 
+def _period_label(r: dict) -> str:
+    """``2024-10`` for a month, ``2024`` for a year."""
+    return f"{r['period_start']:%Y-%m}" if r["period"] == "month" else f"{r['period_start']:%Y}"
+
+
 def budgets_section(d: FullCost) -> str:
     """Markdown: each budget's periods in the report's scope, overruns flagged."""
     if d.budgets.height == 0:
@@ -125,7 +130,7 @@ def budgets_section(d: FullCost) -> str:
     for r in d.budgets.iter_rows(named=True):
         flag = {"over": "**OVER BUDGET**", "projected_over": "on course to exceed", "within": "within"}[r["status"]]
         rows.append([
-            f"{r['scope']} {md.text(r['name'])}", f"{r['period']} from {r['period_start']:%Y-%m-%d}",
+            f"{r['scope']} {md.text(r['name'])}", _period_label(r),
             md.text(r["unit"]), md.sig(r["spent"]), md.sig(r["budget"]), md.pct(r["share"]),
             md.sig(r["projected"]) if r["projected"] is not None else "—", md.pct(r["elapsed_share"]), flag,
         ])
