@@ -6,6 +6,7 @@ Thin, as the rest of the CLI: each parses its arguments and calls one library fu
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -17,13 +18,14 @@ from rich.table import Table
 from wattledger.compute.equivalents import AmountError, claim_factor, equivalents, parse_amount, parse_claim
 from wattledger.ingest import FileRefused
 from wattledger.ingest.budgets_file import BudgetsFileError
+from wattledger.ingest.fx_rates import FxFileError, read_fx_file
 from wattledger.pipeline import ingest_paths
 from wattledger.pipeline.budgets import load_budgets_file
 from wattledger.pipeline.cost_ledger import load_cost_ledger
 from wattledger.report.equivalents import render_equivalents
 from wattledger.store import (DatabaseError, DatabaseMissing, BadSetting, MigrationError, connect, default_db_path,
                               list_constants)
-from wattledger.store.cost_ledger import budget_status, cost_file_rejects, project_costs
+from wattledger.store.cost_ledger import budget_status, cost_file_rejects, project_costs, project_costs_converted
 
 out = Console(markup=False)
 err = Console(stderr=True)
@@ -102,19 +104,45 @@ def budgets(file: Annotated[Path | None, typer.Argument(help="Budgets file (YAML
     out.print(table)
 
 
-def project_costs_command(db: DbOption = None) -> None:
-    """The full cost of each project, per currency (the view project_costs)."""
+def project_costs_command(
+    db: DbOption = None,
+    currency: Annotated[str | None, typer.Option("--currency", help="Convert every item to this currency (ISO 4217; needs --fx)")] = None,
+    fx: Annotated[Path | None, typer.Option("--fx", help="Exchange rates: the ECB's eurofxref-hist.csv, or date,currency,units_per_eur,source")] = None,
+) -> None:
+    """The full cost of each project, per currency (the view project_costs), or converted to one."""
+    if (currency is None) != (fx is None):
+        raise _fail("--currency and --fx go together: the currency to report in, and the dated rates to convert with", 2)
+    rates = None
+    if fx is not None:
+        if not re.fullmatch(r"[A-Z]{3}", currency):
+            raise _fail(f"--currency must be an ISO 4217 code such as EUR, got {currency!r}", 2)
+        try:
+            rates = read_fx_file(fx)
+        except FxFileError as e:
+            raise _fail(str(e), 2) from None
     con = _open(db, read_only=True)
     try:
-        rows = project_costs(con)
+        rows = project_costs(con) if rates is None else project_costs_converted(con, currency, rates)
     finally:
         con.close()
     cols = ["compute_cost", "electricity_cost", "data_cost", "people_cost", "hardware_cost", "infrastructure_cost",
-            "other_cost", "total_cost", "failed_compute_share", "gpu_hours", "energy_mwh", "co2e_t"]
-    table = Table("project", "currency", *cols)
+            "other_cost", "total_cost"]
+    extra = (["failed_compute_share", "gpu_hours", "energy_mwh", "co2e_t"] if rates is None
+             else ["items_unconverted", "first_fx_rate_date", "last_fx_rate_date"])
+    table = Table("project", "currency", *cols, *extra)
     for r in rows.iter_rows(named=True):
-        table.add_row(str(r["project"]), r["currency"], *("—" if r[c] is None else f"{r[c]:,.4g}" for c in cols))
+        table.add_row(str(r["project"]), r["currency"], *(_cell(r[c]) for c in cols + extra))
     out.print(table)
+    if rates is not None:
+        sources = sorted({s for v in rows["fx_sources"].drop_nulls() for s in v.split("; ")})
+        out.print(f"converted to {currency} at the latest rate on or before each item's date ({'; '.join(sources)}); "
+                  "items without a date or a rate stay unconverted (items_unconverted)", soft_wrap=True)
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.4g}" if isinstance(value, float) else str(value)
 
 
 def equivalents_command(

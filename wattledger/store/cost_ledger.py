@@ -154,3 +154,14 @@ def budget_status(con: duckdb.DuckDBPyConnection, period_start=None, period_end=
     (every period when both are None), overruns first."""
     return con.sql(sql_text("queries/costs/budget_status.sql"),
                    params={"period_start": period_start, "period_end": period_end}).pl()
+
+
+def project_costs_converted(con: duckdb.DuckDBPyConnection, currency: str, rates: pl.DataFrame) -> pl.DataFrame:
+    """Each project's full cost converted to ``currency`` with ``rates`` (rate_date, currency,
+    units_per_eur, source): one row per project, with the rate dates and sources used and the
+    items left unconverted (no rate)."""
+    con.register("fx_rates", rates.to_arrow())
+    try:
+        return con.sql(sql_text("queries/costs/project_costs_converted.sql"), params={"currency": currency}).pl()
+    finally:
+        con.unregister("fx_rates")
