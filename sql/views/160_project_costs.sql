@@ -33,7 +33,7 @@ money as (
 ),
 
 by_stage as (
-    select project, currency, map_from_entries(list(struct_pack(k := stage, v := amount) order by stage)) as compute_cost_by_stage
+    select project, currency, list(struct_pack(stage := stage, compute_cost := amount) order by stage) as compute_cost_by_stage
     from (
         select project, currency, coalesce(stage, '(none)') as stage, sum(amount) as amount
         from lines

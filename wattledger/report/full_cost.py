@@ -79,8 +79,9 @@ def _stage_shares(row: dict) -> str:
     return text
 
 
-def full_cost_section(d: FullCost) -> str:
-    """Markdown: one row per project and currency, the categories as a stacked bar, and the basis."""
+def full_cost_section(d: FullCost, chart: str | None = None) -> str:
+    """Markdown: one row per project and currency, the categories as a stacked bar (text, and the
+    PNG ``chart`` when given: its path relative to the report), and the basis."""
     if d.costs.height == 0:
         return "_No cost: no run has a priced footprint and no cost ledger is loaded (`wattledger costs FILE`)._"
     legend = ", ".join(f"{ch} {name}" for name, _, ch in CATEGORIES)
@@ -111,6 +112,8 @@ def full_cost_section(d: FullCost) -> str:
     ledger_rows = [[md.text(r["project"]), md.text(r["category"]), _money(r["amount"], r["currency"]),
                     str(r["item_date"]), md.text(r["basis"])] for r in ledger.iter_rows(named=True)]
     parts = [table, basis]
+    if chart:
+        parts.insert(0, f"![Full cost by project: categories]({chart})")
     if ledger_rows:
         parts += ["Ledger lines:", md.table(["Project", "Category", "Amount", "Date", "Basis"], ledger_rows)]
     return "\n\n".join(parts)
