@@ -17,8 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 import flows  # noqa: F401  (sets Prefect's offline settings before prefect is imported)
-from flows.explain_text import explanation_lines
-from flows.progress import IngestProgress
+from flows.cli_costs import load_demo_costs, register as register_cost_commands
 from wattledger.compute import compute_footprints, current_factor_set, unknown_datacenters_line
 from wattledger.factors import FactorError, FactorLibrary, SiteFileError, explain
 from wattledger.files import OutputError, check_output
@@ -27,9 +26,8 @@ from wattledger.pipeline import default_report_path, ingest_paths, load_site_fil
 from wattledger.report import write_period_report
 from wattledger.report.export import RunNotFound, export_footprints, model_card_block, run_card, write_text_output
 from wattledger.resources import resource_dir
-from wattledger.store import (DATABASE_FAILURES, BadSetting, DatabaseError, DatabaseMissing, MigrationError, connect,
-                              datacenters, default_db_path, forget_runs, list_constants, QueryError, read_only_query,
-                              reset_constant, resolve_settings, set_constant)
+from wattledger.store import (DATABASE_FAILURES, BadSetting, DatabaseError, DatabaseMissing, MigrationError, connect, datacenters,
+                              default_db_path, forget_runs, list_constants, QueryError, read_only_query, reset_constant, resolve_settings, set_constant)
 
 app = typer.Typer(
     help="Energy, CO2e and electricity cost of GPU training runs, from the logs you already have.",
@@ -473,6 +471,7 @@ def serve(
 def demo(db: DbOption = None, out_path: OutOption = None) -> None:
     """Build a database from the shipped example data and write a report (a Prefect flow)."""
     examples = resource_dir("examples")
+    load_demo_costs(_db(db), examples)  # the illustrative cost ledger and budgets (examples/costs/)
     _run_flow(
         [str(examples / "public_runs.csv"), str(examples / "cluster_logs"), str(examples / "slurm"),
          str(examples / "codecarbon"), str(examples / "grid_hourly"), str(examples / "telemetry")],
@@ -481,5 +480,6 @@ def demo(db: DbOption = None, out_path: OutOption = None) -> None:
     )
 
 
+register_cost_commands(app)  # costs, budgets, project-costs, equivalents (flows/cli_costs.py)
 if __name__ == "__main__":
     app()

@@ -21,13 +21,15 @@ import polars as pl
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.events import emit_event
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from wattledger.compute import PARTITION_RUNS, ComputeResult, compute_footprints, kernel_table, unknown_datacenters_line
 from wattledger.ingest import FileRefused, plan_path, survey
 from wattledger.pipeline import (Parsed, UnknownRegion, default_report_path, load_site_file, parse_planned, record_vanished,
                                  settle_ledger, store_planned, unknown_regions_of_files)
-from wattledger.report import top_runs, write_period_report
+from wattledger.report import scope_for, top_runs, write_period_report
+from wattledger.report.full_cost import overrun_events
 from wattledger.store import StoredFile, connect, stored_contents
 
 
@@ -41,6 +43,7 @@ class PipelineResult:
     refused: list[str] = field(default_factory=list)
     computed: ComputeResult | None = None
     report_path: str | None = None
+    budget_overruns: list[dict] = field(default_factory=list)
 
 
 @task(retries=2, retry_delay_seconds=[1, 5], cache_policy=NO_CACHE)
@@ -168,6 +171,24 @@ def publish_artifacts(db: str, period: str | None, report_path: str) -> None:
     ], description=f"Runs with the most CO2e ({label})")
 
 
+#: The Prefect event of a budget overrun (docs/costs.md: how to set up an Automation on it).
+BUDGET_EXCEEDED = "wattledger.budget.exceeded"
+
+
+@task(cache_policy=NO_CACHE)
+def alert_budgets(db: str, period: str | None) -> list[dict]:
+    """One Prefect event per budget overrun in ``period`` (every period when None); the overruns."""
+    con = connect(db, read_only=True)
+    try:
+        scope = scope_for(period)
+        events = overrun_events(con, scope.start, scope.end)
+    finally:
+        con.close()
+    for e in events:
+        emit_event(event=BUDGET_EXCEEDED, resource=e["resource"], payload=e["payload"])
+    return [e["payload"] for e in events]
+
+
 #: Files parsed ahead of the writer (parsed files held in memory at once).
 PARSE_AHEAD = 4
 
@@ -244,6 +265,10 @@ def pipeline(
     if result.computed.unknown_datacenters:
         logger.warning("%s", unknown_datacenters_line(result.computed.unknown_datacenters))
     result.report_path = write_report(db, period, str(report_out or default_report_path(period)))
+    result.budget_overruns = alert_budgets(db, period)
+    for o in result.budget_overruns:
+        logger.warning("budget exceeded: %s %s, %s %s: %.0f%% of %s %s", o["scope"], o["name"], o["period"],
+                       o["period_start"], 100 * o["share"], o["budget"], o["unit"])
     publish_artifacts(db, period, result.report_path)
     if result.refused:
         raise FilesRefused(f"{len(result.refused)} file(s) refused: " + "; ".join(result.refused))

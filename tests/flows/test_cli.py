@@ -26,8 +26,12 @@ def test_demo_builds_database_and_report(prefect_harness, tmp_path, monkeypatch)
     db, report = tmp_path / "wattledger.duckdb", tmp_path / "reports" / "wattledger-demo.md"
     assert str(db) in result.output and str(report) in result.output
     text = report.read_text()
-    # 489 example runs + DeepSeek-V3 (a published training cost, examples/public_runs.csv)
-    assert "# GPU training footprint — all runs" in text and "| Runs | 490 |" in text
+    # 489 example runs + DeepSeek-V3 (a published training cost, examples/public_runs.csv) + 6 illustrative
+    # stage-tagged runs of examples/costs/ (the full cost's final-training and experiments shares)
+    assert "# GPU training footprint — all runs" in text and "| Runs | 496 |" in text
+    full = text.split("## Full cost by project")[1].split("\n## ")[0]
+    assert "| chat-7b | USD |" in full and "ILLUSTRATIVE" in full and "-full-cost.png)" in full
+    assert "**OVER BUDGET**" in text.split("## Budgets")[1].split("\n## ")[0]
     for fmt in ("| canonical |", "| sacct |", "| codecarbon |", "| mapping:vision-k8s |"):  # every format
         assert fmt in text.split("## By source format")[1].split("##")[0]
     assert "| TIMEOUT |" in text.split("## Waste")[1].split("##")[0]
@@ -37,10 +41,11 @@ def test_demo_builds_database_and_report(prefect_harness, tmp_path, monkeypatch)
         assert basis in cost
     assert "of the total cost" in cost and "kgCO2e per 1,000 USD" in cost and "### Cost by team" in cost
     q = invoke("sql", "select count(*) as n, round(sum(energy_mwh), 3) as mwh from run_footprints")
-    assert "490" in q.output
+    assert "496" in q.output
     again = invoke("demo")  # idempotent: the same files add nothing
     assert again.exit_code == 0
-    assert "490" in invoke("sql", "select count(*) from runs").output
+    assert "496" in invoke("sql", "select count(*) from runs").output
+    assert "11" in invoke("sql", "select count(*) from cost_lines").output  # loaded once
 
 
 def test_ingest_compute_sql_report(tmp_path):

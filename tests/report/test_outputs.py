@@ -123,7 +123,7 @@ def test_a_failure_while_writing_a_chart_leaves_the_previous_report_and_charts(f
     out = tmp_path / "reports" / "r.md"
     write_period_report(con, out, **STAMP)
     before = _snapshot(out.parent)
-    assert len(before) == 4  # the report and its 3 charts
+    assert len(before) == 5  # the report and its 4 charts
     con.execute("update runs set team = 'changed'")  # the next report would differ
     monkeypatch.setattr(charts, "_save", _failing_save(error))
     with pytest.raises(raised):
@@ -137,7 +137,8 @@ def test_the_charts_are_renamed_before_the_report(filedb, tmp_path, monkeypatch)
     real = os.replace
     monkeypatch.setattr(files.os, "replace", lambda a, b: (renamed.append(Path(b).name), real(a, b))[1])
     write_period_report(con, tmp_path / "r.md", **STAMP)
-    assert renamed == ["r-by-month.png", "r-co2e-by-region.png", "r-intensity-by-region.png", "r.md"]
+    assert renamed == ["r-by-month.png", "r-co2e-by-region.png", "r-intensity-by-region.png", "r-full-cost.png",
+                       "r.md"]
 
 
 def test_a_failure_at_a_rename_removes_the_temporaries_not_yet_renamed(tmp_path, monkeypatch):

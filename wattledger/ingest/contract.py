@@ -42,6 +42,7 @@ CANONICAL_COLUMNS: tuple[str, ...] = (
     # compute cost (docs/method.md): an explicit all-in price of a GPU-hour, overriding the site file
     "compute_price_per_gpu_hour",  # [compute_currency/GPU-hour], electricity included
     "compute_currency",  # ISO 4217, required with compute_price_per_gpu_hour
+    "stage",  # free text: pretrain, sft, rl, ablation, eval, ... (docs/costs.md: final training vs experiments)
     "source_format",  # set by ingest, never by the file: canonical | sacct | codecarbon | mapping:<name>
 )
 

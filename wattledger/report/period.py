@@ -15,6 +15,8 @@ from wattledger.report import charts
 from wattledger.report import markdown as md
 from wattledger.report.beyond_gpu import energy_split_section, water_section
 from wattledger.report.cost import cost_section
+from wattledger.report.full_cost import FullCost, budgets_section, full_cost_section, gather_full_cost
+from wattledger.report.full_cost_chart import categories_by_project
 from wattledger.report.methodology import methodology
 from wattledger.store import constants_table
 from wattledger.store import report_queries as q
@@ -78,6 +80,7 @@ class ReportData:
     stale: dict | None = None  # runs without a current footprint: never_computed, stale
     energy_split: pl.DataFrame | None = None  # IT energy per part (gpu, cpu, ram) and basis
     water: pl.DataFrame | None = None  # water per WUE and water-intensity basis
+    full_cost: FullCost | None = None  # project costs (cost ledger included) and budgets (docs/costs.md)
 
 
 def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None = None) -> ReportData:
@@ -107,6 +110,7 @@ def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None 
         stale=q.stale_runs(con, start, end, factor_set),
         energy_split=q.energy_split(con, start, end),
         water=q.water(con, start, end),
+        full_cost=gather_full_cost(con, start, end),
     )
 
 
@@ -313,7 +317,7 @@ def _charts(links: dict[str, str] | None) -> str:
         return "_No charts (no runs)._"
     titles = {"months": "Energy and CO2e by month, stacked by team", "regions": "CO2e by grid region",
               "intensity": "Grid intensity of each region"}
-    return "\n\n".join(f"![{titles[k]}]({v})" for k, v in links.items())
+    return "\n\n".join(f"![{titles[k]}]({v})" for k, v in links.items() if k in titles)
 
 
 def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None,
@@ -332,6 +336,8 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
         *(["## Water", water_section(d.water, d.constants, d.totals["runs"])] if d.water is not None else []),
         "## Cost: compute and electricity",
         cost_section(d.cost_totals, d.cost_breakdown, d.compute_basis),
+        *(["## Full cost by project", full_cost_section(d.full_cost, (chart_links or {}).get("full_cost")),
+            "## Budgets", budgets_section(d.full_cost)] if d.full_cost is not None else []),
         *(["## Change from the month before", _month_over_month(d)] if d.previous_totals is not None else []),
         "## Charts",
         _charts(chart_links),
@@ -380,6 +386,7 @@ CHARTS = (
     ("months", "-by-month.png", charts.monthly_by_team, "months"),
     ("regions", "-co2e-by-region.png", charts.co2e_by_region, "regions"),
     ("intensity", "-intensity-by-region.png", charts.intensity_by_region, "regions"),
+    ("full_cost", "-full-cost.png", categories_by_project, "full_cost"),  # shown in "Full cost by project"
 )
 
 

@@ -7,7 +7,7 @@ insert into runs (
     hosts, grid_intensity_kg_per_kwh, price_per_kwh, currency, source_format, job_state,
     measured_it_energy_kwh, measured_energy_source, tracker_co2e_kg, compute_price_per_gpu_hour, compute_currency,
     cpu_model, cpu_cores, cpu_power_w, ram_gb, measured_gpu_energy_kwh, measured_cpu_energy_kwh, measured_ram_energy_kwh,
-    wue_l_per_kwh, tracker_water_l
+    wue_l_per_kwh, tracker_water_l, stage
 )
 select
     run_id, $1, source_line, name, team, project, started_at, ended_at,
@@ -15,6 +15,6 @@ select
     hosts, grid_intensity_kg_per_kwh, price_per_kwh, currency, source_format, job_state,
     measured_it_energy_kwh, measured_energy_source, tracker_co2e_kg, compute_price_per_gpu_hour, compute_currency,
     cpu_model, cpu_cores, cpu_power_w, ram_gb, measured_gpu_energy_kwh, measured_cpu_energy_kwh, measured_ram_energy_kwh,
-    wue_l_per_kwh, tracker_water_l
+    wue_l_per_kwh, tracker_water_l, stage
 from incoming_runs
 where run_id not in (select value from incoming_duplicates)

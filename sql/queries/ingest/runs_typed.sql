@@ -66,6 +66,7 @@ cleaned as (
         nullif(trim(measured_ram_energy_kwh), '') as measured_ram_energy_raw,
         nullif(trim(wue_l_per_kwh), '') as wue_raw,
         nullif(trim(tracker_water_l), '') as tracker_water_raw,
+        nullif(trim(stage), '') as stage,
         nullif(trim(source_format), '') as source_format,
         run_id_raw
     from identity

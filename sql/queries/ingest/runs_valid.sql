@@ -47,7 +47,8 @@ final as (
         measured_cpu_energy_kwh,
         measured_ram_energy_kwh,
         wue_l_per_kwh,
-        tracker_water_l
+        tracker_water_l,
+        stage
     from typed
     anti join problems on problems.line = typed._line
 )
