@@ -18,6 +18,8 @@ from rich.table import Table
 
 import flows  # noqa: F401  (sets Prefect's offline settings before prefect is imported)
 from flows.cli_costs import load_demo_costs, register as register_cost_commands
+from flows.explain_text import explanation_lines
+from flows.progress import IngestProgress
 from wattledger.compute import compute_footprints, current_factor_set, unknown_datacenters_line
 from wattledger.factors import FactorError, FactorLibrary, SiteFileError, explain
 from wattledger.files import OutputError, check_output

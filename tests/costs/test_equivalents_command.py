@@ -44,7 +44,7 @@ def test_the_command_makes_a_wrong_claim_obvious(tmp_path):
     assert "39.8x too SMALL" in res.output and "eia.gov" in res.output
     assert parse_claim("120 households for a year").claimed == 120
     res = runner.invoke(app, ["equivalents", "552t", "--db", str(tmp_path / "none.duckdb")])
-    assert "120.0 passenger-car-years" in res.output and "4,600 kgCO2e/vehicle-year" in res.output
+    assert "120.0 passenger-car-years" in res.output and "4,600 kgCO2/vehicle-year" in res.output
 
 
 def test_the_command_uses_the_databases_override(tmp_path):
