@@ -27,8 +27,9 @@ def test_demo_builds_database_and_report(prefect_harness, tmp_path, monkeypatch)
     assert str(db) in result.output and str(report) in result.output
     text = report.read_text()
     # 489 example runs + DeepSeek-V3 (a published training cost, examples/public_runs.csv) + 6 illustrative
-    # stage-tagged runs of examples/costs/ (the full cost's final-training and experiments shares)
-    assert "# GPU training footprint — all runs" in text and "| Runs | 496 |" in text
+    # stage-tagged runs of examples/costs/ (the full cost's final-training and experiments shares) + 14 runs
+    # without a discrete GPU (10 Slurm CPU jobs, 4 CodeCarbon machine runs: energy beyond GPUs, issue 17)
+    assert "# GPU training footprint — all runs" in text and "| Runs | 510 |" in text
     full = text.split("## Full cost by project")[1].split("\n## ")[0]
     assert "| chat-7b | USD |" in full and "ILLUSTRATIVE" in full and "-full-cost.png)" in full
     assert "**OVER BUDGET**" in text.split("## Budgets")[1].split("\n## ")[0]
@@ -41,10 +42,10 @@ def test_demo_builds_database_and_report(prefect_harness, tmp_path, monkeypatch)
         assert basis in cost
     assert "of the total cost" in cost and "kgCO2e per 1,000 USD" in cost and "### Cost by team" in cost
     q = invoke("sql", "select count(*) as n, round(sum(energy_mwh), 3) as mwh from run_footprints")
-    assert "496" in q.output
+    assert "510" in q.output
     again = invoke("demo")  # idempotent: the same files add nothing
     assert again.exit_code == 0
-    assert "496" in invoke("sql", "select count(*) from runs").output
+    assert "510" in invoke("sql", "select count(*) from runs").output
     assert "11" in invoke("sql", "select count(*) from cost_lines").output  # loaded once
 
 
