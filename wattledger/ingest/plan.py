@@ -63,12 +63,12 @@ class Plan:
     piece_records: int = PIECE_RECORDS  # and a large text run log at most this many lines a piece
     side_sha256: str = ""  # the side files that shape the reading (side_files_sha256); "" when none
     source: Path | None = None  # a compressed file: its decompressed copy, read in its place (compressed.py)
+    scraped_at: datetime | None = None  # the time of a DCGM scrape saved without times (--scraped-at)
 
     @property
     def read_path(self) -> Path:
         """The file the readers read: the decompressed copy of a compressed file, else ``path``."""
         return self.source or self.path
-    scraped_at: datetime | None = None  # the time of a DCGM scrape saved without times (--scraped-at)
 
 
 def plan_path(
