@@ -47,7 +47,7 @@ FORBIDDEN_PACKAGES = {
 def layer_of(module: str) -> str:
     if module in BASE:
         return "base"
-    if module == "flows.cli":
+    if module == "flows.cli" or module.startswith("flows.cli."):
         return "cli"
     if module.startswith("flows"):
         return "flows"
