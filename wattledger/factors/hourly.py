@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from wattledger.factors.hourly_series import series_of_runs
 from wattledger.factors.tables import ReferenceTables, TouTariff
 from wattledger.kernel.hourly import fill_uncovered, hourly_mean
 from wattledger.factors.market import GRID_AVERAGE_BASES
@@ -71,16 +72,16 @@ def _with_rows_replaced(frame: pl.DataFrame, mask: pl.Series, refined: pl.DataFr
     return pl.concat([out.filter(~mask), out.filter(mask)], how="vertical").sort("run_id")
 
 
-def _hourly_sources(sub: pl.DataFrame, covered: np.ndarray, series: pl.DataFrame) -> pl.Series:
-    """intensity_source of refined runs: the series, the covered share (in whole percent) and,
-    when partial, the annual factor's source for the rest."""
-    prefix = {region: f"hourly series {region} {year} ({source}), " for region, year, source, *_ in series.iter_rows()}
+def _hourly_sources(sub: pl.DataFrame, covered: np.ndarray, which: pl.DataFrame) -> pl.Series:
+    """intensity_source of refined runs: the series (``which``: its year and source, one row per
+    run), the covered share (in whole percent) and, when partial, the annual factor's source for the rest."""
     # Python's "{:.0%}": x * 100 in float64, rounded half to even (np.rint does the same)
     percent = pl.Series(np.rint(covered * 100.0).astype(np.int64)).cast(pl.String)
     rest = pl.when(pl.Series(covered >= 1)).then(pl.lit("")).otherwise(
         pl.lit("; the rest at the annual factor: ") + pl.col("intensity_source").fill_null("None"))
-    return sub.select(
-        pl.concat_str(pl.col("intensity_region").replace_strict(prefix, return_dtype=pl.String), percent,
+    return sub.with_columns(which["year"].alias("_series_year"), which["source"].alias("_series_source")).select(
+        pl.concat_str(pl.lit("hourly series "), pl.col("intensity_region"), pl.lit(" "), pl.col("_series_year").cast(pl.String),
+                      pl.lit(" ("), pl.col("_series_source"), pl.lit("), "), percent,
                       pl.lit("% of the run"), rest).alias("intensity_source")
     ).to_series()
 
@@ -96,10 +97,10 @@ def apply_hourly_intensity(ok: pl.DataFrame, lib: ReferenceTables, pieces: pl.Da
     (``pieces``) is weighted by it; others are taken to draw constant power.
     """
     grid = lib.hourly_grid
-    row = {r: i for i, r in enumerate(grid.regions)}
+    row = grid.row_of
     candidate = (
         pl.col("intensity_basis").is_in(HOURLY_REFINABLE)
-        & pl.col("intensity_region").is_in(grid.regions)
+        & pl.col("intensity_region").is_in(list(row))
         & pl.col("started_at").is_not_null()
         & pl.col("ended_at").is_not_null()
     )
@@ -113,13 +114,14 @@ def apply_hourly_intensity(ok: pl.DataFrame, lib: ReferenceTables, pieces: pl.Da
                     "market_basis", "market_factor_kg_per_kwh",
                     *[c for c in ("market_factor_low_kg_per_kwh", "market_factor_high_kg_per_kwh") if c in ok.columns]).filter(mask)
     sid = sub["intensity_region"].replace_strict(row, return_dtype=pl.Int64).to_numpy().astype(np.intp)
-    hourly, covered = series_mean(grid.start_s, grid.values, sid, sub["run_id"], _epoch_s(sub["started_at"]),
-                                  _epoch_s(sub["ended_at"]), pieces if pieces is not None else pl.DataFrame(schema=PIECES_SCHEMA))
+    start_s, end_s = _epoch_s(sub["started_at"]), _epoch_s(sub["ended_at"])
+    hourly, covered = series_mean(grid.start_s, grid.values, sid, sub["run_id"], start_s, end_s,
+                                  pieces if pieces is not None else pl.DataFrame(schema=PIECES_SCHEMA))
+    # which series (year, source) of the region the run falls in: a region may have several years
+    which = series_of_runs(grid.series, pl.Series([grid.regions[i] for i in sid], dtype=pl.String), start_s, end_s)
     annual = _column(sub, "intensity_kg_per_kwh")
     low, high = _column(sub, "intensity_low_kg_per_kwh"), _column(sub, "intensity_high_kg_per_kwh")
     used = covered > 0
-    series_year = grid.series.select("region", "year").to_dict(as_series=False)
-    year_of = dict(zip(series_year["region"], series_year["year"], strict=True))
     used_s = pl.Series(used)
     refined = sub.select(
         pl.Series("intensity_kg_per_kwh", np.where(used, fill_uncovered(hourly, covered, annual), annual)),
@@ -127,8 +129,8 @@ def apply_hourly_intensity(ok: pl.DataFrame, lib: ReferenceTables, pieces: pl.Da
         pl.Series("intensity_high_kg_per_kwh", np.where(used, fill_uncovered(hourly, covered, high), high)),
         pl.when(used_s).then(pl.when(pl.Series(covered >= 1)).then(pl.lit("hourly")).otherwise(pl.lit("hourly_partial")))
         .otherwise(pl.col("intensity_basis")).alias("intensity_basis"),
-        pl.when(used_s).then(_hourly_sources(sub, covered, grid.series)).otherwise(pl.col("intensity_source")).alias("intensity_source"),
-        pl.when(used_s).then(pl.col("intensity_region").replace_strict(year_of, return_dtype=pl.Int64))
+        pl.when(used_s).then(_hourly_sources(sub, covered, which)).otherwise(pl.col("intensity_source")).alias("intensity_source"),
+        pl.when(used_s).then(which["year"].cast(pl.Int64))
         .otherwise(pl.col("intensity_year")).cast(pl.Int32).alias("intensity_year"),
         pl.Series("intensity_hourly_coverage", np.where(used, covered, np.nan)).fill_nan(None),
     ).with_columns(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import polars as pl
 
 from wattledger.factors.compute_price_table import read_compute_prices
 from wattledger.factors.errors import FactorError
+from wattledger.factors.hourly_series import REGISTRY, assemble, registry_files
 from wattledger.factors.names import normalise_model, normalise_region
 from wattledger.factors.regions import name_aliases, region_grid, zone_rows
 from wattledger.method import (
@@ -45,6 +46,7 @@ FACTOR_FILES = (
     ("hardware", "cpu_power.csv"),  # CPU TDP per core (wattledger.factors.cpu_power)
     ("hardware", "wue.csv"),  # datacenter water usage effectiveness (wattledger.factors.water)
     ("grid_intensity", "water_intensity.csv"),  # water consumed per kWh generated (wattledger.factors.water)
+    ("grid_intensity", "hourly_registry.csv"),  # the hourly series registry; the files it names are hashed too
 )
 
 
@@ -66,7 +68,14 @@ class HourlyGrid:
     regions: list[str]
     start_s: np.ndarray
     values: np.ndarray
-    series: pl.DataFrame
+    series: pl.DataFrame  # one row per (region, year): source, filled_hours, first_s, end_s
+    aliases: dict[str, str] = field(default_factory=dict)  # other names of a region (DE -> DE-LU)
+
+    @property
+    def row_of(self) -> dict[str, int]:
+        """Row of the values for each region name and alias."""
+        row = {r: i for i, r in enumerate(self.regions)}
+        return row | {a: row[r] for a, r in self.aliases.items()}
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,10 @@ class ReferenceTables:
         for folder, name in FACTOR_FILES:
             h.update(name.encode())
             h.update(self.file_bytes(folder, name))
+        for name in registry_files(self.hourly_registry_csv):  # the hourly series files the registry names
+            if ("grid_intensity", name) not in FACTOR_FILES:
+                h.update(name.encode())
+                h.update(self.file_bytes("grid_intensity", name))
         return h
 
     @cached_property
@@ -153,6 +166,12 @@ class ReferenceTables:
     def hourly_csv(self) -> pl.DataFrame:
         """grid_intensity/hourly_us_ba_2022.csv as written (hour_start_utc as text)."""
         return self._csv("grid_intensity", "hourly_us_ba_2022.csv", schema_overrides={"hour_start_utc": pl.String})
+
+    @cached_property
+    def hourly_registry_csv(self) -> pl.DataFrame:
+        """grid_intensity/hourly_registry.csv: one row per hourly series (wattledger.factors.hourly_series)."""
+        return self._csv("grid_intensity", REGISTRY, infer_schema_length=None,
+                         schema_overrides={"column": pl.String, "aliases": pl.String})
 
     @cached_property
     def hourly_series_csv(self) -> pl.DataFrame:
@@ -383,21 +402,11 @@ class ReferenceTables:
 
     @cached_property
     def hourly_grid(self) -> HourlyGrid:
-        """Every hourly intensity series as one NaN-padded 2-D array, for the kernel."""
-        hourly = self.hourly_csv.with_columns(
-            pl.col("hour_start_utc").str.to_datetime("%Y-%m-%dT%H:%M:%SZ", time_zone="UTC").dt.epoch("s").alias("t_s")
-        ).sort("region", "t_s")
-        regions = hourly["region"].unique().sort().to_list()
-        starts = hourly.group_by("region").agg(pl.col("t_s").min()).sort("region")["t_s"].to_numpy().astype(np.float64)
-        width = int(hourly.group_by("region").agg(((pl.col("t_s").max() - pl.col("t_s").min()) // 3600 + 1).alias("n"))["n"].max())
-        values = np.full((len(regions), width), np.nan)
-        row = {r: i for i, r in enumerate(regions)}
-        idx = hourly.with_columns(pl.col("region").replace_strict(row, return_dtype=pl.Int64).alias("row"))
-        first = dict(zip(regions, starts, strict=True))
-        col = ((idx["t_s"].to_numpy() - np.array([first[r] for r in idx["region"].to_list()])) // 3600).astype(np.int64)
-        values[idx["row"].to_numpy(), col] = idx["intensity_kg_per_kwh"].to_numpy()
-        series = self.hourly_series_index.select("region", "year", "source", "filled_hours")
-        return HourlyGrid(regions=regions, start_s=starts, values=values, series=series)
+        """Every hourly intensity series of the registry as one NaN-padded 2-D array (one row
+        per region, its years on one timeline), for the kernel."""
+        regions, start_s, values, series, aliases = assemble(
+            self.hourly_registry_csv, lambda name: self.file_bytes("grid_intensity", name))
+        return HourlyGrid(regions=regions, start_s=start_s, values=values, series=series, aliases=aliases)
 
     # --- electricity prices ----------------------------------------------------------------
 
