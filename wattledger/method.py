@@ -71,6 +71,11 @@ MAX_PRICE_PER_GPU_HOUR = 100.0
 #: (a datacenter's or a country's figure says nothing about the region's hours).
 HOURLY_REFINABLE = ("region", "region_earlier_year", "region_later_year", "zone", "zone_earlier_year", "zone_later_year")
 
+#: What-if window (docs/whatif.md): a run is compared with the same run started at every whole
+#: hour within ± this many hours of its start. Half a day either side reaches the other part of
+#: the daily cycle (solar midday vs night) without assuming a job could wait for days. [h]
+WHATIF_WINDOW_HOURS = 12
+
 # --- power telemetry (docs/time_resolved.md, "Attribution") --------------------------------
 
 #: Least share of a run's device-time the power samples must cover for a measured basis; below

@@ -17,6 +17,7 @@ from wattledger.compute.kernel_table import KernelMap, run_kernel
 from wattledger.factors import (
     PIECES_SCHEMA, FactorLibrary, apply_hourly_intensity, apply_tou_prices, normalise_model, with_compute_prices,
 )
+from wattledger.factors.market_price import apply_market_prices
 from wattledger.store import batch_has_footprints, queued_batch, runs_with_same_inputs, write_footprint_batch
 
 
@@ -102,10 +103,11 @@ def split_unresolved(resolved: pl.DataFrame, factor_set: str) -> tuple[pl.DataFr
 
 
 def refine(ok: pl.DataFrame, lib: FactorLibrary, pieces: pl.DataFrame) -> pl.DataFrame:
-    """Hourly intensity, time-of-use prices (weighted by measured energy per hour where the
-    run's energy is that telemetry), then the GPU-hour price."""
+    """Hourly intensity, time-of-use and market-indexed prices (weighted by measured energy per
+    hour where the run's energy is that telemetry), then the GPU-hour price."""
     pieces = pieces.join(ok.filter(pl.col("power_source").str.starts_with("telemetry:")).select("run_id"), on="run_id")
-    return with_compute_prices(apply_tou_prices(apply_hourly_intensity(ok, lib, pieces), lib, pieces), lib).rechunk()
+    priced = apply_market_prices(apply_tou_prices(apply_hourly_intensity(ok, lib, pieces), lib, pieces), lib, pieces)
+    return with_compute_prices(priced, lib).rechunk()
 
 
 def skip_unchanged(con: duckdb.DuckDBPyConnection, ok: pl.DataFrame, pre: pl.DataFrame,

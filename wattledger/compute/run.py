@@ -7,7 +7,8 @@ The entry point, ``compute_footprints``, reads as its table of contents:
    neighbours changed (store), in batches by start time;
 3. per batch, ``compute.batch.prepare_batch``: read → attribute telemetry → resolve factors →
    refine hourly → footprint inputs → skip unchanged → kernel;
-4. per batch, one write transaction (on a second connection, while the next batch is prepared).
+4. per batch, one write transaction (on a second connection, while the next batch is prepared);
+5. the what-if rows (compute/whatif.py), when footprints or the factor set changed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import duckdb
 
 from wattledger.compute.batch import prepare_batch, write_batch
 from wattledger.compute.kernel_table import PARTITION_RUNS, KernelMap, run_kernel_here
+from wattledger.compute.whatif import WhatifResult, refresh_whatif
 from wattledger.factors import FactorLibrary
 from wattledger.store import (create_compute_queue, datacenters, drop_compute_queue, footprint_writer, power_samples_summary,
                               unknown_datacenters)
@@ -37,6 +39,7 @@ class ComputeResult:
     #: (name, runs) of each datacenter that runs name and the site file does not have: their
     #: factors come from the region, else the defaults (said by the CLI and the flow, never silent)
     unknown_datacenters: tuple[tuple[str, int], ...] = ()
+    whatif: WhatifResult | None = None  # the what-if rows of the default window, when they were recomputed
 
     @property
     def nothing_to_do(self) -> bool:
@@ -96,8 +99,9 @@ def compute_footprints(
             _add(totals, pending.result())
     writer.close()
     drop_compute_queue(con)
+    whatif = refresh_whatif(con, lib)  # what-if timing and placement of every run (compute/whatif.py)
     return ComputeResult(computed=totals[0], unresolved=totals[1], factor_set=lib.version, unchanged=totals[2],
-                         batches=batches, unknown_datacenters=tuple(unknown_datacenters(con)))
+                         batches=batches, unknown_datacenters=tuple(unknown_datacenters(con)), whatif=whatif)
 
 
 def _add(totals: list[int], counts: tuple[int, int, int]) -> None:

@@ -16,6 +16,7 @@ import polars as pl
 
 from wattledger.factors.keys import nearest_year
 from wattledger.factors.ladder import Rule, fold
+from wattledger.factors.market_price import MARKET_PREFIX
 from wattledger.method import NO_YEAR
 
 if TYPE_CHECKING:
@@ -52,6 +53,14 @@ def rules(lib: FactorLibrary) -> list[Rule]:
                "price_per_kwh in the run log"),
         _price(pl.col("site_price_per_kwh").is_not_null(), "site_price_per_kwh", "site_currency", "datacenter", None,
                lit("datacenter ") + pl.col("datacenter") + lit(": ") + pl.col("site_price_source")),
+        # indexed to a wholesale market: the series' mean + the adder here; compute prices it hour by hour
+        Rule(pl.col("market_price").is_not_null(),
+             price_value=pl.col("market_price") + pl.col("site_price_adder_per_kwh").fill_null(0.0),
+             price_currency=pl.col("market_currency"), price_basis="datacenter_market_mean",
+             tariff_id=lit(MARKET_PREFIX) + pl.col("site_price_market"),
+             price_source=pl.format("datacenter {}: wholesale day-ahead price {} {} ({}) + adder {} {}/kWh", pl.col("datacenter"),
+                                    pl.col("site_price_market"), pl.col("market_year"), pl.col("market_source"),
+                                    pl.col("site_price_adder_per_kwh").fill_null(0.0), pl.col("market_currency"))),
         _price(pl.col("tariff_price").is_not_null() & in_force("tariff"), "tariff_price", "tariff_currency", "datacenter_tariff",
                site_tariff, pl.col("tariff_source")),
         # time-of-use: the schedule's average here; compute integrates the schedule over each run
@@ -93,8 +102,12 @@ def resolve(df: pl.DataFrame, lib: FactorLibrary) -> pl.DataFrame:
         schema={"site_tariff_id": pl.String, "tou_price": pl.Float64, "tou_currency": pl.String, "tou_source": pl.String,
                 "tou_first_year": pl.Int64, "tou_last_year": pl.Int64},
     )
+    markets = lib.market_grid.series.select(
+        pl.col("market").alias("site_price_market"), pl.col("mean_price_per_kwh").alias("market_price"),
+        pl.col("currency").alias("market_currency"), pl.col("source").alias("market_source"), pl.col("year").alias("market_year"))
     df = df.join(site_tariff, on="site_tariff_id", how="left", maintain_order="left").join(
-        tou, on="site_tariff_id", how="left", maintain_order="left")
+        tou, on="site_tariff_id", how="left", maintain_order="left").join(
+        markets, on="site_price_market", how="left", maintain_order="left")
     return df.with_columns(fold(rules(lib), COLUMNS))
 
 

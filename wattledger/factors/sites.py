@@ -142,6 +142,15 @@ class ComputeRate(_Strict):
     source: str = Field(min_length=1)
 
 
+class MarketPrice(_Strict):
+    """Electricity indexed to a wholesale day-ahead market: its hourly price + a fixed adder
+    (wattledger.factors.market_price). The adder is in the market's currency (USD)."""
+
+    market: str = Field(min_length=1, description="a market of tariffs/wholesale_markets.csv, e.g. US-TEX-ERCO")
+    adder_per_kwh: float = Field(0.0, ge=-1.0, le=10.0, description="[currency/kWh] on top of the market price")
+    source: str | None = Field(None, description="the contract the adder comes from")
+
+
 class Datacenter(_Strict):
     region: str | None = Field(None, min_length=1)
     pue: float | None = Field(None, ge=1.0, le=3.0)
@@ -152,6 +161,7 @@ class Datacenter(_Strict):
     price_per_kwh: float | None = Field(None, ge=0.0, le=10.0)
     currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
     price_source: str | None = None
+    price: MarketPrice | None = Field(None, description="electricity indexed to a wholesale market, priced hour by hour")
     grid_intensity_kg_per_kwh: float | None = Field(None, ge=0.0, le=2.0)
     grid_intensity_source: str | None = None
     market: MarketInstruments | None = None
@@ -189,6 +199,8 @@ class Datacenter(_Strict):
             raise ValueError("price_per_kwh needs currency and price_source")
         if self.price_per_kwh is not None and self.tariff is not None:
             raise ValueError("give tariff or price_per_kwh, not both")
+        if self.price is not None and (self.price_per_kwh is not None or self.tariff is not None):
+            raise ValueError("give one of price (a market), tariff or price_per_kwh")
         if self.wue is not None and not self.wue_source:
             raise ValueError("wue needs wue_source (where the figure comes from)")
         if self.grid_intensity_kg_per_kwh is not None and not self.grid_intensity_source:
@@ -276,6 +288,9 @@ SITE_SCHEMA = {
     # water (wattledger.factors.water): the site's WUE [L/kWh]
     "wue": pl.Float64,
     "wue_source": pl.String,
+    # electricity indexed to a wholesale market (wattledger.factors.market_price)
+    "price_market": pl.String,
+    "price_adder_per_kwh": pl.Float64,
 }
 
 
@@ -315,6 +330,8 @@ def sites_frame(sites: SiteFile) -> pl.DataFrame:
                 "compute_rates": None if dc.compute_rates is None else [r.model_dump() for r in dc.compute_rates],
                 "wue": dc.wue,
                 "wue_source": dc.wue_source,
+                "price_market": dc.price.market if dc.price else None,
+                "price_adder_per_kwh": dc.price.adder_per_kwh if dc.price else None,
             }
         )
     return pl.DataFrame(rows, schema=SITE_SCHEMA)
@@ -336,6 +353,11 @@ def check_sites(tables: ReferenceTables, sites: pl.DataFrame, path: str) -> None
                 f"{key}: unknown tariff {r['tariff_id']!r} (use a tariff_id of tariffs/flat_prices.csv, e.g. "
                 f"eia861:US-CA:industrial:2024, or of tariffs/tou/: {', '.join(sorted(tables.tou_tariffs))})"
             )
+    markets = set(tables.market_grid.markets)
+    for r in sites.filter(pl.col("price_market").is_not_null()).iter_rows(named=True):
+        if r["price_market"] not in markets:
+            raise FactorError(f"{path}: datacenters.{r['datacenter']}.price.market: unknown market {r['price_market']!r} "
+                              f"(one of tariffs/wholesale_markets.csv: {', '.join(sorted(markets))})")
     canonical = dict(tables.gpu_aliases.select("model_key", "gpu_model").iter_rows())
     for r in sites.select("datacenter", "owned_hardware", "compute_rates").iter_rows(named=True):
         named = [(f"owned_hardware.{h['gpu_model']}", h["gpu_model"]) for h in r["owned_hardware"] or []]

@@ -22,6 +22,7 @@ import polars as pl
 from wattledger.factors.compute_price_table import read_compute_prices
 from wattledger.factors.errors import FactorError
 from wattledger.factors.hourly_series import REGISTRY, assemble, registry_files
+from wattledger.factors.market_price import MarketGrid, market_files, market_grid
 from wattledger.factors.names import normalise_model, normalise_region
 from wattledger.factors.regions import name_aliases, region_grid, zone_rows
 from wattledger.method import (
@@ -47,6 +48,7 @@ FACTOR_FILES = (
     ("hardware", "wue.csv"),  # datacenter water usage effectiveness (wattledger.factors.water)
     ("grid_intensity", "water_intensity.csv"),  # water consumed per kWh generated (wattledger.factors.water)
     ("grid_intensity", "hourly_registry.csv"),  # the hourly series registry; the files it names are hashed too
+    ("tariffs", "wholesale_markets.csv"),  # the wholesale market registry; the price files it names are hashed too
 )
 
 
@@ -128,10 +130,12 @@ class ReferenceTables:
         for folder, name in FACTOR_FILES:
             h.update(name.encode())
             h.update(self.file_bytes(folder, name))
-        for name in registry_files(self.hourly_registry_csv):  # the hourly series files the registry names
-            if ("grid_intensity", name) not in FACTOR_FILES:
+        named = [("grid_intensity", n) for n in registry_files(self.hourly_registry_csv)]  # the files the registries name
+        named += [("tariffs", n) for n in market_files(self)]
+        for folder, name in named:
+            if (folder, name) not in FACTOR_FILES:
                 h.update(name.encode())
-                h.update(self.file_bytes("grid_intensity", name))
+                h.update(self.file_bytes(folder, name))
         return h
 
     @cached_property
@@ -409,6 +413,11 @@ class ReferenceTables:
         return HourlyGrid(regions=regions, start_s=start_s, values=values, series=series, aliases=aliases)
 
     # --- electricity prices ----------------------------------------------------------------
+
+    @cached_property
+    def market_grid(self) -> MarketGrid:
+        """Hourly wholesale day-ahead prices of every market [currency/kWh] (wattledger.factors.market_price)."""
+        return market_grid(self)
 
     @cached_property
     def flat_prices(self) -> pl.DataFrame:

@@ -21,6 +21,8 @@ select
     owned_hardware,
     compute_rates,
     wue,
-    wue_source
+    wue_source,
+    price_market,
+    price_adder_per_kwh
 from datacenters
 order by datacenter
