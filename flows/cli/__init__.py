@@ -6,7 +6,7 @@ the order ``wattledger --help`` lists them.
 """
 
 from flows.cli.common import app
-from flows.cli import ingest, report, reference, query, flow_commands  # noqa: F401  (register the commands)
+from flows.cli import ingest, report, reference, query, flow_commands, whatif  # noqa: F401  (register the commands)
 from flows.cli.costs import register as _register_cost_commands
 
 _register_cost_commands(app)  # costs, budgets, project-costs, equivalents (flows/cli/costs.py)

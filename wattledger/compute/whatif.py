@@ -89,6 +89,15 @@ def refresh_whatif(con, lib: FactorLibrary) -> WhatifResult | None:
     return result
 
 
+def ensure_whatif(con, window_hours: int = WHATIF_WINDOW_HOURS) -> WhatifResult | None:
+    """The what-if rows of ``window_hours``, computed now if missing or out of date (another
+    factor set, or newer footprints); None when they were current already."""
+    lib = library_of(con)
+    if whatif_windows(con).get(window_hours) == lib.version and not footprints_newer_than_whatif(con):
+        return None
+    return compute_whatif(con, window_hours=window_hours, library=lib)
+
+
 # --- timing -------------------------------------------------------------------------------
 
 

@@ -79,8 +79,9 @@ def _hourly_sources(sub: pl.DataFrame, covered: np.ndarray, which: pl.DataFrame)
     percent = pl.Series(np.rint(covered * 100.0).astype(np.int64)).cast(pl.String)
     rest = pl.when(pl.Series(covered >= 1)).then(pl.lit("")).otherwise(
         pl.lit("; the rest at the annual factor: ") + pl.col("intensity_source").fill_null("None"))
-    return sub.with_columns(which["year"].alias("_series_year"), which["source"].alias("_series_source")).select(
-        pl.concat_str(pl.lit("hourly series "), pl.col("intensity_region"), pl.lit(" "), pl.col("_series_year").cast(pl.String),
+    return sub.with_columns(which["region"].alias("_series_region"), which["year"].alias("_series_year"),
+                            which["source"].alias("_series_source")).select(
+        pl.concat_str(pl.lit("hourly series "), pl.col("_series_region"), pl.lit(" "), pl.col("_series_year").cast(pl.String),
                       pl.lit(" ("), pl.col("_series_source"), pl.lit("), "), percent,
                       pl.lit("% of the run"), rest).alias("intensity_source")
     ).to_series()

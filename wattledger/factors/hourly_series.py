@@ -93,7 +93,7 @@ def assemble(registry: pl.DataFrame, read: Callable[[str], bytes]):
 
 
 def series_of_runs(series: pl.DataFrame, regions: pl.Series, start_s: np.ndarray, end_s: np.ndarray) -> pl.DataFrame:
-    """For each run (its series region, start and end [s]): the ``year`` and ``source`` of the
+    """For each run (its series region, start and end [s]): the ``region``, ``year`` and ``source`` of the
     series that holds its start, else its end, else the nearest in time (a run across two series
     names the first)."""
     runs = pl.DataFrame({"region": regions, "a": start_s, "b": end_s}).with_row_index("i")
@@ -104,4 +104,4 @@ def series_of_runs(series: pl.DataFrame, regions: pl.Series, start_s: np.ndarray
         pl.min_horizontal((pl.col("first_s") - pl.col("b")).abs(), (pl.col("a") - pl.col("end_s")).abs()).alias("gap"),
     )
     best = cand.sort("i", "rank", "gap", "year").group_by("i", maintain_order=True).first()
-    return best.select("year", "source")
+    return best.select("region", "year", "source")

@@ -18,7 +18,10 @@ from wattledger.report.cost import cost_section
 from wattledger.report.full_cost import FullCost, budgets_section, full_cost_section, gather_full_cost
 from wattledger.report.full_cost_chart import categories_by_project
 from wattledger.report.methodology import methodology
+from wattledger.report.whatif import whatif_section
+from wattledger.method import WHATIF_WINDOW_HOURS
 from wattledger.store import constants_table
+from wattledger.store.whatif import whatif_by_team
 from wattledger.store import report_queries as q
 
 TOP_RUNS = 10
@@ -81,6 +84,7 @@ class ReportData:
     energy_split: pl.DataFrame | None = None  # IT energy per part (gpu, cpu, ram) and basis
     water: pl.DataFrame | None = None  # water per WUE and water-intensity basis
     full_cost: FullCost | None = None  # project costs (cost ledger included) and budgets (docs/costs.md)
+    whatif: pl.DataFrame | None = None  # CO2e flexible timing / placement would have saved, by team (docs/whatif.md)
 
 
 def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None = None) -> ReportData:
@@ -111,6 +115,7 @@ def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None 
         energy_split=q.energy_split(con, start, end),
         water=q.water(con, start, end),
         full_cost=gather_full_cost(con, start, end),
+        whatif=whatif_by_team(con, WHATIF_WINDOW_HOURS, start, end),
     )
 
 
@@ -339,6 +344,8 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
         *(["## Full cost by project", full_cost_section(d.full_cost, (chart_links or {}).get("full_cost")),
             "## Budgets", budgets_section(d.full_cost)] if d.full_cost is not None else []),
         *(["## Change from the month before", _month_over_month(d)] if d.previous_totals is not None else []),
+        *(["## What-if: a better hour or another datacenter", whatif_section(d.whatif, WHATIF_WINDOW_HOURS)]
+          if d.whatif is not None else []),
         "## Charts",
         _charts(chart_links),
         "## By team",
