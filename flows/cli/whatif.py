@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from flows.cli.common import DbOption, PeriodOption, app, database_command, fail, open_db, out
 from wattledger.compute.whatif import ensure_whatif
@@ -20,6 +19,21 @@ SHOWN = 20
 
 def _num(value, digits: int = 1) -> str:
     return "" if value is None else f"{value:,.{digits}f}"
+
+
+def _line(r: dict) -> str:
+    """One run: its CO2e now, at the best start, and in the best datacenter. [kg]"""
+    if r["timing_status"] == "compared":
+        timing = (f"{_num(r['co2e_kg_now'])} kg now, {_num(r['co2e_kg_best'])} kg from {str(r['best_started_at'])[:16]} "
+                  f"({r['best_shift_h']:+d} h, {r['candidates_covered']}/{r['candidates']} starts covered): "
+                  f"saves {_num(r['co2e_kg_saved'])} kg")
+    else:
+        timing = f"{_num(r['co2e_kg'])} kg; timing not compared: {r['timing_status']}"
+    place = ""
+    if r["best_datacenter"] is not None:
+        place = (f"; in {r['best_datacenter']}: {_num(r['co2e_kg_best_datacenter'])} kg "
+                 f"(saves {_num(r['co2e_kg_saved_placement'])} kg)")
+    return f"{r['run_id']} [{r['team'] or '-'}, {r['intensity_region'] or '-'}]: {timing}{place}"
 
 
 @app.command()
@@ -51,18 +65,7 @@ def whatif(
         out.print(f"computed the what-if of {done.runs:,} runs (window ±{window_hours} h): {done.timed:,} compared at other "
                   f"starts ({done.candidates_skipped:,} candidate starts skipped, not fully covered by an hourly series), "
                   f"{done.placed:,} placed in the site file's datacenters")
-    table = Table("run", "team", "started (UTC)", "grid", "timing", "now kg", "best start", "best kg", "saved kg",
-                  "best datacenter", "there kg", "saved kg (place)")
-    for column in table.columns:
-        column.overflow = "fold"
     for r in rows.head(len(rows) if run else SHOWN).iter_rows(named=True):
-        timed = r["timing_status"] == "compared"
-        table.add_row(
-            r["run_id"], r["team"] or "", str(r["started_at"] or "")[:16], r["intensity_region"] or "",
-            f"{r['candidates_covered']}/{r['candidates']} starts" if timed else r["timing_status"],
-            _num(r["co2e_kg_now"]), str(r["best_started_at"] or "")[:16], _num(r["co2e_kg_best"]), _num(r["co2e_kg_saved"]),
-            r["best_datacenter"] or "", _num(r["co2e_kg_best_datacenter"]), _num(r["co2e_kg_saved_placement"]),
-        )
-    out.print(table)
+        out.print(_line(r), soft_wrap=True, highlight=False, markup=False)
     if run is None:
         out.print(whatif_summary(rows, window_hours))

@@ -149,7 +149,7 @@ def timing_table(runs: pl.DataFrame, lib: FactorLibrary, window_hours: int) -> p
         (pl.col("started_at") + pl.duration(hours=pl.Series(shift_h))).alias("best_started_at"),
         pl.Series("co2e_kg_best", energy * best.mean),
         pl.Series("energy_cost_now", cost_now),
-        pl.Series("energy_cost_best", cost_best),
+        pl.Series("energy_cost_best", cost_best).fill_nan(None),  # a market price not covering the shifted run: unknown
         pl.col("run_currency").alias("currency"),
         pl.Series("cost_basis", cost_basis, dtype=pl.String),
     )
@@ -167,8 +167,10 @@ def _costs(ok: pl.DataFrame, lib: FactorLibrary, a, b, shift_h, energy) -> tuple
     if market.any():
         idx = np.flatnonzero(market.to_numpy())
         tariffs = ok["run_tariff_id"].gather(idx)
-        price_best = market_price_at(lib, tariffs, a[idx] + shift_h[idx] * 3600.0, b[idx] + shift_h[idx] * 3600.0)
-        best[idx] = np.where(np.isfinite(price_best), energy[idx] * price_best, np.nan)
+        # the run's price less the market's mean at its own time is its adder: the same adder at the best start
+        market_now = market_price_at(lib, tariffs, a[idx], b[idx])
+        market_best = market_price_at(lib, tariffs, a[idx] + shift_h[idx] * 3600.0, b[idx] + shift_h[idx] * 3600.0)
+        best[idx] = energy[idx] * (own_price[idx] - market_now + market_best)
         for i in idx:
             basis[i] = "hourly day-ahead market price + adder at the best start"
     return now, best, basis
