@@ -18,7 +18,7 @@ the hour (in solar-dominated zones the centroid of the midday intensity dip lies
 before solar noon, as an hour-start stamp gives, not 0.5 h after). The checks below fail the
 build if the hours are not exactly the year's UTC hours.
 
-Usage: python scripts/build_hourly_electricitymaps.py [--source DIR] [--year 2024]
+Usage: python scripts/build_hourly_electricitymaps.py [--source DIR] [--year 2024] [--out DIR]
 """
 
 from __future__ import annotations
@@ -101,6 +101,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     ap.add_argument("--year", type=int, default=2024)
+    ap.add_argument("--out", type=Path, default=ROOT / "grid_intensity", help="folder to write (default grid_intensity/)")
     args = ap.parse_args()
     zones = sorted(p.name for p in args.source.iterdir() if (p / str(args.year)).is_dir())
     wide: dict[str, list] = {}
@@ -121,15 +122,17 @@ def main() -> None:
             "last_hour_start_utc": d["hour_start_utc"][-1], "hour_convention": CONVENTION,
             "source": f"{SOURCE} ({d['zone_id'][0]})", "licence": LICENCE, "url": URL,
         })
-    out = ROOT / "grid_intensity"
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
     pl.DataFrame(wide).write_csv(out / name)
     pl.DataFrame(filled, schema={"region": pl.String, "first_hour_start_utc": pl.String, "hours": pl.Int64,
                                  "estimation_method": pl.String}, orient="row").write_csv(
         out / f"hourly_electricitymaps_{args.year}_filled.csv")
     reg_path = out / "hourly_registry.csv"
     kept = []
-    if reg_path.exists():
-        with reg_path.open(newline="", encoding="utf-8") as f:
+    existing = reg_path if reg_path.exists() else ROOT / "grid_intensity" / "hourly_registry.csv"
+    if existing.exists():
+        with existing.open(newline="", encoding="utf-8") as f:
             kept = [r for r in csv.DictReader(f) if r["file"] not in (name, EIA_FILE)]
     kept = eia_rows() + kept
     with reg_path.open("w", newline="", encoding="utf-8") as f:

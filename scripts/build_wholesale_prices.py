@@ -15,7 +15,7 @@ ENTSO-E, AEMO, IESO, ERCOT, CAISO, NYISO, PJM, JEPX, KPX, EMC, ONS, Eskom, ...) 
 Checks (the build fails otherwise): every hour of the year once, consecutive, no missing price;
 ``Datetime (Local)`` minus its UTC offset equals ``Datetime (UTC)`` on every row.
 
-Usage: python scripts/build_wholesale_prices.py [--source DIR] [--year 2024]
+Usage: python scripts/build_wholesale_prices.py [--source DIR] [--year 2024] [--out DIR]
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     ap.add_argument("--year", type=int, default=2024)
+    ap.add_argument("--out", type=Path, default=ROOT / "tariffs", help="folder to write (default tariffs/)")
     args = ap.parse_args()
     markets = sorted(p.name for p in args.source.iterdir() if (p / str(args.year)).is_dir())
     files: dict[str, dict[str, list]] = {}
@@ -76,7 +77,8 @@ def main() -> None:
             "mean_price": round(float(d["price"].mean()), 4), "max_price": d["price"].max(),
             "hour_convention": CONVENTION, "source": SOURCE, "licence": LICENCE, "url": URL,
         })
-    out = ROOT / "tariffs"
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
     for name, table in files.items():
         pl.DataFrame(table).write_csv(out / name)
     with (out / "wholesale_markets.csv").open("w", newline="", encoding="utf-8") as f:

@@ -113,3 +113,26 @@ def test_a_run_across_the_series_end_is_partly_hourly(tmp_path):
     basis, value, year, coverage, source = fp["newyear"]
     assert basis == "hourly_partial" and coverage == pytest.approx(0.5)
     assert "the rest at the annual factor" in source
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script, folder, names", [
+    ("build_hourly_electricitymaps.py", "grid_intensity",
+     ["hourly_electricitymaps_2024.csv", "hourly_electricitymaps_2024_filled.csv", "hourly_registry.csv"]),
+    ("build_wholesale_prices.py", "tariffs",
+     ["wholesale_prices_2024.csv", "wholesale_prices_2024_half_hour.csv", "wholesale_markets.csv"]),
+])
+def test_the_build_scripts_rebuild_the_shipped_files_byte_for_byte(tmp_path, script, folder, names):
+    import subprocess
+    import sys
+
+    from test_reference_data import REPO, shared_data_dir
+    shared = shared_data_dir()
+    if shared is None:
+        pytest.skip("../shared/data is not here")
+    source = {"grid_intensity": shared / "electricitymaps_hourly" / "data" / "carbon_intensity",
+              "tariffs": shared / "wholesale_prices_hourly" / "data" / "electricity_prices" / "standardized"}[folder]
+    subprocess.run([sys.executable, str(REPO / "scripts" / script), "--source", str(source), "--out", str(tmp_path)],
+                   check=True, capture_output=True)
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (REPO / folder / name).read_bytes(), name
