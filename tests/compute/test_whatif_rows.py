@@ -110,3 +110,15 @@ def test_other_windows_on_demand_and_no_recompute_when_nothing_changed(db):
     invariants = db.sql("select count(*) from run_whatif where co2e_kg_saved < 0 or co2e_kg_saved_placement < 0 "
                         "or (timing_status = 'compared' and co2e_kg_best > co2e_kg_now * (1 + 1e-12))").fetchall()[0][0]
     assert invariants == 0
+
+
+def test_only_new_or_recomputed_runs_are_computed_again(db, write):
+    before = db.sql("select run_id, computed_at from whatif_results where window_hours = 12 order by run_id").fetchall()
+    ingest_paths(db, [write("more.csv", "run_id,team,started_at,ended_at,gpu_model,gpu_count,avg_power_w,region,datacenter\n"
+                                        "r-gb,c,2024-03-01T00:00:00Z,2024-03-01T05:00:00Z,H100-SXM,8,600,GB,de\n")])
+    result = compute_footprints(db)
+    assert result.whatif is not None and result.whatif.runs == 1  # the new run only; the others' rows stand
+    after = dict(db.sql("select run_id, computed_at from whatif_results where window_hours = 12").fetchall())
+    assert all(after[run_id] == at for run_id, at in before) and "r-gb" in after
+    gb = row(db, "r-gb")
+    assert gb["timing_status"] == "compared" and gb["datacenters_compared"] == 2

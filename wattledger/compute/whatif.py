@@ -33,7 +33,7 @@ from wattledger.factors.names import normalise_datacenter
 from wattledger.kernel.whatif import best_shift, shift_order, shifted_means
 from wattledger.method import WHATIF_WINDOW_HOURS
 from wattledger.store import datacenters, power_samples_summary
-from wattledger.store.whatif import footprints_newer_than_whatif, replace_whatif, whatif_runs, whatif_windows
+from wattledger.store.whatif import replace_whatif, whatif_runs, whatif_windows
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,14 @@ def library_of(con) -> FactorLibrary:
 
 
 def compute_whatif(con, *, window_hours: int = WHATIF_WINDOW_HOURS, library: FactorLibrary | None = None,
-                   now: datetime | None = None) -> WhatifResult:
-    """Compute and store the what-if rows of every run with a footprint, for ``window_hours``."""
+                   changed_only: bool = False, now: datetime | None = None) -> WhatifResult:
+    """Compute and store the what-if rows of every run with a footprint for ``window_hours``
+    (``changed_only``: of the runs whose row is missing or older than their footprint; a run's
+    rows depend only on its own footprint and the factor set, so the others stand)."""
     if window_hours < 0 or window_hours > 24 * 14:
         raise ValueError(f"window_hours must be between 0 and 336 (two weeks), got {window_hours}")
     lib = library or library_of(con)
-    runs = whatif_runs(con)
+    runs = whatif_runs(con, window_hours, changed_only=changed_only)
     timing = timing_table(runs, lib, window_hours)
     placement = placement_table(runs, lib)
     rows = runs.select("run_id").join(timing, on="run_id", how="left").join(placement, on="run_id", how="left").with_columns(
@@ -69,33 +71,31 @@ def compute_whatif(con, *, window_hours: int = WHATIF_WINDOW_HOURS, library: Fac
         pl.col("datacenters_compared").fill_null(0),
         pl.lit(now or datetime.now(UTC)).alias("computed_at"),
     )
-    replace_whatif(con, window_hours, rows.to_arrow())
+    replace_whatif(con, window_hours, rows.to_arrow(), whole=not changed_only)
     timed = rows.filter(pl.col("timing_status") == "compared")
     return WhatifResult(window_hours, rows.height, timed.height,
                         int((timed["candidates"] - timed["candidates_covered"]).sum() or 0),
                         int((rows["datacenters_compared"] > 0).sum()), lib.version)
 
 
+def ensure_whatif(con, window_hours: int = WHATIF_WINDOW_HOURS, library: FactorLibrary | None = None) -> WhatifResult | None:
+    """Bring the what-if rows of ``window_hours`` up to date: all of them under another factor set
+    (or none yet), else those of runs whose footprint is newer than their row. None when nothing
+    needed computing."""
+    lib = library or library_of(con)
+    whole = whatif_windows(con).get(window_hours) != lib.version
+    result = compute_whatif(con, window_hours=window_hours, library=lib, changed_only=not whole)
+    return result if result.runs or whole else None
+
+
 def refresh_whatif(con, lib: FactorLibrary) -> WhatifResult | None:
-    """Recompute every stored what-if window (the default one always) when the footprints may
-    have moved since (another factor set, or footprints newer than the rows); else None."""
-    windows = whatif_windows(con)
-    stale = footprints_newer_than_whatif(con)
+    """After a compute: every stored what-if window (the default one always) brought up to date
+    (``ensure_whatif``); the result of the default window, None when nothing needed computing."""
     result = None
-    for window in sorted(set(windows) | {WHATIF_WINDOW_HOURS}):
-        if stale or windows.get(window) != lib.version:
-            r = compute_whatif(con, window_hours=window, library=lib)
-            result = r if window == WHATIF_WINDOW_HOURS else result
+    for window in sorted(set(whatif_windows(con)) | {WHATIF_WINDOW_HOURS}):
+        r = ensure_whatif(con, window, lib)
+        result = r if window == WHATIF_WINDOW_HOURS else result
     return result
-
-
-def ensure_whatif(con, window_hours: int = WHATIF_WINDOW_HOURS) -> WhatifResult | None:
-    """The what-if rows of ``window_hours``, computed now if missing or out of date (another
-    factor set, or newer footprints); None when they were current already."""
-    lib = library_of(con)
-    if whatif_windows(con).get(window_hours) == lib.version and not footprints_newer_than_whatif(con):
-        return None
-    return compute_whatif(con, window_hours=window_hours, library=lib)
 
 
 # --- timing -------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ TIMING_SCHEMA = {
 }
 
 
-def _status(runs: pl.DataFrame, rows: dict[str, int]) -> pl.Expr:
+def _status(rows: dict[str, int]) -> pl.Expr:
     """Why a run is or is not compared at other starts."""
     return (pl.when(pl.col("started_at").is_null() | pl.col("ended_at").is_null()).then(pl.lit("no start and end"))
             .when(~pl.col("intensity_region").is_in(list(rows))).then(pl.lit("no hourly series for its region"))
@@ -125,7 +125,7 @@ def timing_table(runs: pl.DataFrame, lib: FactorLibrary, window_hours: int) -> p
     grid = lib.hourly_grid
     row = grid.row_of
     shifts = shift_order(window_hours)
-    status = runs.select("run_id", _status(runs, row).alias("timing_status"))
+    status = runs.select("run_id", _status(row).alias("timing_status"))
     ok = runs.filter(status["timing_status"] == "compared")
     base = status.with_columns(pl.lit(shifts.size, pl.Int32).alias("candidates"))
     if ok.height == 0:
@@ -135,8 +135,7 @@ def timing_table(runs: pl.DataFrame, lib: FactorLibrary, window_hours: int) -> p
     sid = ok["intensity_region"].replace_strict(row, return_dtype=pl.Int64).to_numpy()
     a, b = _epoch_s(ok["started_at"]), _epoch_s(ok["ended_at"])
     shifted = shifted_means(grid.start_s, grid.values, sid, a, b, shifts)
-    # its own start is a candidate; skip it only if the series does not hold it (cannot happen for basis hourly)
-    own = shifted.mean[:, 0]
+    own = shifted.mean[:, 0]  # shift 0 (shift_order's first): its own start, covered for basis hourly
     best = best_shift(shifted.mean)
     energy = ok["energy_kwh"].to_numpy()
     shift_h = np.where(best.index >= 0, shifts[np.maximum(best.index, 0)], 0)

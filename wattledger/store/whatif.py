@@ -12,17 +12,25 @@ from wattledger.resources import sql_text
 from wattledger.store.transactions import atomic
 
 
-def whatif_runs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """Every run with a current footprint: its own columns and its footprint's energy, CO2e, price."""
-    return con.sql(sql_text("queries/whatif/runs.sql")).pl()
+def whatif_runs(con: duckdb.DuckDBPyConnection, window_hours: int, *, changed_only: bool) -> pl.DataFrame:
+    """Runs with a footprint (``changed_only``: those whose what-if row of ``window_hours`` is
+    missing or older than their footprint): their own columns and their footprint's energy, CO2e, price."""
+    return con.sql(sql_text("queries/whatif/runs.sql"),
+                   params={"window_hours": window_hours, "changed_only": changed_only}).pl()
 
 
-def replace_whatif(con: duckdb.DuckDBPyConnection, window_hours: int, rows: pa.Table) -> int:
-    """Replace the what-if rows of ``window_hours`` by ``rows``, in one transaction."""
+def replace_whatif(con: duckdb.DuckDBPyConnection, window_hours: int, rows: pa.Table, *, whole: bool) -> int:
+    """Write the what-if rows of ``window_hours``, in one transaction: ``whole``: instead of all
+    of the window's rows; else instead of the rows of the same runs, and without the rows of runs
+    that have no footprint any more."""
     try:
         with atomic(con):
             con.register("new_whatif", rows)
-            con.execute("delete from whatif_results where window_hours = ?", [window_hours])
+            if whole:
+                con.execute("delete from whatif_results where window_hours = ?", [window_hours])
+            else:
+                con.execute("delete from whatif_results where window_hours = ? and (run_id in (select run_id from new_whatif) "
+                            "or run_id not in (select run_id from footprints))", [window_hours])
             con.execute("insert into whatif_results by name select * from new_whatif")
     finally:
         con.unregister("new_whatif")
@@ -32,13 +40,6 @@ def replace_whatif(con: duckdb.DuckDBPyConnection, window_hours: int, rows: pa.T
 def whatif_windows(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
     """window_hours -> the factor set its rows were computed under."""
     return dict(con.sql("select window_hours, any_value(factor_set) from whatif_results group by all").fetchall())
-
-
-def footprints_newer_than_whatif(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether a footprint was computed after the oldest what-if row (or there are footprints
-    and no what-if rows): the what-if rows may be out of date."""
-    return bool(con.sql("select coalesce((select max(computed_at) from footprints) > coalesce((select min(computed_at) "
-                        "from whatif_results), '-infinity'::timestamptz), false)").fetchall()[0][0])
 
 
 def whatif_rows(con: duckdb.DuckDBPyConnection, window_hours: int, *, run_id: str | None = None,

@@ -1,6 +1,7 @@
--- grain: one row per run with a current footprint (run_footprints): the run's own columns
--- (as factor resolution reads them, for placing it in another datacenter) and its footprint's
--- energy, CO2e, intensity and price (for shifting it in time).
+-- grain: one row per run with a footprint (run_footprints): the run's own columns (as factor
+-- resolution reads them, for placing it in another datacenter) and its footprint's energy, CO2e,
+-- intensity and price (for shifting it in time). With $changed_only, only the runs whose what-if
+-- row of window $window_hours is missing or older than their footprint.
 with
 
 runs as (
@@ -41,6 +42,10 @@ final as (
         footprints.datacenter as run_datacenter
     from runs
     inner join footprints on footprints.run_id = runs.run_id
+    where not $changed_only or not exists (
+        select 1 from whatif_results as w
+        where w.run_id = runs.run_id and w.window_hours = $window_hours and w.computed_at >= footprints.computed_at
+    )
 )
 
 select * from final order by run_id
