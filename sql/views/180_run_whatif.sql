@@ -10,7 +10,8 @@ results as (
 ),
 
 runs as (
-    select run_id, team, project, started_at, ended_at, datacenter, intensity_region, co2e_kg, energy_kwh, energy_cost
+    select run_id, team, project, started_at, ended_at, datacenter, intensity_region, intensity_basis, co2e_kg, energy_kwh,
+        energy_cost
     from run_footprints
 ),
 
@@ -23,6 +24,8 @@ final as (
         runs.ended_at,
         runs.datacenter,
         runs.intensity_region,
+        runs.intensity_basis,
+        runs.energy_kwh,
         results.window_hours,
         results.timing_status,
         results.candidates,

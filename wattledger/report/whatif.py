@@ -30,7 +30,7 @@ def _share(saved: float | None, total: float | None) -> str:
 
 def totals(by_team: pl.DataFrame) -> dict:
     """The section's totals over every team (numbers)."""
-    cols = ("runs", "runs_timed", "co2e_kg_timed", "co2e_kg_saved_timing", "runs_placed", "co2e_kg_placed",
+    cols = ("runs", "energy_kwh", "energy_kwh_hourly", "runs_timed", "co2e_kg_timed", "co2e_kg_saved_timing", "runs_placed", "co2e_kg_placed",
             "co2e_kg_saved_placement")
     return {c: (by_team[c].sum() if by_team.height else 0) for c in cols}
 
@@ -48,7 +48,8 @@ def whatif_section(by_team: pl.DataFrame, window_hours: int) -> str:
              f"({_share(t['co2e_kg_saved_timing'], t['co2e_kg_timed'])} of the {t['runs_timed']:,} runs' "
              f"{_t(t['co2e_kg_timed'])} t); placement **{_t(t['co2e_kg_saved_placement'])} t** "
              f"({_share(t['co2e_kg_saved_placement'], t['co2e_kg_placed'])} of the {t['runs_placed']:,} runs' "
-             f"{_t(t['co2e_kg_placed'])} t). The two are alternatives, not to be added.")
+             f"{_t(t['co2e_kg_placed'])} t). The two are alternatives, not to be added. Hourly grid series cover "
+             f"{_share(t['energy_kwh_hourly'], t['energy_kwh'])} of these runs' energy (the rest: other bases, see 'Basis of the figures').")
     rows = [[md.text(r["team"]), f"{r['runs_timed']:,}", _t(r["co2e_kg_timed"]), _t(r["co2e_kg_saved_timing"]),
              _share(r["co2e_kg_saved_timing"], r["co2e_kg_timed"]), f"{r['runs_placed']:,}", _t(r["co2e_kg_placed"]),
              _t(r["co2e_kg_saved_placement"]), _share(r["co2e_kg_saved_placement"], r["co2e_kg_placed"])]

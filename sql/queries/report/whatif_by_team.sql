@@ -1,6 +1,7 @@
 -- grain: one row per team (null team: '(none)'): the CO2e that flexible timing (the best whole-hour
 -- start within ±$window_hours) or placement (the best datacenter of the site file) would have
--- saved, over the runs of the period with a what-if row, and how many runs each compares.
+-- saved, over the runs of the period with a what-if row, and how many runs each compares; their
+-- energy, and the part of it accounted hour by hour (intensity basis hourly or hourly_partial).
 with
 
 scoped as (
@@ -15,6 +16,8 @@ final as (
     select
         coalesce(team, '(none)') as team,
         count(*) as runs,
+        sum(energy_kwh) as energy_kwh,
+        sum(energy_kwh) filter (where intensity_basis in ('hourly', 'hourly_partial')) as energy_kwh_hourly,
         count(*) filter (where timing_status = 'compared') as runs_timed,
         sum(co2e_kg_now) filter (where timing_status = 'compared') as co2e_kg_timed,
         sum(co2e_kg_saved) filter (where timing_status = 'compared') as co2e_kg_saved_timing,
