@@ -31,6 +31,10 @@ Example::
             utilisation: 0.8                     # expected busy share of the hours
             operations_cost_per_server_year: 15000   # optional; support, space, staff; NOT electricity
             source: "2024 purchase order PO-1234"
+      tx-spot:
+        region: US-TEX-ERCO
+        price: {market: US-TEX-ERCO, adder_per_kwh: 0.03}   # indexed to a day-ahead market
+                                                 # (tariffs/wholesale_markets.csv), priced hour by hour, USD
       aws-use1:
         region: aws:us-east-1                    # rented: the list price of tariffs/compute_prices.csv
         compute_rates:                           # optional negotiated rates, before list prices
