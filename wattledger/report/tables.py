@@ -105,3 +105,20 @@ def trackers_table(trackers: pl.DataFrame) -> str:
             "measured energy with its own factors:\n\n"
             + md.table(["Source", "Runs", f"{m_unit} CO2e (tracker's own)", f"{m_unit} CO2e (wattledger, location)",
                         f"{m_unit} CO2e (wattledger, market)"], body, "lrrrr"))
+
+
+def top_runs_rows(top_runs: pl.DataFrame) -> list[dict[str, str]]:
+    """The top runs as rows for a table artifact (the Prefect UI): the columns a reader needs,
+    CO2e first after the run, numbers rounded, each column's unit in its name, scaled to the
+    figures (kWh or MWh, kg or t)."""
+    if top_runs.height == 0:
+        return []
+    e_unit, energy = _scaled(top_runs["energy_mwh"].to_list(), ENERGY_UNITS, 1e3)
+    m_unit, co2e = _scaled(top_runs["co2e_t"].to_list(), MASS_UNITS, 1e3)
+    return [
+        {"run": r["run_id"], f"CO2e ({m_unit})": co2e[i], f"energy ({e_unit})": energy[i], "team": r["team"] or "",
+         "GPU": (f"{r['gpu_count']} × " if r["gpu_count"] else "") + (r["gpu_model"] or "—"), "GPU-hours": md.num(r["gpu_hours"], 0),
+         "electricity cost": f"{md.num(r['energy_cost'], 0)} {r['currency'] or ''}".strip(),
+         "power basis": r["power_basis"] or ""}
+        for i, r in enumerate(top_runs.iter_rows(named=True))
+    ]
