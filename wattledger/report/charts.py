@@ -92,7 +92,11 @@ def monthly_by_team(team_monthly: pl.DataFrame, path: Path | BinaryIO) -> Path |
         if months:  # a lone month or two keep a readable width: at least three months of axis
             span = max((months[-1] - months[0]).days, 90)
             ax.set_xlim(months[0] - timedelta(days=span * 0.1), months[0] + timedelta(days=span * 1.1 + 24))
-    axes[1].legend(title="Team", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    if teams:
+        axes[1].legend(title="Team", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    else:  # no run with a start time: say so on the chart rather than draw empty axes silently
+        for ax in axes:
+            ax.text(0.5, 0.5, "no run with a start time", ha="center", va="center", transform=ax.transAxes)
     return _save(fig, path)
 
 

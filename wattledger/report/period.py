@@ -16,7 +16,7 @@ from wattledger.report import charts
 from wattledger.report import markdown as md
 from wattledger.report.document import data_uri, to_html
 from wattledger.report.scale import energy, energy_bounds, mass, mass_bounds
-from wattledger.report.summary import boundary_statement, executive_summary, header_lines
+from wattledger.report.summary import boundary_statement, equivalence_cell, equivalence_sentence, executive_summary, header_lines
 from wattledger.report.tables import basis_table, breakdown_table, top_runs_table, trackers_table, waste_table
 from wattledger.report.beyond_gpu import energy_split_section, water_section
 from wattledger.report.cost import cost_section
@@ -172,9 +172,7 @@ def _summary(d: ReportData) -> str:
         f"and emitted **{mass(t['co2e_t'] * 1e3)} CO2e** (location-based; bounds "
         f"{mass_bounds(t['co2e_t_low'] * 1e3, t['co2e_t_high'] * 1e3)}); market-based, counting the datacenters' "
         f"renewable certificates and contracts, {mass(t['co2e_market_t'] * 1e3)} CO2e. The electricity cost "
-        f"{_money(d.costs)}. That energy is what **{md.sig(t['household_years'])} average US homes** use in a "
-        f"year of electricity, and those emissions equal **{md.sig(t['car_years'])} typical passenger cars** "
-        f"driven for a year."
+        f"{_money(d.costs)}. {equivalence_sentence(t['household_years'], t['car_years'])}"
     ) + _not_current(d)
 
 
@@ -191,8 +189,8 @@ def _totals_table(d: ReportData) -> str:
         ["Embodied CO2e of the GPUs (separate line, not in the CO2e above)", mass(t["embodied_co2e_t"] * 1e3, 4),
          f"{t['embodied_runs']:,} of {t['runs']:,} runs have a published per-GPU figure"],
         ["Electricity cost", _money(d.costs), ""],
-        ["US household-years of electricity", md.sig(t["household_years"]), "household-years"],
-        ["Passenger-car-years of CO2e", md.sig(t["car_years"]), "car-years"],
+        ["US household-years of electricity", *equivalence_cell(t["household_years"], "household-years", "one home")],
+        ["Passenger-car-years of CO2e", *equivalence_cell(t["car_years"], "car-years", "one car")],
     ]
     return md.table(["Figure", "Value", "Note"], rows, "lrl")
 

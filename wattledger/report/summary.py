@@ -37,6 +37,39 @@ def header_lines(header: dict, *, db_label: str, generated_at: datetime, factor_
             f"database `{md.text(db_label)}`")
 
 
+#: Below this many household- or car-years, the equivalence is told as a span of one home's or
+#: one car's year (days, hours, minutes) rather than as a fraction of homes.
+WHOLE = 1.0
+_DAYS_PER_YEAR = 365.25
+
+
+def _span(years: float) -> str:
+    """A fraction of a year as days, hours or minutes (2 significant figures)."""
+    days = years * _DAYS_PER_YEAR
+    if days >= 1:
+        return f"{md.sig(days, 2)} day{'s' * (days != 1)}"
+    if days * 24 >= 1:
+        return f"{md.sig(days * 24, 2)} hours"
+    return f"{md.sig(days * 24 * 60, 2)} minutes"
+
+
+def equivalence_cell(years: float, unit: str, one: str) -> tuple[str, str]:
+    """(value, note) of a totals row: ``years`` of ``unit``, or under one, a span of ``one``'s year."""
+    if years >= WHOLE or years == 0:
+        return md.sig(years), unit
+    return _span(years), f"of {one}'s year"
+
+
+def equivalence_sentence(household_years: float, car_years: float) -> str:
+    """The energy in US household-years and the CO2e in car-years, in words that suit their size."""
+    homes = (f"what **{md.sig(household_years)} average US homes** use in a year of electricity"
+             if household_years >= WHOLE else
+             f"what an average US home uses in **{_span(household_years)}** of electricity")
+    cars = (f"equal **{md.sig(car_years)} typical passenger cars** driven for a year" if car_years >= WHOLE else
+            f"equal **{_span(car_years)}** of a typical passenger car's driving")
+    return f"That energy is {homes}, and those emissions {cars}."
+
+
 def _share_of(basis: pl.DataFrame, factor: str, test) -> float | None:
     rows = basis.filter(pl.col("factor") == factor)
     if rows.height == 0:
@@ -81,7 +114,7 @@ def executive_summary(totals: dict, basis: pl.DataFrame, money: str, previous: d
         ("CO2e, market-based", mass(k["co2e_market_kg"]), "co2e_market_kg", mass, "contracts and certificates counted"),
         ("Electricity cost", money, None, None, ""),
         ("CO2e per GPU-hour", f"{md.sig(k['kg_co2e_per_gpu_hour'])} kg", "kg_co2e_per_gpu_hour",
-         lambda v: f"{md.sig(v)} kg", f"over {md.num(totals['gpu_hours'], 0)} GPU-hours"),
+         lambda v: f"{md.sig(v)} kg", f"over {md.sig(totals['gpu_hours'])} GPU-hours"),
         ("Fleet grid intensity, as accounted", f"{md.sig(k['kg_co2e_per_mwh'])} kg CO2e/MWh", "kg_co2e_per_mwh",
          lambda v: f"{md.sig(v)} kg CO2e/MWh", "location-based CO2e over facility energy"),
         ("Energy measured (telemetry, trackers)", md.pct(k.get("measured_share")), None, None,

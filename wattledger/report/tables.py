@@ -15,6 +15,16 @@ def _scaled(values: list[float | None], units, base: float) -> tuple[str, list[s
     return unit, [md.sig(None if v is None else v * base / size) for v in values]
 
 
+#: (unit, size in years) for the equivalence columns: years, else days, else hours.
+SPANS: tuple[tuple[str, float], ...] = (("hours", 1 / 8766), ("days", 1 / 365.25), ("years", 1.0))
+
+
+def _years(values: list[float | None], noun: str) -> tuple[str, list[str]]:
+    """(header, cells): household- or car-years, in days or hours when the largest is under one."""
+    unit, size = unit_for(values, SPANS)
+    return f"{noun}-{unit}", [md.sig(None if v is None else v / size) for v in values]
+
+
 def breakdown_table(breakdown: pl.DataFrame, dimension: str) -> str:
     rows = breakdown.filter(pl.col("dimension") == dimension)
     if rows.height == 0:
@@ -31,17 +41,19 @@ def breakdown_table(breakdown: pl.DataFrame, dimension: str) -> str:
     e_unit, energy = _scaled(per_key["energy_mwh"].to_list(), ENERGY_UNITS, 1e3)
     m_unit, size = unit_for([v * 1e3 for v in per_key["co2e_t_high"].to_list()], MASS_UNITS)
     per_t = 1e3 / size
+    homes_head, homes = _years(per_key["household_years"].to_list(), "Household")
+    cars_head, cars = _years(per_key["car_years"].to_list(), "Car")
     body = [
         [
             md.text(r["key"]), f"{r['runs']:,}", md.num(r["gpu_hours"], 0), energy[i], md.sig(r["co2e_t"] * per_t),
             md.bounds(r["co2e_t_low"] * per_t, r["co2e_t_high"] * per_t), md.sig(r["co2e_market_t"] * per_t),
             "; ".join(f"{md.num(c['energy_cost'], 0)} {md.text(c['currency'])}" for c in r["costs"]),
-            md.sig(r["household_years"]), md.sig(r["car_years"]),
+            homes[i], cars[i],
         ]
         for i, r in enumerate(per_key.iter_rows(named=True))
     ]
     headers = [dimension.replace("_", " ").capitalize(), "Runs", "GPU-h", e_unit, f"{m_unit} CO2e (location)", "bounds",
-               f"{m_unit} CO2e (market)", "Electricity cost", "Household-years", "Car-years"]
+               f"{m_unit} CO2e (market)", "Electricity cost", homes_head, cars_head]
     return md.table(headers, body, "lrrrrrrrrr")
 
 
