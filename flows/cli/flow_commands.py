@@ -100,7 +100,7 @@ def serve(
     mapping: MappingOption = None,
     cluster: ClusterOption = None,
     period: Annotated[str, typer.Option("--period", help="Month each run reports: YYYY-MM, 'all' (every run), or "
-                                        f"'previous-month' (the month before the run's scheduled time)")] = "previous-month",
+                                        "'previous-month' (the month before the run's scheduled time)")] = "previous-month",
     name: Annotated[str, typer.Option("--name", help="Deployment name")] = "wattledger-nightly",
     timezone: Annotated[str, typer.Option("--timezone", help="Time zone of the cron schedule (IANA)")] = "UTC",
     task_runner: TaskRunnerOption = "threads",
@@ -112,7 +112,6 @@ def serve(
     files, computes only what changed, and reports --period (by default the month before the run)."""
     from prefect.schedules import Cron  # noqa: PLC0415  (prefect loads only here)
     from prefect.settings import PREFECT_API_URL  # noqa: PLC0415
-    from wattledger.pipeline import default_report_path  # noqa: PLC0415
     from wattledger.report.period import PREVIOUS_MONTH, scope_for  # noqa: PLC0415
 
     missing = [p for p in (*paths, sites, mapping, cluster) if p and not p.exists()]
