@@ -172,8 +172,14 @@ def _summary(d: ReportData) -> str:
         f"and emitted **{mass(t['co2e_t'] * 1e3)} CO2e** (location-based; bounds "
         f"{mass_bounds(t['co2e_t_low'] * 1e3, t['co2e_t_high'] * 1e3)}); market-based, counting the datacenters' "
         f"renewable certificates and contracts, {mass(t['co2e_market_t'] * 1e3)} CO2e. The electricity cost "
-        f"{_money(d.costs)}. {equivalence_sentence(t['household_years'], t['car_years'])}"
+        f"{_money(d.costs)}. {equivalence_sentence(t['household_years'], t['car_years'], t['energy_mwh'] * 1e3 / eu if (eu := _eu_kwh(d)) else None)}"
     ) + _not_current(d)
+
+
+def _eu_kwh(d: ReportData) -> float | None:
+    """The EU-27 household electricity constant of the database (overrides included), if it has one."""
+    row = d.constants.filter(pl.col("name") == "eu_household_kwh_per_year")
+    return float(row["value"][0]) if row.height else None
 
 
 def _totals_table(d: ReportData) -> str:
@@ -190,6 +196,8 @@ def _totals_table(d: ReportData) -> str:
          f"{t['embodied_runs']:,} of {t['runs']:,} runs have a published per-GPU figure"],
         ["Electricity cost", _money(d.costs), ""],
         ["US household-years of electricity", *equivalence_cell(t["household_years"], "household-years", "one home")],
+        *([["EU household-years of electricity (EU-27 average dwelling)",
+            *equivalence_cell(t["energy_mwh"] * 1e3 / eu, "household-years", "one EU home")]] if (eu := _eu_kwh(d)) else []),
         ["Passenger-car-years of CO2e", *equivalence_cell(t["car_years"], "car-years", "one car")],
     ]
     return md.table(["Figure", "Value", "Note"], rows, "lrl")

@@ -60,11 +60,14 @@ def equivalence_cell(years: float, unit: str, one: str) -> tuple[str, str]:
     return _span(years), f"of {one}'s year"
 
 
-def equivalence_sentence(household_years: float, car_years: float) -> str:
-    """The energy in US household-years and the CO2e in car-years, in words that suit their size."""
+def equivalence_sentence(household_years: float, car_years: float, eu_household_years: float | None = None) -> str:
+    """The energy in US (and EU-27) household-years and the CO2e in car-years, in words that suit their size."""
     homes = (f"what **{md.sig(household_years)} average US homes** use in a year of electricity"
              if household_years >= WHOLE else
              f"what an average US home uses in **{_span(household_years)}** of electricity")
+    if eu_household_years is not None:
+        homes += (f" ({md.sig(eu_household_years)} average EU homes)" if eu_household_years >= WHOLE
+                  else f" ({_span(eu_household_years)} of an average EU home)")
     cars = (f"equal **{md.sig(car_years)} typical passenger cars** driven for a year" if car_years >= WHOLE else
             f"equal **{_span(car_years)}** of a typical passenger car's driving")
     return f"That energy is {homes}, and those emissions {cars}."
