@@ -150,3 +150,19 @@ def test_mass_scales_and_round_trips(kg):
     unit, size = unit_for(kg, MASS_UNITS)
     shown = float(mass(kg).split()[0].replace(",", ""))
     assert shown * size == pytest.approx(kg, rel=5e-3)
+
+
+def test_gpu_models_are_grouped_by_the_canonical_model_with_the_logged_names(tmp_path, write):
+    con = connect(tmp_path / "w.duckdb")
+    ingest_paths(con, [write("runs.csv", "run_id,gpu_model,gpu_count,gpu_hours,avg_power_w,region\n"
+                                         "a,H100-SXM,8,10,500,FR\nb,NVIDIA H100 80GB HBM3,8,10,500,FR\n"
+                                         "c,Mystery-X,1,10,300,FR\n")])
+    compute_footprints(con)
+    from wattledger.store.gpu_model_names import gpu_model_names
+
+    assert gpu_model_names(con) == {"H100-SXM": "H100-SXM", "NVIDIA H100 80GB HBM3": "H100-SXM"}  # Mystery-X unknown
+    text = write_period_report(con, tmp_path / "r.md").read_text()
+    con.close()
+    table = text.split("## By GPU model")[1].split("\n## ")[0]
+    assert "| H100-SXM | 2 | 20 |" in table and "H100-SXM, NVIDIA H100 80GB HBM3 |" in table
+    assert "| Mystery\\-X | 1 | 10 |" in table or "| Mystery-X | 1 | 10 |" in table

@@ -26,6 +26,7 @@ from wattledger.report.methodology import methodology
 from wattledger.store import constants_table
 from wattledger.store import report_queries as q
 from wattledger.store.document_reads import boundary, document_header
+from wattledger.store.gpu_model_names import gpu_model_names
 
 TOP_RUNS = 10
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
@@ -100,6 +101,7 @@ class ReportData:
     full_cost: FullCost | None = None  # project costs (cost ledger included) and budgets (docs/costs.md)
     header: dict | None = None  # data cut-off, factor sets, undated runs (store.document_reads)
     boundary: pl.DataFrame | None = None  # datacenters, teams, input formats in scope
+    gpu_names: dict[str, str] | None = None  # logged GPU model -> canonical model (store.gpu_model_names)
 
 
 def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None = None) -> ReportData:
@@ -132,6 +134,7 @@ def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None 
         full_cost=gather_full_cost(con, start, end),
         header=document_header(con, start, end),
         boundary=boundary(con, start, end),
+        gpu_names=gpu_model_names(con),
     )
 
 
@@ -276,7 +279,9 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
         "## By project",
         breakdown_table(d.breakdown, "project"),
         "## By GPU model",
-        breakdown_table(d.breakdown, "gpu_model"),
+        "Grouped by the model of the GPU table (hardware/gpu_power.csv) each logged name matches; the names "
+        "as logged are listed beside it (a name the table does not know stands alone).",
+        breakdown_table(d.breakdown, "gpu_model", d.gpu_names or {}),
         "## By grid region",
         breakdown_table(d.breakdown, "region"),
         "## By source format",

@@ -25,13 +25,24 @@ def _years(values: list[float | None], noun: str) -> tuple[str, list[str]]:
     return f"{noun}-{unit}", [md.sig(None if v is None else v / size) for v in values]
 
 
-def breakdown_table(breakdown: pl.DataFrame, dimension: str) -> str:
+DIMENSION_NAMES = {"gpu_model": "GPU model", "source_format": "Source format"}
+
+
+def breakdown_table(breakdown: pl.DataFrame, dimension: str, canonical: dict[str, str] | None = None) -> str:
+    """One row per key of ``dimension``; with ``canonical`` (logged name -> model), keys are
+    grouped by their canonical name and the names logged are listed beside it."""
     rows = breakdown.filter(pl.col("dimension") == dimension)
     if rows.height == 0:
         return "_No runs._"
+    logged_as = canonical is not None
+    if logged_as:
+        rows = rows.with_columns(pl.col("key").alias("logged"),
+                                 pl.col("key").replace_strict(canonical, default=pl.col("key"), return_dtype=pl.String)
+                                 .alias("key"))
     per_key = (
         rows.group_by("key", maintain_order=True)
         .agg(
+            *([pl.col("logged").drop_nulls().unique().sort().alias("logged")] if logged_as else []),
             pl.col("runs").sum(), pl.col("gpu_hours").sum(), pl.col("energy_mwh").sum(), pl.col("co2e_t").sum(),
             pl.col("co2e_t_low").sum(), pl.col("co2e_t_high").sum(), pl.col("co2e_market_t").sum(),
             pl.struct("currency", "energy_cost").alias("costs"), pl.col("household_years").sum(), pl.col("car_years").sum(),
@@ -50,11 +61,13 @@ def breakdown_table(breakdown: pl.DataFrame, dimension: str) -> str:
             "; ".join(f"{md.num(c['energy_cost'], 0)} {md.text(c['currency'])}" for c in r["costs"]),
             homes[i], cars[i],
         ]
+        + ([", ".join(md.text(n) for n in r["logged"]) or "—"] if logged_as else [])
         for i, r in enumerate(per_key.iter_rows(named=True))
     ]
-    headers = [dimension.replace("_", " ").capitalize(), "Runs", "GPU-h", e_unit, f"{m_unit} CO2e (location)", "bounds",
-               f"{m_unit} CO2e (market)", "Electricity cost", homes_head, cars_head]
-    return md.table(headers, body, "lrrrrrrrrr")
+    headers = [DIMENSION_NAMES.get(dimension, dimension.replace("_", " ").capitalize()), "Runs", "GPU-h", e_unit,
+               f"{m_unit} CO2e (location)", "bounds", f"{m_unit} CO2e (market)", "Electricity cost", homes_head,
+               cars_head] + (["Logged as"] if logged_as else [])
+    return md.table(headers, body, "lrrrrrrrrr" + ("l" if logged_as else ""))
 
 
 def top_runs_table(top_runs: pl.DataFrame) -> str:
