@@ -146,6 +146,8 @@ def compute(db: DbOption = None, all_runs: Annotated[bool, typer.Option("--all",
     """Compute footprints for every run that needs one."""
     from wattledger.compute import compute_footprints, unknown_datacenters_line  # noqa: PLC0415
 
+    if not db_path(db).exists():  # computing creates nothing: a mistyped --db is said, not made
+        raise fail(f"{db_path(db)}: no such database; create one with `wattledger ingest FILES --db {db_path(db)}`", 2)
     con = open_db(db)
     try:
         result = compute_footprints(con, recompute_all=all_runs)

@@ -156,3 +156,10 @@ def test_report_html_is_written_where_asked(db, tmp_path):
     result = invoke("report", "--format", "html", "--out", out, "--db", db)
     assert result.exit_code == 0 and out.read_text().startswith("<!DOCTYPE html>")
     assert invoke("report", "--format", "pdf", "--db", db).exit_code == 2
+
+
+def test_compute_on_a_missing_database_is_an_error_naming_it(tmp_path):
+    db = tmp_path / "typo.duckdb"
+    result = invoke("compute", "--db", db)
+    assert result.exit_code == 2 and f"error: {db}: no such database" in " ".join(result.output.split())
+    assert not db.exists()
