@@ -41,6 +41,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # help text as markdown: a docstring's lines join into paragraphs at the terminal's width
+    # (rich mode kept each source line break); only the first paragraph goes in the command list
+    rich_markup_mode="markdown",
 )
 
 

@@ -29,8 +29,12 @@ def _print_summary(summary, telemetry_formats) -> None:
     their notes, the skipped files grouped by reason, and the totals."""
     table = Table("file", "format", "runs", "samples", "rejected", box=box.SIMPLE_HEAD, pad_edge=False)
     table.columns[0].overflow = "fold"
+    table.columns[0].ratio = 1  # the file name takes the room the short columns leave
+    table.columns[1].overflow = "fold"
+    table.columns[1].max_width = 14
     for c in table.columns[2:]:
         c.justify = "right"
+        c.no_wrap = True
     notes: list[str] = []
     for s in summary.stored:
         telemetry = s.format in telemetry_formats

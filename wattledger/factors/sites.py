@@ -259,6 +259,10 @@ def _plain(e: dict) -> str:
     if kind in _PLAIN:
         return _PLAIN[kind]
     given = f", got {e['input']!r}" if "input" in e and not isinstance(e["input"], dict | list) else ""
+    bounds = {"greater_than": "more than", "greater_than_equal": "at least", "less_than": "less than",
+              "less_than_equal": "at most"}
+    if kind in bounds and e.get("ctx"):
+        return f"must be {bounds[kind]} {next(iter(e['ctx'].values())):g}{given}"
     if kind in ("float_parsing", "float_type"):
         return f"expected a number{given}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
