@@ -262,7 +262,8 @@ def _plain(e: dict) -> str:
     bounds = {"greater_than": "more than", "greater_than_equal": "at least", "less_than": "less than",
               "less_than_equal": "at most"}
     if kind in bounds and e.get("ctx"):
-        return f"must be {bounds[kind]} {next(iter(e['ctx'].values())):g}{given}"
+        limit = next(iter(e["ctx"].values()))
+        return f"must be {bounds[kind]} {f'{limit:g}' if isinstance(limit, int | float) else limit}{given}"
     if kind in ("float_parsing", "float_type"):
         return f"expected a number{given}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
