@@ -15,6 +15,9 @@ TaskRunnerOption = Annotated[str, typer.Option("--task-runner", help="threads (t
 DaskAddressOption = Annotated[str | None, typer.Option("--dask-address", help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786",
                                                       show_default="a local cluster")]
 WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="Threads, or local Dask worker processes")]
+ArtifactKeyOption = Annotated[str | None, typer.Option("--artifact-key", help="Prefix of the Prefect UI artifacts' keys "
+                                                       "(PREFIX-report, PREFIX-top-runs)",
+                                                       show_default="wattledger-<db name>-<hash of its path>")]
 
 
 def _flow(task_runner: str, dask_address: str | None, workers: int):
@@ -30,7 +33,8 @@ def _flow(task_runner: str, dask_address: str | None, workers: int):
 
 def _run_flow(paths: list[str], db: Path, period: str | None, out_path: Path | None, sites: Path | None,
               mapping: Path | None = None, cluster: Path | None = None, mapped: dict[str, str] | None = None,
-              task_runner: str = "threads", dask_address: str | None = None, workers: int = 2) -> None:
+              task_runner: str = "threads", dask_address: str | None = None, workers: int = 2,
+              artifact_key: str | None = None) -> None:
     from flows.pipeline import FilesRefused  # noqa: PLC0415  (prefect loads only here)
     from wattledger.factors import FactorError, SiteFileError  # noqa: PLC0415
     from wattledger.files import OutputError, check_output  # noqa: PLC0415
@@ -56,7 +60,7 @@ def _run_flow(paths: list[str], db: Path, period: str | None, out_path: Path | N
     try:
         flow_(paths=paths, db=str(db), period=period, report_out=str(target), sites=str(sites) if sites else None,
               mapping=str(mapping) if mapping else None, cluster=str(cluster) if cluster else None, mapped=mapped,
-              distributed=task_runner == "dask")
+              distributed=task_runner == "dask", artifact_key=artifact_key)
     except (FilesRefused, SiteFileError, FactorError, DatabaseError, OutputError) as e:
         err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(1) from None
@@ -76,10 +80,11 @@ def run(
     task_runner: TaskRunnerOption = "threads",
     dask_address: DaskAddressOption = None,
     workers: WorkersOption = 2,
+    artifact_key: ArtifactKeyOption = None,
 ) -> None:
     """The whole pipeline (ingest -> compute -> report) as a Prefect flow."""
     _run_flow([str(p) for p in paths], db_path(db), period, out_path, sites, mapping, cluster,
-              task_runner=task_runner, dask_address=dask_address, workers=workers)
+              task_runner=task_runner, dask_address=dask_address, workers=workers, artifact_key=artifact_key)
 
 
 SERVER_NEEDED = (
@@ -106,6 +111,7 @@ def serve(
     task_runner: TaskRunnerOption = "threads",
     dask_address: DaskAddressOption = None,
     workers: WorkersOption = 2,
+    artifact_key: ArtifactKeyOption = None,
 ) -> None:
     """Serve the pipeline flow on a schedule (needs a running Prefect server), one run at a time
     (a concurrency limit of 1: the database has one writer). Each run ingests only new or changed
@@ -139,6 +145,7 @@ def serve(
         "report_out": str(out_path.resolve()) if out_path else None,
         "sites": str(sites.resolve()) if sites else None, "distributed": task_runner == "dask",
         "mapping": str(mapping.resolve()) if mapping else None, "cluster": str(cluster.resolve()) if cluster else None,
+        "artifact_key": artifact_key,
     }
     try:  # limit 1: a second scheduled run waits while one runs (prefect.yaml's concurrency_limit too)
         flow_.serve(name=name, schedule=schedule, parameters=parameters, limit=1)
