@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 from typing import Annotated
 
@@ -53,8 +54,10 @@ def factors(
             con.close()
     library = FactorLibrary(sites=sites_frame)
     r = explain(library, region=region, year=year, datacenter=datacenter)
-    for line in explanation_lines(r, region, year):
-        typer.echo(line)
+    for line in explanation_lines(r, region, year):  # on a terminal wrapped, continuation lines indented;
+        indent = " " * (len(line) - len(line.lstrip()) + 2)  # into a pipe or file one line each (grep finds it)
+        typer.echo(textwrap.fill(line, width=max(out.width, 40), subsequent_indent=indent, break_on_hyphens=False,
+                                 break_long_words=False) if out.is_terminal else line)
     if region is not None and not r["is_known_region"]:
         near = nearest_regions(region, library.known_regions, library.region_aliases)
         err.print(f"warning: region {region!r} is not in the reference tables; it gets the world average "
