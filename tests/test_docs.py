@@ -58,3 +58,21 @@ def test_every_test_named_in_reliability_md_exists():
     for case in re.findall(r"`\[([a-z_]+/[a-z_0-9.-]+)\]`", doc):
         assert case in cases, f"corpus case {case} is not in tests/data/bad/expected.yaml"
     assert named >= 30
+
+
+def test_the_readme_example_runs_as_written(tmp_path, monkeypatch):
+    """The README's "Example:" block, line by line, from a folder holding the checkout's examples/."""
+    import shlex
+
+    from typer.testing import CliRunner
+
+    block = README.split("Example:\n\n```sh\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "examples").symlink_to(REPO / "examples")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("WATTLEDGER_DB", raising=False)
+    for line in block.strip().splitlines():
+        argv = shlex.split(line.split("  #")[0])
+        assert argv[0] == "wattledger", line
+        result = CliRunner().invoke(app, argv[1:], catch_exceptions=False)
+        assert result.exit_code == 0, f"{line}\n{result.output}"
+    assert (tmp_path / "wattledger.duckdb").exists() and (tmp_path / "reports" / "wattledger-2024-10.html").exists()

@@ -88,9 +88,25 @@ US_HOUSEHOLD_WATER_L_PER_DAY = Constant(
     "inside, but one in m3 (1.1) or mL (1.1e6) falls outside",
 )
 
+EU_HOUSEHOLD_KWH_PER_YEAR = Constant(
+    name="eu_household_kwh_per_year",
+    value=3_600.0,
+    unit="kWh/household-year",
+    description="Average annual electricity consumption per dwelling in the EU-27 (all uses, heating included)",
+    source="ODYSSEE-MURE, 'Electricity consumption per dwelling' (EU-27 average 3.6 MWh; from 1.8 MWh in "
+    "Romania to 8.5 MWh in Sweden), page updated November 2025, latest year 2023",
+    vintage_year=2023,
+    url="https://www.odyssee-mure.eu/publications/efficiency-by-sector/households/electricity-consumption-dwelling.html",
+    plausible_min=100.0,
+    plausible_max=100_000.0,
+    plausible_reason="national household averages are about 1,000 to 20,000 kWh a year; "
+    "a figure in MWh (3.6) or Wh (3.6e6) falls outside",
+)
+
 #: Constants a user may override (``wattledger constants --set NAME=VALUE``).
 CONSTANTS: dict[str, Constant] = {
-    c.name: c for c in (US_HOUSEHOLD_KWH_PER_YEAR, PASSENGER_VEHICLE_KG_CO2E_PER_YEAR, US_HOUSEHOLD_WATER_L_PER_DAY)
+    c.name: c for c in (US_HOUSEHOLD_KWH_PER_YEAR, EU_HOUSEHOLD_KWH_PER_YEAR, PASSENGER_VEHICLE_KG_CO2E_PER_YEAR,
+                        US_HOUSEHOLD_WATER_L_PER_DAY)
 }
 
 

@@ -1,11 +1,17 @@
 """What every command shares: the typer app, the consoles, the common options, opening the
-database with one error line instead of a traceback."""
+database with one error line instead of a traceback.
+
+Start-up time: this module and every command module import only typer and rich at the top;
+the library (DuckDB, polars, numpy), matplotlib and Prefect are imported inside the command
+that needs them, so ``--help``, ``--version`` and a light command start fast
+(benchmarks/bench_cli_startup.py measures it)."""
 
 from __future__ import annotations
 
 import functools
 import getpass
 from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
 from typing import Annotated
 
@@ -14,26 +20,59 @@ from rich.console import Console
 from rich.markup import escape
 
 import flows  # noqa: F401  (sets Prefect's offline settings before prefect is imported)
-from wattledger.store import DATABASE_FAILURES, BadSetting, DatabaseError, DatabaseMissing, MigrationError, connect, default_db_path
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"wattledger {wattledger_version()}")
+        raise typer.Exit()
+
+
+def wattledger_version() -> str:
+    """The installed package's version (pyproject.toml), or "unknown" for a bare checkout."""
+    try:
+        return package_version("wattledger")
+    except PackageNotFoundError:
+        return "unknown"
+
 
 app = typer.Typer(
     help="Energy, CO2e and electricity cost of GPU training runs, from the logs you already have.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # help text as markdown: a docstring's lines join into paragraphs at the terminal's width
+    # (rich mode kept each source line break); only the first paragraph goes in the command list
+    rich_markup_mode="markdown",
 )
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print wattledger's version and exit")] = False) -> None:
+    """Energy, CO2e and electricity cost of GPU training runs, from the logs you already have."""
+
+
 out = Console(markup=False)  # tables and lines of log text: "[" in a run name is not markup
 err = Console(stderr=True)
 
-DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file [default: $WATTLEDGER_DB or ./wattledger.duckdb]")]
-PeriodOption = Annotated[str | None, typer.Option("--period", help="Calendar month YYYY-MM (UTC); all runs if omitted")]
-OutOption = Annotated[Path | None, typer.Option("--out", help="Report file [default: reports/wattledger-<period>.md]")]
-SitesOption = Annotated[Path | None, typer.Option("--sites", help="Site file (datacenters.yaml) to load before computing")]
-MappingOption = Annotated[Path | None, typer.Option("--mapping", help="Mapping file (YAML): read every file through it (docs/formats.md)")]
-ClusterOption = Annotated[Path | None, typer.Option("--cluster", help="Cluster file of sacct files [default: cluster.yaml beside each]")]
+# Defaults that are not a literal value are given as show_default text: typer prints it as
+# "[default: ...]" itself (a literal "[default: ...]" in help= is eaten by rich markup).
+DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file",
+                                               show_default="$WATTLEDGER_DB or ./wattledger.duckdb")]
+PeriodOption = Annotated[str | None, typer.Option("--period", help="Calendar month YYYY-MM (UTC)", show_default="all runs")]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Report file", show_default="reports/wattledger-<period>.md")]
+SitesOption = Annotated[Path | None, typer.Option("--sites", help="Site file (datacenters.yaml) to load before computing",
+                                                  show_default="none")]
+MappingOption = Annotated[Path | None, typer.Option("--mapping", help="Mapping file (YAML): read every file through it "
+                                                    "(docs/formats.md)", show_default="*.mapping.yaml beside each file")]
+ClusterOption = Annotated[Path | None, typer.Option("--cluster", help="Cluster file of sacct files",
+                                                    show_default="cluster.yaml beside each")]
 
 
 def db_path(db: Path | None) -> Path:
+    from wattledger.store.connection import default_db_path  # noqa: PLC0415  (the store loads only when used)
+
     return db if db is not None else default_db_path()
 
 
@@ -46,6 +85,8 @@ def fail(message: str, code: int) -> typer.Exit:
 def open_db(db: Path | None, *, read_only: bool = False, sandbox: bool = False):
     """The database, or one error line and exit 2 (missing, bad setting) or 3 (locked, bad file,
     read-only file, another program's database): the store says what is wrong."""
+    from wattledger.store import BadSetting, DatabaseError, DatabaseMissing, MigrationError, connect  # noqa: PLC0415
+
     path = db_path(db)
     try:
         return connect(path, read_only=read_only, sandbox=sandbox)
@@ -64,8 +105,14 @@ def database_command(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except DATABASE_FAILURES as e:
-            raise fail(f"{db_path(kwargs.get('db'))}: {' '.join(str(e).split())}", 3) from None
+        except Exception as e:
+            if isinstance(e, typer.Exit | typer.Abort):
+                raise
+            from wattledger.store import DATABASE_FAILURES  # noqa: PLC0415  (loaded already by any database command)
+
+            if isinstance(e, DATABASE_FAILURES):
+                raise fail(f"{db_path(kwargs.get('db'))}: {' '.join(str(e).split())}", 3) from None
+            raise
     return wrapper
 
 
@@ -85,5 +132,3 @@ def who() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
-
-

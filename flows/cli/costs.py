@@ -15,21 +15,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from wattledger.compute.equivalents import AmountError, claim_factor, equivalents, parse_amount, parse_claim
-from wattledger.ingest import FileRefused
-from wattledger.ingest.budgets_file import BudgetsFileError
-from wattledger.ingest.fx_rates import FxFileError, read_fx_file
-from wattledger.pipeline import ingest_paths
-from wattledger.pipeline.budgets import load_budgets_file
-from wattledger.pipeline.cost_ledger import load_cost_ledger
-from wattledger.report.equivalents import render_equivalents
-from wattledger.store import (DatabaseError, DatabaseMissing, BadSetting, MigrationError, connect, default_db_path,
-                              list_constants)
-from wattledger.store.cost_ledger import budget_status, cost_file_rejects, project_costs, project_costs_converted
+from flows.cli.common import DbOption
 
 out = Console(markup=False)
 err = Console(stderr=True)
-DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file [default: $WATTLEDGER_DB or ./wattledger.duckdb]")]
 #: Rejects printed per ledger file (all are in the table cost_rejects).
 SHOWN_REJECTS = 20
 
@@ -40,6 +29,8 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 
 def _open(db: Path | None, *, read_only: bool = False):
+    from wattledger.store import BadSetting, DatabaseError, DatabaseMissing, MigrationError, connect, default_db_path  # noqa: PLC0415
+
     path = db if db is not None else default_db_path()
     try:
         return connect(path, read_only=read_only)
@@ -54,6 +45,10 @@ def _open(db: Path | None, *, read_only: bool = False):
 def costs(files: Annotated[list[Path], typer.Argument(help="Cost-ledger files (CSV or Parquet)")],
           db: DbOption = None) -> None:
     """Load cost-ledger files: project, category, amount, currency, date, description, source."""
+    from wattledger.ingest import FileRefused  # noqa: PLC0415  (the library loads only when used)
+    from wattledger.pipeline.cost_ledger import load_cost_ledger  # noqa: PLC0415
+    from wattledger.store.cost_ledger import cost_file_rejects  # noqa: PLC0415
+
     con = _open(db)
     refused = 0
     try:
@@ -85,6 +80,10 @@ def costs(files: Annotated[list[Path], typer.Argument(help="Cost-ledger files (C
 def budgets(file: Annotated[Path | None, typer.Argument(help="Budgets file (YAML); without it, the status")] = None,
             db: DbOption = None) -> None:
     """Load a budgets file (replacing the budgets), or print the status of every budget."""
+    from wattledger.ingest.budgets_file import BudgetsFileError  # noqa: PLC0415
+    from wattledger.pipeline.budgets import load_budgets_file  # noqa: PLC0415
+    from wattledger.store.cost_ledger import budget_status  # noqa: PLC0415
+
     con = _open(db, read_only=file is None)
     try:
         if file is not None:
@@ -110,6 +109,9 @@ def project_costs_command(
     fx: Annotated[Path | None, typer.Option("--fx", help="Exchange rates: the ECB's eurofxref-hist.csv, or date,currency,units_per_eur,source")] = None,
 ) -> None:
     """The full cost of each project, per currency (the view project_costs), or converted to one."""
+    from wattledger.ingest.fx_rates import FxFileError, read_fx_file  # noqa: PLC0415
+    from wattledger.store.cost_ledger import project_costs, project_costs_converted  # noqa: PLC0415
+
     if (currency is None) != (fx is None):
         raise _fail("--currency and --fx go together: the currency to report in, and the dated rates to convert with", 2)
     rates = None
@@ -151,6 +153,10 @@ def equivalents_command(
     db: DbOption = None,
 ) -> None:
     """A published figure in household-years and car-years, with the constants, sources and years."""
+    from wattledger.compute.equivalents import AmountError, claim_factor, equivalents, parse_amount, parse_claim  # noqa: PLC0415
+    from wattledger.report.equivalents import render_equivalents  # noqa: PLC0415
+    from wattledger.store import default_db_path, list_constants  # noqa: PLC0415
+
     try:
         kind, quantity, _ = parse_amount(amount)
         claim = parse_claim(check) if check else None
@@ -180,6 +186,10 @@ def register(app: typer.Typer) -> None:
 def load_demo_costs(db: Path, examples: Path) -> None:
     """The demo's illustrative cost ledger, budgets and stage-tagged run log (examples/costs/),
     before its flow runs (the flow computes the runs' footprints)."""
+    from wattledger.pipeline import ingest_paths  # noqa: PLC0415
+    from wattledger.pipeline.budgets import load_budgets_file  # noqa: PLC0415
+    from wattledger.pipeline.cost_ledger import load_cost_ledger  # noqa: PLC0415
+
     con = _open(db)
     try:
         ingest_paths(con, [examples / "costs" / "runs_staged_illustrative_2024-10.csv"])

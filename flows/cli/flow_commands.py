@@ -9,17 +9,15 @@ import typer
 from rich.markup import escape
 
 from flows.cli.common import ClusterOption, DbOption, MappingOption, OutOption, PeriodOption, SitesOption, app, db_path, err, fail
-from flows.cli.costs import load_demo_costs
-from wattledger.factors import FactorError, SiteFileError
-from wattledger.files import OutputError, check_output
-from wattledger.pipeline import default_report_path
-from wattledger.resources import resource_dir
-from wattledger.store import BadSetting, DatabaseError, resolve_settings
 
 
 TaskRunnerOption = Annotated[str, typer.Option("--task-runner", help="threads (this machine) or dask (Dask workers)")]
-DaskAddressOption = Annotated[str | None, typer.Option("--dask-address", help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786 [default: a local cluster]")]
+DaskAddressOption = Annotated[str | None, typer.Option("--dask-address", help="An existing Dask scheduler, e.g. tcp://10.0.0.5:8786",
+                                                      show_default="a local cluster")]
 WorkersOption = Annotated[int, typer.Option("--workers", min=1, help="Threads, or local Dask worker processes")]
+ArtifactKeyOption = Annotated[str | None, typer.Option("--artifact-key", help="Prefix of the Prefect UI artifacts' keys "
+                                                       "(PREFIX-report, PREFIX-top-runs)",
+                                                       show_default="wattledger-<db name>-<hash of its path>")]
 
 
 def _flow(task_runner: str, dask_address: str | None, workers: int):
@@ -35,9 +33,17 @@ def _flow(task_runner: str, dask_address: str | None, workers: int):
 
 def _run_flow(paths: list[str], db: Path, period: str | None, out_path: Path | None, sites: Path | None,
               mapping: Path | None = None, cluster: Path | None = None, mapped: dict[str, str] | None = None,
-              task_runner: str = "threads", dask_address: str | None = None, workers: int = 2) -> None:
+              task_runner: str = "threads", dask_address: str | None = None, workers: int = 2,
+              artifact_key: str | None = None) -> None:
     from flows.pipeline import FilesRefused  # noqa: PLC0415  (prefect loads only here)
+    from wattledger.factors import FactorError, SiteFileError  # noqa: PLC0415
+    from wattledger.files import OutputError, check_output  # noqa: PLC0415
+    from wattledger.pipeline import default_report_path  # noqa: PLC0415
+    from wattledger.store import BadSetting, DatabaseError, resolve_settings  # noqa: PLC0415
 
+    missing = [p for p in (*paths, *(mapped or {}), sites, mapping, cluster) if p and not Path(p).exists()]
+    if missing:  # before Prefect starts: one line, no traceback
+        raise fail(f"{', '.join(map(str, missing))}: no such file or folder", 2)
     try:
         resolve_settings()  # a bad $WATTLEDGER_* value: one line before the flow starts
     except BadSetting as e:
@@ -54,7 +60,7 @@ def _run_flow(paths: list[str], db: Path, period: str | None, out_path: Path | N
     try:
         flow_(paths=paths, db=str(db), period=period, report_out=str(target), sites=str(sites) if sites else None,
               mapping=str(mapping) if mapping else None, cluster=str(cluster) if cluster else None, mapped=mapped,
-              distributed=task_runner == "dask")
+              distributed=task_runner == "dask", artifact_key=artifact_key)
     except (FilesRefused, SiteFileError, FactorError, DatabaseError, OutputError) as e:
         err.print(f"[red]error:[/red] {escape(str(e))}")
         raise typer.Exit(1) from None
@@ -74,10 +80,11 @@ def run(
     task_runner: TaskRunnerOption = "threads",
     dask_address: DaskAddressOption = None,
     workers: WorkersOption = 2,
+    artifact_key: ArtifactKeyOption = None,
 ) -> None:
     """The whole pipeline (ingest -> compute -> report) as a Prefect flow."""
     _run_flow([str(p) for p in paths], db_path(db), period, out_path, sites, mapping, cluster,
-              task_runner=task_runner, dask_address=dask_address, workers=workers)
+              task_runner=task_runner, dask_address=dask_address, workers=workers, artifact_key=artifact_key)
 
 
 SERVER_NEEDED = (
@@ -95,16 +102,32 @@ def serve(
     db: DbOption = None,
     sites: SitesOption = None,
     out_path: OutOption = None,
+    mapping: MappingOption = None,
+    cluster: ClusterOption = None,
+    period: Annotated[str, typer.Option("--period", help="Month each run reports: YYYY-MM, 'all' (every run), or "
+                                        "'previous-month' (the month before the run's scheduled time)")] = "previous-month",
     name: Annotated[str, typer.Option("--name", help="Deployment name")] = "wattledger-nightly",
     timezone: Annotated[str, typer.Option("--timezone", help="Time zone of the cron schedule (IANA)")] = "UTC",
     task_runner: TaskRunnerOption = "threads",
     dask_address: DaskAddressOption = None,
     workers: WorkersOption = 2,
+    artifact_key: ArtifactKeyOption = None,
 ) -> None:
-    """Serve the pipeline flow on a schedule (needs a running Prefect server). Each run ingests
-    only new or changed files and computes only what changed."""
+    """Serve the pipeline flow on a schedule (needs a running Prefect server), one run at a time
+    (a concurrency limit of 1: the database has one writer). Each run ingests only new or changed
+    files, computes only what changed, and reports --period (by default the month before the run)."""
     from prefect.schedules import Cron  # noqa: PLC0415  (prefect loads only here)
     from prefect.settings import PREFECT_API_URL  # noqa: PLC0415
+    from wattledger.report.period import PREVIOUS_MONTH, scope_for  # noqa: PLC0415
+
+    missing = [p for p in (*paths, sites, mapping, cluster) if p and not p.exists()]
+    if missing:
+        raise fail(f"{', '.join(map(str, missing))}: no such file or folder", 2)
+    if period not in (PREVIOUS_MONTH, "all"):
+        try:
+            scope_for(period)
+        except ValueError as e:
+            raise fail(str(e), 2) from None
 
     try:
         schedule = Cron(cron, timezone=timezone)
@@ -116,12 +139,16 @@ def serve(
         raise typer.Exit(2)
     flow_ = _flow(task_runner, dask_address, workers)
     parameters = {
-        "paths": [str(p.resolve()) for p in paths], "db": str(db_path(db).resolve()), "period": None,
-        "report_out": str((out_path or default_report_path(None)).resolve()),
+        "paths": [str(p.resolve()) for p in paths], "db": str(db_path(db).resolve()),
+        "period": None if period == "all" else period,
+        # with a moving period, the file is named after the month each run reports (in the flow)
+        "report_out": str(out_path.resolve()) if out_path else None,
         "sites": str(sites.resolve()) if sites else None, "distributed": task_runner == "dask",
+        "mapping": str(mapping.resolve()) if mapping else None, "cluster": str(cluster.resolve()) if cluster else None,
+        "artifact_key": artifact_key,
     }
-    try:
-        flow_.serve(name=name, schedule=schedule, parameters=parameters)
+    try:  # limit 1: a second scheduled run waits while one runs (prefect.yaml's concurrency_limit too)
+        flow_.serve(name=name, schedule=schedule, parameters=parameters, limit=1)
     except RuntimeError as e:  # Prefect's own refusal of a temporary server, if it got this far
         err.print(f"[red]error:[/red] {escape(str(e))}. {SERVER_NEEDED}")
         raise typer.Exit(2) from None
@@ -130,13 +157,16 @@ def serve(
 @app.command()
 def demo(db: DbOption = None, out_path: OutOption = None) -> None:
     """Build a database from the shipped example data and write a report (a Prefect flow)."""
+    from flows.cli.costs import load_demo_costs  # noqa: PLC0415  (the library loads only when used)
+    from wattledger.resources import resource_dir  # noqa: PLC0415
+
     examples = resource_dir("examples")
     load_demo_costs(db_path(db), examples)  # the illustrative cost ledger and budgets (examples/costs/)
     _run_flow(
         [str(examples / "public_runs.csv"), str(examples / "cluster_logs"), str(examples / "slurm"),
-         str(examples / "codecarbon"), str(examples / "grid_hourly"), str(examples / "telemetry")],
+         str(examples / "codecarbon"), str(examples / "grid_hourly"), str(examples / "telemetry"),
+         str(examples / "mappings")],  # read through vision_k8s.mapping.yaml, beside it
         db_path(db), None, out_path or Path("reports") / "wattledger-demo.md", examples / "datacenters.yaml",
-        mapped={str(examples / "mappings" / "vision_k8s_jobs_2024-10.csv"): str(examples / "mappings" / "vision_k8s.yaml")},
     )
 
 

@@ -7,11 +7,7 @@ from typing import Annotated
 import typer
 
 from flows.cli.common import DbOption, PeriodOption, app, database_command, fail, open_db, out
-from wattledger.compute.whatif import ensure_whatif
 from wattledger.method import WHATIF_WINDOW_HOURS
-from wattledger.report.period import scope_for
-from wattledger.report.whatif import whatif_summary
-from wattledger.store.whatif import whatif_rows
 
 #: Rows printed without --run (the most CO2e saved first); `wattledger sql` reads them all.
 SHOWN = 20
@@ -49,6 +45,10 @@ def whatif(
     """CO2e each run would have emitted started at the best whole hour within ±N hours (the
     hourly series of its grid), or in the best datacenter of the site file at its own time.
     Assumes the same power profile and no queueing (docs/whatif.md)."""
+    from wattledger.compute.whatif import ensure_whatif  # noqa: PLC0415  (the library loads only when used)
+    from wattledger.report.period import scope_for  # noqa: PLC0415
+    from wattledger.report.whatif import whatif_summary  # noqa: PLC0415
+    from wattledger.store.whatif import whatif_rows  # noqa: PLC0415
     try:
         scope = scope_for(period)
     except ValueError as e:

@@ -88,11 +88,11 @@ def test_datacenter_rules_come_before_region(lib, con):
 @pytest.mark.parametrize(
     "yaml_text, message",
     [
-        ("datacenters: {x: {pue: 0.5, pue_source: s}}", "datacenters.x.pue: Input should be greater than or equal to 1"),
+        ("datacenters: {x: {pue: 0.5, pue_source: s}}", "datacenters.x.pue: must be at least 1, got 0.5"),
         ("datacenters: {x: {pue: 1.2}}", "pue needs pue_source"),
         ("datacenters: {x: {monthly_pue: [1.2, 1.3], pue_source: s}}", "monthly_pue needs 12 values"),
         ("datacenters: {x: {price_per_kwh: 0.1}}", "price_per_kwh needs currency and price_source"),
-        ("datacenters: {x: {colour: red}}", "datacenters.x.colour: Extra inputs are not permitted"),
+        ("datacenters: {x: {colour: red}}", "datacenters.x.colour: not a key of the site file"),
         ("datacenters: {x: {market: {renewable_coverage_share: 0.5, source: s}}}", "needs supplier_factor_kg_per_kwh or residual_mix"),
         ("datacenters: {x: {market: {renewable_coverage_share: 1.5, source: s}}}", "renewable_coverage_share"),
         ("datacenters:\n  x: [1\n", "line 3, column 1: not valid YAML"),

@@ -20,7 +20,7 @@ def test_pipeline_flow_ingests_computes_reports(prefect_harness, tmp_path):
     con = connect(db, read_only=True)
     assert con.sql("select count(*) from run_footprints").fetchall() == [(379,)]
     con.close()
-    _assert_artifacts_published()
+    _assert_artifacts_published(str(db))
 
     import wattledger.pipeline.parse
 
@@ -34,14 +34,21 @@ def test_pipeline_flow_ingests_computes_reports(prefect_harness, tmp_path):
     assert again.stored and all(s.already_ingested for s in again.stored) and again.computed.nothing_to_do
 
 
-def _assert_artifacts_published():
+def _assert_artifacts_published(db: str):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
+    from flows.pipeline import artifact_keys
+
+    report_key, top_key = artifact_keys(db)  # one history per database
     with get_client(sync_client=True) as client:
-        arts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["wattledger-report", "wattledger-top-runs"])))
+        arts = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[report_key, top_key])))
     kinds = {a.key: a.type for a in arts}
-    assert kinds == {"wattledger-report": "markdown", "wattledger-top-runs": "table"}
+    assert kinds == {report_key: "markdown", top_key: "table"}
+    report = next(a for a in arts if a.key == report_key).data
+    assert "](data:image/png;base64," in report and ".png)" not in report  # charts inline, no relative link
+    top = next(a for a in arts if a.key == top_key).data
+    assert "CO2e (" in str(top)
 
 
 def test_a_refused_file_fails_the_flow_after_the_others_are_stored(prefect_harness, tmp_path, write):

@@ -124,7 +124,7 @@ def test_every_conversion_is_documented():
 
 
 def test_example_mapping_loads(con):
-    s = ingest_paths(con, [EXAMPLES / "mappings" / "vision_k8s_jobs_2024-10.csv"], mapping=EXAMPLES / "mappings" / "vision_k8s.yaml")
+    s = ingest_paths(con, [EXAMPLES / "mappings" / "vision_k8s_jobs_2024-10.csv"], mapping=EXAMPLES / "mappings" / "vision_k8s.mapping.yaml")
     assert not s.refused and (s.loaded, s.rejected) == (16, 2)
     assert con.sql("select distinct team, datacenter, source_format from runs").fetchall() == [("vision", "par-dc", "mapping:vision-k8s")]
 

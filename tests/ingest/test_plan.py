@@ -69,9 +69,9 @@ def test_codecarbon_and_telemetry():
 
 def test_a_mapping_file_skips_detection(write):
     p = write("jobs.csv", "job_uid,start_ms\n1,2\n")
-    plan = plan_path(p, mapping=EXAMPLES / "mappings" / "vision_k8s.yaml")
+    plan = plan_path(p, mapping=EXAMPLES / "mappings" / "vision_k8s.mapping.yaml")
     assert plan.kind == "run_log" and plan.detection is None
-    assert plan.mapping == (EXAMPLES / "mappings" / "vision_k8s.yaml").resolve()
+    assert plan.mapping == (EXAMPLES / "mappings" / "vision_k8s.mapping.yaml").resolve()
 
 
 def test_known_content_is_hashed_not_detected(write, monkeypatch):

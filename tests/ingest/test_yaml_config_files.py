@@ -35,7 +35,7 @@ def test_the_loader_still_reads_safe_yaml_and_merge_keys():
 
 @pytest.mark.parametrize("loader, example, repeated, key", [
     (load_cluster_file, EXAMPLES / "slurm" / "cluster.yaml", "timezone: UTC\n", "timezone"),
-    (load_mapping, EXAMPLES / "mappings" / "vision_k8s.yaml", "name: other\n", "name"),
+    (load_mapping, EXAMPLES / "mappings" / "vision_k8s.mapping.yaml", "name: other\n", "name"),
     (load_sidecar, EXAMPLES / "codecarbon" / "hgx-par" / "codecarbon.yaml", "datacenter: fra-dc\n", "datacenter"),
 ])
 def test_adapter_config_files_refuse_a_repeated_key(tmp_path, loader, example, repeated, key):

@@ -144,7 +144,7 @@ def test_nfd_nfc_and_zero_width_spellings_are_one_run(tmp_path):
 
 def _summary(path) -> str:
     text = path.read_text(encoding="utf-8")
-    return text.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    return text.split("## Executive summary", 1)[1].split("\n## ", 1)[0]
 
 
 def test_the_summary_says_how_many_runs_have_no_current_footprint(tmp_path):

@@ -108,7 +108,7 @@ def _failing_save(error):
         calls.append(path)
         if len(calls) == 2:  # the second chart: half written, then the failure
             path.write(b"\x89PNG half")
-            charts.plt.close(fig)
+            charts.pyplot().close(fig)
             raise error
         return real(fig, path)
 

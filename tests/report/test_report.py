@@ -8,6 +8,7 @@ import pytest
 from conftest import EXAMPLES, HEADER
 from wattledger.compute import compute_footprints
 from wattledger.pipeline import ingest_paths
+from wattledger.report import markdown as md
 from wattledger.report import scope_for, write_period_report
 
 FIXED = datetime(2026, 11, 1, tzinfo=timezone.utc)
@@ -32,8 +33,8 @@ def test_report_totals_match_the_view(demo_con, tmp_path):
     costs = demo_con.sql(f"select currency, sum(energy_cost) {scope} group by all").fetchall()
     assert {c for c, _ in costs} == {"USD", "EUR"}  # US and European sites
     totals = text.split("## Totals")[1].split("##")[0]
-    assert f"| {round(mwh, 2):,.2f} | MWh" in totals
-    assert f"| {round(t, 2):,.2f} | t" in totals
+    assert f"| {md.sig(mwh, 4)} MWh |" in totals  # units scaled to the figures: tens of MWh, tens of t
+    assert f"| {md.sig(t, 4)} t |" in totals
     for currency, cost in costs:
         assert f"{cost:,.0f} {currency}" in totals
     for heading in ("## By team", "## By project", "## Top 10 runs by CO2e", "## Basis of the figures",
@@ -87,7 +88,7 @@ def test_charts_are_written_beside_the_report_and_linked(demo_con, tmp_path):
         png = tmp_path / name
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5_000
         assert f"]({name})" in text
-    for heading in ("## By GPU model", "## By grid region", "## Change from the month before"):
+    for heading in ("## By GPU model", "## By grid region", "## Executive summary", "| Key figure |"):
         assert heading in text
     assert "| US\\-TEX\\-ERCO |" in text or "| US-TEX-ERCO |" in text
 
@@ -100,8 +101,9 @@ def test_month_over_month_change(con, write, tmp_path):
     ingest_paths(con, [write("runs.csv", HEADER + "\n" + rows)])
     compute_footprints(con)
     text = write_period_report(con, tmp_path / "r.md", period="2024-10", generated_at=FIXED).read_text()
-    section = text.split("## Change from the month before")[1].split("##")[0]
-    assert "| Energy (MWh) | 0.0480 | 0.0720 | +50% |" in section
+    section = text.split("## Executive summary")[1].split("##")[0]
+    assert "| Key figure | This period | September 2024 | Change | Note |" in section
+    assert "| Energy (facility, after PUE) | 72.0 kWh | 48.0 kWh | +50% |" in section  # kWh: scaled to the figure
 
 
 def test_the_methodology_quotes_the_method_constants_not_retyped_figures(monkeypatch):

@@ -22,6 +22,8 @@ from wattledger.compute.batch import prepare_batch, write_batch
 from wattledger.compute.kernel_table import PARTITION_RUNS, KernelMap, run_kernel_here
 from wattledger.compute.whatif import WhatifResult, refresh_whatif
 from wattledger.factors import FactorLibrary
+from wattledger.factors.gpu_names import canonical_gpu_models
+from wattledger.store.gpu_model_names import distinct_gpu_models, replace_gpu_model_names
 from wattledger.store import (create_compute_queue, datacenters, drop_compute_queue, footprint_writer, power_samples_summary,
                               unknown_datacenters)
 
@@ -100,6 +102,8 @@ def compute_footprints(
     writer.close()
     drop_compute_queue(con)
     whatif = refresh_whatif(con, lib)  # what-if timing and placement of every run (compute/whatif.py)
+    # the canonical model of every logged GPU name, for the report's "By GPU model" (issue 19)
+    replace_gpu_model_names(con, canonical_gpu_models(distinct_gpu_models(con), lib))
     return ComputeResult(computed=totals[0], unresolved=totals[1], factor_set=lib.version, unchanged=totals[2],
                          batches=batches, unknown_datacenters=tuple(unknown_datacenters(con)), whatif=whatif)
 

@@ -51,6 +51,7 @@ A datacenter is rented (``compute_provider``, a cloud region such as ``aws:us-ea
 from __future__ import annotations
 
 from datetime import date
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -251,8 +252,41 @@ def load_sites(path: Path) -> SiteFile:
     try:
         return SiteFile.model_validate(data)
     except ValidationError as err:
-        problems = "; ".join(f"{_location(e) or '(top level)'}: {e['msg']}" for e in err.errors())
+        problems = "; ".join(f"{_location(e) or '(top level)'}: {_plain(e)}" for e in err.errors())
         raise SiteFileError(f"{path}: {problems}") from None
+
+
+#: The validator's wording of a problem, said in terms of the YAML file (no class names).
+_PLAIN = {
+    "dict_type": "expected a mapping (key: value lines)",
+    "model_type": "expected a mapping (key: value lines)",
+    "model_attributes_type": "expected a mapping (key: value lines)",
+    "list_type": "expected a list (lines starting with '- ')",
+    "missing": "required, missing",
+    "extra_forbidden": "not a key of the site file (docs/factors.md lists them)",
+    "string_type": "expected text",
+    "bool_parsing": "expected true or false",
+}
+
+
+def _plain(e: dict) -> str:
+    """One validation problem in the site file's terms, with the value found where it helps."""
+    kind = e.get("type", "")
+    if kind in _PLAIN:
+        return _PLAIN[kind]
+    given = f", got {e['input']!r}" if "input" in e and not isinstance(e["input"], dict | list) else ""
+    bounds = {"greater_than": "more than", "greater_than_equal": "at least", "less_than": "less than",
+              "less_than_equal": "at most"}
+    if kind in bounds and e.get("ctx"):
+        limit = next(iter(e["ctx"].values()))
+        return f"must be {bounds[kind]} {f'{limit:g}' if isinstance(limit, int | float) else limit}{given}"
+    if kind in ("float_parsing", "float_type"):
+        return f"expected a number{given}"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"expected a whole number{given}"
+    msg = str(e.get("msg", "")).removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    msg = re.sub(r" or instance of \w+", "", msg).replace("Input should be", "expected")
+    return msg + (given if msg.startswith("expected") else "")
 
 
 #: Polars types of the datacenters table's nested columns (sql/migrations/007_compute_cost.sql).

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from wattledger.ingest.detect import sniff
 from wattledger.ingest.errors import FileRefused
-from wattledger.ingest.file_names import logical_suffix
+from wattledger.ingest.file_names import logical_name, logical_suffix
 
 #: File name suffix -> container format; files with these suffixes are read from folders.
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".ndjson": "ndjson", ".jsonl": "ndjson"}
@@ -22,6 +22,7 @@ SIDE_FILES = {
     "cluster.yaml": "cluster file, read with the sacct files beside it",
     "telemetry.yaml": "telemetry side file, read with the nvidia-smi logs beside it",
     "codecarbon.yaml": "CodeCarbon side file, read with the emissions.csv beside it",
+    "mapping.yaml": "mapping file, read with the run logs beside it",
 }
 
 
@@ -45,13 +46,29 @@ def format_of(path: Path) -> str | None:
     return FORMATS.get(logical_suffix(path))
 
 
+def _is_cost_ledger(path: Path) -> bool:
+    """Whether a CSV's header line names the required columns of a cost ledger (docs/costs.md)."""
+    try:
+        with open(path, "rb") as f:
+            first = f.read(4096).split(b"\n", 1)[0].decode("utf-8", "replace").lstrip("\ufeff")
+    except OSError:
+        return False
+    from wattledger.ingest.cost_ledger import LEDGER_REQUIRED  # noqa: PLC0415  (it imports this module)
+
+    return set(LEDGER_REQUIRED) <= {c.strip().strip('"').lower() for c in first.split(",")}
+
+
 def _why_not_read(path: Path) -> str | None:
     """None when a file found in a folder is read; else why it is skipped."""
     suffix = logical_suffix(path)
+    if suffix == ".csv" and path.name == logical_name(path) and _is_cost_ledger(path):
+        return "a cost ledger (project, category, amount, ...): load it with `wattledger costs FILE`"
     if suffix in FORMATS or suffix in TELEMETRY_SUFFIXES:
         return None
     if path.name in SIDE_FILES:
         return SIDE_FILES[path.name]
+    if path.name.endswith(".mapping.yaml"):
+        return "mapping file, read with the files beside it whose names start with its own"
     if suffix not in SACCT_SUFFIXES:
         return f"not a data file ({suffix or 'no suffix'}: read from folders are {', '.join([*FORMATS, *TELEMETRY_SUFFIXES])}, " \
                f"and {', '.join(SACCT_SUFFIXES)} holding sacct, nvidia-smi or DCGM output; name a file to read it anyway)"

@@ -31,6 +31,7 @@ from wattledger.ingest.adapters.cluster import CLUSTER_FILE_NAME
 from wattledger.ingest.compressed import codec_of, decompressed_copy, discard_copy
 from wattledger.ingest.detect import HEAD_BYTES, TELEMETRY_FORMATS, Detection, detect
 from wattledger.ingest.errors import FileRefused
+from wattledger.ingest.file_names import logical_name
 from wattledger.ingest.pieces import PIECE_BYTES, PIECE_ROWS, parquet_rows
 
 PlanKind = Literal["known", "run_log", "large_run_log", "telemetry", "refused"]
@@ -44,6 +45,24 @@ PIECE_RECORDS = 1_000_000
 #: telemetry and CodeCarbon sidecars: ``telemetry_files.SIDECAR``,
 #: ``adapters.codecarbon.SIDECAR_FILE_NAME``). Part of a stored file's identity.
 SIDE_FILE_NAMES = (CLUSTER_FILE_NAME, "telemetry.yaml", "codecarbon.yaml")
+#: A mapping file beside the files it describes (docs/formats.md, "Mapping files beside the data"):
+#: ``<prefix>.mapping.yaml`` maps the files of its folder whose names start with ``<prefix>``
+#: (the longest prefix wins); ``mapping.yaml`` maps the folder's other files.
+MAPPING_SUFFIX = ".mapping.yaml"
+FOLDER_MAPPING_NAME = "mapping.yaml"
+
+
+def mapping_beside(path: Path) -> Path | None:
+    """The mapping file beside ``path`` that describes it (see :data:`MAPPING_SUFFIX`), or None."""
+    folder, name = Path(path).parent, logical_name(Path(path))
+    try:
+        beside = [p for p in folder.iterdir() if p.name.endswith(MAPPING_SUFFIX) and p.is_file()]
+    except OSError:
+        return None
+    named = [p for p in beside if name.startswith(p.name[: -len(MAPPING_SUFFIX)])]
+    if named:
+        return max(named, key=lambda p: len(p.name))
+    return _next_to(Path(path), FOLDER_MAPPING_NAME)
 
 
 @dataclass(frozen=True)
@@ -84,7 +103,8 @@ def plan_path(
 ) -> Plan:
     """The :class:`Plan` of ``path`` (see the module docstring); never raises for a bad file.
 
-    ``mapping``: every file is a run log read through this mapping file (no detection).
+    ``mapping``: every file is a run log read through this mapping file (no detection); without
+    it, a mapping file beside the file (:func:`mapping_beside`) reads it.
     ``cluster``: the cluster file of sacct output (default: ``cluster.yaml`` next to it).
     ``known_sha256``: the current stored contents; when given, the file is hashed while its
     head is read, and a stored content is planned ``known``. Files over ``piece_bytes``
@@ -93,7 +113,7 @@ def plan_path(
     scrape saved without any time (else its file's modification time).
     """
     path = Path(path).resolve()
-    mapping = Path(mapping).resolve() if mapping is not None else None
+    mapping = Path(mapping).resolve() if mapping is not None else mapping_beside(path)
     cluster = Path(cluster).resolve() if cluster is not None else None
     common = dict(path=path, mapping=mapping, cluster=cluster, piece_bytes=piece_bytes, piece_rows=piece_rows,
                   piece_records=piece_records, side_sha256=side_files_sha256(path, mapping=mapping, cluster=cluster),

@@ -209,7 +209,7 @@ def adapt_canonical(path: Path, raw: RawTable, container: str) -> Adapted:
             f"missing required column(s): {', '.join(missing)}; found {columns}. "
             f"A canonical run log has the columns {', '.join(USER_COLUMNS)}"
             + (" (is the file comma-separated?)" if container == "csv" and len(columns) == 1 else "")
-            + f". Other formats read: {EXPECTED['sacct']}; {EXPECTED['codecarbon']}; or pass a mapping file (--mapping)",
+            + f". Other formats read: {EXPECTED['sacct']}; {EXPECTED['codecarbon']}; or a mapping file (--mapping, or NAME.mapping.yaml beside the file: docs/formats.md)",
         )
     frame = raw.frame.with_columns(pl.lit("canonical").alias("source_format"))
     return Adapted(

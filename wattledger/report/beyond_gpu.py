@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from wattledger.report import markdown as md
+from wattledger.report.scale import ENERGY_UNITS, energy, unit_for
 
 PART_NAMES = {"gpu": "GPUs", "cpu": "CPUs", "ram": "Memory"}
 #: Bases under which a part carries no energy of its own (it is unknown, or inside another part).
@@ -31,19 +32,20 @@ def energy_split_section(split: pl.DataFrame, runs: int) -> str:
     if split.height == 0 or runs == 0:
         return "_No runs._"
     parts = _part_totals(split)
+    unit, size = unit_for([p["energy_kwh_high"] for p in parts.values()], ENERGY_UNITS)  # kWh per unit
     rows = []
     for key, name in PART_NAMES.items():
         p = parts.get(key)
         if p is None:
             continue
-        rows.append([name, md.sig(p["energy_kwh"] / 1000.0, 4), md.bounds(p["energy_kwh_low"] / 1000.0, p["energy_kwh_high"] / 1000.0),
+        rows.append([name, md.sig(p["energy_kwh"] / size, 4), md.bounds(p["energy_kwh_low"] / size, p["energy_kwh_high"] / size),
                      _share(p["it_share"]), f"{p['known_runs']:,} of {runs:,}"])
     outside = sum(parts[k]["energy_kwh"] for k in ("cpu", "ram") if k in parts)
     outside_share = sum(parts[k]["it_share"] or 0.0 for k in ("cpu", "ram") if k in parts)
     unknown_cpu = split.filter((pl.col("part") == "cpu") & (pl.col("basis") == "unknown"))["runs"].sum()
     known = split.filter((pl.col("part") == "cpu") & ~pl.col("basis").is_in(NO_ENERGY_BASES))
     text = (
-        f"**Energy outside GPUs: {md.sig(outside / 1000.0)} MWh, {_share(outside_share)} of IT energy** (CPUs and memory "
+        f"**Energy outside GPUs: {energy(outside)}, {_share(outside_share)} of IT energy** (CPUs and memory "
         "of the runs that say what they used; before PUE). Data preparation, tokenisation and evaluation on CPUs are "
         "part of a model's cost, and so are the host CPUs and memory of GPU nodes."
     )
@@ -54,15 +56,16 @@ def energy_split_section(split: pl.DataFrame, runs: int) -> str:
             share = (known["it_kwh"].sum() - known["gpu_kwh"].sum()) / known["it_kwh"].sum()
             text += (f" Among the {known['runs'].sum():,} runs whose CPU part is known, **{_share(share)} of IT energy "
                      "is outside the GPUs**.")
+    b_unit, b_size = unit_for(split["energy_kwh"].to_list(), ENERGY_UNITS)
     basis_rows = [
-        [PART_NAMES[r["part"]], md.text(r["basis"]), f"{r['runs']:,}", md.sig(r["energy_kwh"] / 1000.0), _share(r["it_share"])]
+        [PART_NAMES[r["part"]], md.text(r["basis"]), f"{r['runs']:,}", md.sig(r["energy_kwh"] / b_size), _share(r["it_share"])]
         for r in split.iter_rows(named=True)
     ]
     return "\n\n".join([
         text,
-        md.table(["Part", "IT energy (MWh)", "Bounds (MWh)", "Share of IT energy", "Runs with a figure"], rows, "lrrrr"),
+        md.table(["Part", f"IT energy ({unit})", f"Bounds ({unit})", "Share of IT energy", "Runs with a figure"], rows, "lrrrr"),
         "Basis of each part (`energy_cpu_basis`, `energy_ram_basis`; the GPU part's is `power_basis`):",
-        md.table(["Part", "Basis", "Runs", "MWh", "Share of IT energy"], basis_rows, "llrrr"),
+        md.table(["Part", "Basis", "Runs", b_unit, "Share of IT energy"], basis_rows, "llrrr"),
     ])
 
 

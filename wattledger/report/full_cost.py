@@ -14,6 +14,7 @@ import duckdb
 import polars as pl
 
 from wattledger.report import markdown as md
+from wattledger.report.scale import ENERGY_UNITS, MASS_UNITS, unit_for
 from wattledger.store.cost_ledger import budget_status, project_cost_lines, project_costs
 
 #: Categories in the order of the stacked bar, each with the character that draws it.
@@ -85,6 +86,8 @@ def full_cost_section(d: FullCost, chart: str | None = None) -> str:
     if d.costs.height == 0:
         return "_No cost: no run has a priced footprint and no cost ledger is loaded (`wattledger costs FILE`)._"
     legend = ", ".join(f"{ch} {name}" for name, _, ch in CATEGORIES)
+    e_unit, e_size = unit_for([v * 1e3 for v in d.costs["energy_mwh"].to_list() if v is not None], ENERGY_UNITS)
+    m_unit, m_size = unit_for([v * 1e3 for v in d.costs["co2e_t"].to_list() if v is not None], MASS_UNITS)
     rows = []
     for r in d.costs.sort("total_cost", descending=True, nulls_last=True).iter_rows(named=True):
         rows.append([
@@ -92,12 +95,12 @@ def full_cost_section(d: FullCost, chart: str | None = None) -> str:
             f"`{stacked_bar(r)}`", _split(r), _stage_shares(r),
             md.pct(r["failed_compute_share"]) if r["failed_compute_share"] is not None else "—",
             md.num(r["gpu_hours"], 0) if r["gpu_hours"] is not None else "—",
-            md.sig(r["energy_mwh"]) if r["energy_mwh"] is not None else "—",
-            md.sig(r["co2e_t"]) if r["co2e_t"] is not None else "—",
+            md.sig(r["energy_mwh"] * 1e3 / e_size) if r["energy_mwh"] is not None else "—",
+            md.sig(r["co2e_t"] * 1e3 / m_size) if r["co2e_t"] is not None else "—",
             md.sig(r["co2e_kg_per_1000"]) if r["co2e_kg_per_1000"] is not None else "—",
         ])
     table = md.table(["Project", "Currency", "Total", f"Split ({legend})", "Categories", "Compute by stage",
-                      "Failed compute", "GPU-h", "MWh", "tCO2e", "kgCO2e per 1,000"], rows)
+                      "Failed compute", "GPU-h", e_unit, f"{m_unit} CO2e", "kgCO2e per 1,000"], rows)
     ledger = d.lines.filter(pl.col("item_kind") == "ledger")
     basis = (
         "Every run's compute cost (GPU-hours × its price, `compute_cost_basis`) and, where no rental price "
@@ -106,7 +109,7 @@ def full_cost_section(d: FullCost, chart: str | None = None) -> str:
         "currencies has a row per currency: currencies are never added. *Final training* is compute of completed "
         "runs with a stage other than an experiment or evaluation stage; *experiments and failed* is compute of "
         "stages such as `ablation`, `sweep`, `debug` plus runs whose job did not complete (docs/costs.md). GPU-h, "
-        "MWh and tCO2e are the project's whole figures, repeated on each of its currency rows. kgCO2e per 1,000 "
+        "energy and CO2e are the project's whole figures, repeated on each of its currency rows. kgCO2e per 1,000 "
         "is given only for a project paid in one currency. Each item and its basis: the view `project_cost_lines`."
     )
     ledger_rows = [[md.text(r["project"]), md.text(r["category"]), _money(r["amount"], r["currency"]),

@@ -20,7 +20,7 @@ def categories_by_project(d: FullCost, path: Path | BinaryIO) -> Path | BinaryIO
     rows = (d.costs.filter(pl.col("total_cost") > 0)
             .sort(["ledger_lines", "total_cost"], descending=True, nulls_last=True).head(MAX_ROWS)
             .reverse())
-    fig, ax = charts.plt.subplots(figsize=(10, 0.42 * max(rows.height, 1) + 1.8))
+    fig, ax = charts.pyplot().subplots(figsize=(10, 0.42 * max(rows.height, 1) + 1.8))
     if rows.height == 0:
         ax.text(0.5, 0.5, "No cost: no priced run and no cost ledger", ha="center", va="center")
         ax.set_axis_off()

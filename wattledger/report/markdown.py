@@ -57,7 +57,15 @@ def sig(value: float | None, figures: int = 3) -> str:
 
 
 def pct(share: float | None) -> str:
-    return "—" if share is None else f"{100 * share:.1f} %"
+    """A share as a percentage: one decimal, or two significant figures below 1 % (never a
+    bare "0.0 %" for a share that is not zero)."""
+    if share is None or (isinstance(share, float) and math.isnan(share)):
+        return "—"
+    if share == 0:
+        return "0 %"
+    if abs(share) < 0.01:
+        return f"{sig(100 * share, 2)} %"
+    return f"{100 * share:.1f} %"
 
 
 def bounds(low: float, high: float, figures: int = 3) -> str:

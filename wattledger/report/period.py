@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +14,10 @@ import polars as pl
 from wattledger import files
 from wattledger.report import charts
 from wattledger.report import markdown as md
+from wattledger.report.document import data_uri, to_html
+from wattledger.report.scale import energy, energy_bounds, mass, mass_bounds
+from wattledger.report.summary import boundary_statement, equivalence_cell, equivalence_sentence, executive_summary, header_lines
+from wattledger.report.tables import basis_table, breakdown_table, top_runs_table, trackers_table, waste_table
 from wattledger.report.beyond_gpu import energy_split_section, water_section
 from wattledger.report.cost import cost_section
 from wattledger.report.full_cost import FullCost, budgets_section, full_cost_section, gather_full_cost
@@ -23,6 +28,8 @@ from wattledger.method import WHATIF_WINDOW_HOURS
 from wattledger.store import constants_table
 from wattledger.store.whatif import whatif_by_team
 from wattledger.store import report_queries as q
+from wattledger.store.document_reads import boundary, document_header
+from wattledger.store.gpu_model_names import gpu_model_names
 
 TOP_RUNS = 10
 _PERIOD = re.compile(r"^(\d{4})-(\d{2})$")
@@ -46,6 +53,17 @@ class Scope:
             return None
         year, month = (self.start.year, self.start.month - 1) if self.start.month > 1 else (self.start.year - 1, 12)
         return scope_for(f"{year:04d}-{month:02d}")
+
+
+#: ``--period`` of a scheduled run: the calendar month before the run's (scheduled) time.
+PREVIOUS_MONTH = "previous-month"
+
+
+def previous_month(when: datetime) -> str:
+    """``YYYY-MM`` of the calendar month before ``when`` (in UTC)."""
+    when = when.astimezone(UTC)
+    year, month = (when.year, when.month - 1) if when.month > 1 else (when.year - 1, 12)
+    return f"{year:04d}-{month:02d}"
 
 
 def scope_for(period: str | None) -> Scope:
@@ -85,6 +103,9 @@ class ReportData:
     water: pl.DataFrame | None = None  # water per WUE and water-intensity basis
     full_cost: FullCost | None = None  # project costs (cost ledger included) and budgets (docs/costs.md)
     whatif: pl.DataFrame | None = None  # CO2e flexible timing / placement would have saved, by team (docs/whatif.md)
+    header: dict | None = None  # data cut-off, factor sets, undated runs (store.document_reads)
+    boundary: pl.DataFrame | None = None  # datacenters, teams, input formats in scope
+    gpu_names: dict[str, str] | None = None  # logged GPU model -> canonical model (store.gpu_model_names)
 
 
 def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None = None) -> ReportData:
@@ -116,6 +137,9 @@ def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None 
         water=q.water(con, start, end),
         full_cost=gather_full_cost(con, start, end),
         whatif=whatif_by_team(con, WHATIF_WINDOW_HOURS, start, end),
+        header=document_header(con, start, end),
+        boundary=boundary(con, start, end),
+        gpu_names=gpu_model_names(con),
     )
 
 
@@ -152,157 +176,39 @@ def _summary(d: ReportData) -> str:
     teams = f" by {t['teams']} team{'s' * (t['teams'] != 1)}" if t["teams"] else ""
     return (
         f"In {d.scope.label}, {t['runs']:,} training run{'s' * (t['runs'] != 1)}{teams} used "
-        f"**{md.sig(t['energy_mwh'])} MWh** of electricity (bounds {md.bounds(t['energy_mwh_low'], t['energy_mwh_high'])} MWh) "
-        f"and emitted **{md.sig(t['co2e_t'])} tCO2e** (location-based; bounds "
-        f"{md.bounds(t['co2e_t_low'], t['co2e_t_high'])} t); market-based, counting the datacenters' "
-        f"renewable certificates and contracts, {md.sig(t['co2e_market_t'])} tCO2e. The electricity cost "
-        f"{_money(d.costs)}. That energy is what **{md.sig(t['household_years'])} average US homes** use in a "
-        f"year of electricity, and those emissions equal **{md.sig(t['car_years'])} typical passenger cars** "
-        f"driven for a year."
+        f"**{energy(t['energy_mwh'] * 1e3)}** of electricity (bounds {energy_bounds(t['energy_mwh_low'] * 1e3, t['energy_mwh_high'] * 1e3)}) "
+        f"and emitted **{mass(t['co2e_t'] * 1e3)} CO2e** (location-based; bounds "
+        f"{mass_bounds(t['co2e_t_low'] * 1e3, t['co2e_t_high'] * 1e3)}); market-based, counting the datacenters' "
+        f"renewable certificates and contracts, {mass(t['co2e_market_t'] * 1e3)} CO2e. The electricity cost "
+        f"{_money(d.costs)}. {equivalence_sentence(t['household_years'], t['car_years'], t['energy_mwh'] * 1e3 / eu if (eu := _eu_kwh(d)) else None)}"
     ) + _not_current(d)
 
 
-def _change(now: float, before: float | None) -> str:
-    if before is None:
-        return ""
-    if before == 0:
-        return "new" if now else "—"
-    return f"{(now - before) / before:+.0%}"
-
-
-def _month_over_month(d: ReportData) -> str:
-    prev, t = d.previous_totals, d.totals
-    if prev is None:
-        return ""
-    label = d.scope.previous().label
-    if prev["runs"] == 0:
-        return f"No runs started in {label}, the month before: no month-over-month change to show."
-    rows = [
-        [name, md.sig(prev[col]), md.sig(t[col]), _change(t[col], prev[col])]
-        for name, col in (("Runs", "runs"), ("Energy (MWh)", "energy_mwh"), ("CO2e, location-based (t)", "co2e_t"),
-                          ("CO2e, market-based (t)", "co2e_market_t"))
-    ]
-    return md.table(["Figure", label, d.scope.label, "Change"], rows, "lrrr")
+def _eu_kwh(d: ReportData) -> float | None:
+    """The EU-27 household electricity constant of the database (overrides included), if it has one."""
+    row = d.constants.filter(pl.col("name") == "eu_household_kwh_per_year")
+    return float(row["value"][0]) if row.height else None
 
 
 def _totals_table(d: ReportData) -> str:
     t = d.totals
     rows = [
         ["Runs", f"{t['runs']:,}", ""],
-        ["GPU-hours", md.num(t["gpu_hours"], 0), "h"],
-        ["Energy (facility, after PUE)", md.sig(t["energy_mwh"], 4), f"MWh (bounds {md.bounds(t['energy_mwh_low'], t['energy_mwh_high'])})"],
-        ["CO2e, location-based", md.sig(t["co2e_t"], 4), f"t (bounds {md.bounds(t['co2e_t_low'], t['co2e_t_high'])})"],
-        ["CO2e, market-based", md.sig(t["co2e_market_t"], 4),
-         f"t (bounds {md.bounds(t['co2e_market_t_low'], t['co2e_market_t_high'])})"],
-        ["Embodied CO2e of the GPUs (separate line, not in the CO2e above)", md.sig(t["embodied_co2e_t"], 4),
-         f"t ({t['embodied_runs']:,} of {t['runs']:,} runs have a published per-GPU figure)"],
+        ["GPU-hours", f"{md.num(t['gpu_hours'], 0)} h", ""],
+        ["Energy (facility, after PUE)", energy(t["energy_mwh"] * 1e3, 4),
+         f"bounds {energy_bounds(t['energy_mwh_low'] * 1e3, t['energy_mwh_high'] * 1e3)}"],
+        ["CO2e, location-based", mass(t["co2e_t"] * 1e3, 4), f"bounds {mass_bounds(t['co2e_t_low'] * 1e3, t['co2e_t_high'] * 1e3)}"],
+        ["CO2e, market-based", mass(t["co2e_market_t"] * 1e3, 4),
+         f"bounds {mass_bounds(t['co2e_market_t_low'] * 1e3, t['co2e_market_t_high'] * 1e3)}"],
+        ["Embodied CO2e of the GPUs (separate line, not in the CO2e above)", mass(t["embodied_co2e_t"] * 1e3, 4),
+         f"{t['embodied_runs']:,} of {t['runs']:,} runs have a published per-GPU figure"],
         ["Electricity cost", _money(d.costs), ""],
-        ["US household-years of electricity", md.sig(t["household_years"]), "household-years"],
-        ["Passenger-car-years of CO2e", md.sig(t["car_years"]), "car-years"],
+        ["US household-years of electricity", *equivalence_cell(t["household_years"], "household-years", "one home")],
+        *([["EU household-years of electricity (EU-27 average dwelling)",
+            *equivalence_cell(t["energy_mwh"] * 1e3 / eu, "household-years", "one EU home")]] if (eu := _eu_kwh(d)) else []),
+        ["Passenger-car-years of CO2e", *equivalence_cell(t["car_years"], "car-years", "one car")],
     ]
-    return md.table(["Figure", "Value", "Unit"], rows, "lrl")
-
-
-def _breakdown_table(d: ReportData, dimension: str) -> str:
-    rows = d.breakdown.filter(pl.col("dimension") == dimension)
-    if rows.height == 0:
-        return "_No runs._"
-    per_key = (
-        rows.group_by("key", maintain_order=True)
-        .agg(
-            pl.col("runs").sum(),
-            pl.col("gpu_hours").sum(),
-            pl.col("energy_mwh").sum(),
-            pl.col("co2e_t").sum(),
-            pl.col("co2e_t_low").sum(),
-            pl.col("co2e_t_high").sum(),
-            pl.col("co2e_market_t").sum(),
-            pl.struct("currency", "energy_cost").alias("costs"),
-            pl.col("household_years").sum(),
-            pl.col("car_years").sum(),
-        )
-        .sort("co2e_t", descending=True)
-    )
-    body = [
-        [
-            md.text(r["key"]),
-            f"{r['runs']:,}",
-            md.num(r["gpu_hours"], 0),
-            md.sig(r["energy_mwh"]),
-            md.sig(r["co2e_t"]),
-            md.bounds(r["co2e_t_low"], r["co2e_t_high"]),
-            md.sig(r["co2e_market_t"]),
-            "; ".join(f"{md.num(c['energy_cost'], 0)} {md.text(c['currency'])}" for c in r["costs"]),
-            md.sig(r["household_years"]),
-            md.sig(r["car_years"]),
-        ]
-        for r in per_key.iter_rows(named=True)
-    ]
-    headers = [dimension.replace("_", " ").capitalize(), "Runs", "GPU-h", "MWh", "tCO2e (location)", "bounds", "tCO2e (market)",
-               "Electricity cost", "Household-years", "Car-years"]
-    return md.table(headers, body, "lrrrrrrrrr")
-
-
-def _top_runs_table(d: ReportData) -> str:
-    if d.top_runs.height == 0:
-        return "_No runs._"
-    body = [
-        [
-            md.text(r["run_id"]),
-            md.text(r["name"]),
-            md.text(r["team"]),
-            md.text(r["gpu_model"]),
-            md.num(r["gpu_hours"], 0),
-            md.sig(r["energy_mwh"]),
-            md.sig(r["co2e_t"]),
-            f"{md.num(r['energy_cost'], 0)} {md.text(r['currency'])}",
-            md.text(r["power_basis"]),
-            md.text(r["intensity_basis"]),
-        ]
-        for r in d.top_runs.iter_rows(named=True)
-    ]
-    headers = ["Run", "Name", "Team", "GPU", "GPU-h", "MWh", "tCO2e", "Electricity cost", "Power basis", "Intensity basis"]
-    return md.table(headers, body, "llllrrrrll")
-
-
-def _basis_table(d: ReportData, factor: str, with_source: bool = False) -> str:
-    rows = d.basis.filter(pl.col("factor") == factor)
-    if rows.height == 0:
-        return "_No runs._"
-    headers = ["Basis"] + (["Source", "Year"] if with_source else []) + ["Runs", "Energy (MWh)", "Share of energy"]
-    body = [
-        [md.text(r["basis"])]
-        + ([md.text(r["source"]), str(r["year"] or "—")] if with_source else [])
-        + [f"{r['runs']:,}", md.sig(r["energy_kwh"] / 1000.0), md.pct(r["energy_share"])]
-        for r in rows.iter_rows(named=True)
-    ]
-    return md.table(headers, body, "l" + ("ll" if with_source else "") + "rrr")
-
-
-def _waste(d: ReportData) -> str:
-    if d.waste.height == 0:
-        return "No run of the period ended FAILED, CANCELLED, TIMEOUT or OUT_OF_MEMORY (or none has a job state)."
-    body = [
-        [md.text(r["job_state"]), f"{r['runs']:,}", md.num(r["gpu_hours"], 0), md.sig(r["energy_mwh"]),
-         md.pct(r["energy_share"]), md.sig(r["co2e_t"]), md.sig(r["co2e_market_t"])]
-        for r in d.waste.iter_rows(named=True)
-    ]
-    return ("Jobs that did not complete, from the scheduler's final state (Slurm sacct):\n\n"
-            + md.table(["Final state", "Runs", "GPU-h", "MWh", "Share of energy", "tCO2e (location)", "tCO2e (market)"],
-                       body, "lrrrrrr"))
-
-
-def _trackers(d: ReportData) -> str:
-    if d.trackers.height == 0:
-        return ""
-    body = [
-        [md.text(r["source_format"]), f"{r['runs']:,}", md.sig(r["tracker_co2e_t"]), md.sig(r["co2e_t"]), md.sig(r["co2e_market_t"])]
-        for r in d.trackers.iter_rows(named=True)
-    ]
-    return ("Runs measured by a tracker carry its own emissions figure; wattledger recomputes CO2e from the "
-            "measured energy with its own factors:\n\n"
-            + md.table(["Source", "Runs", "tCO2e (tracker's own)", "tCO2e (wattledger, location)", "tCO2e (wattledger, market)"],
-                       body, "lrrrr"))
+    return md.table(["Figure", "Value", "Note"], rows, "lrl")
 
 
 def _data_quality(d: ReportData) -> str:
@@ -317,23 +223,51 @@ def _data_quality(d: ReportData) -> str:
     )
 
 
-def _charts(links: dict[str, str] | None) -> str:
+CHART_TITLES = {"months": "Energy and CO2e by month, stacked by team", "regions": "CO2e by grid region",
+                "intensity": "Grid intensity of each region"}
+
+
+def _caption(d: ReportData, name: str) -> str:
+    """What a chart shows and leaves out, in a sentence under it."""
+    if name == "months":
+        h = d.header or {}
+        undated, mwh = h.get("undated_runs") or 0, h.get("undated_energy_mwh") or 0.0
+        total = d.totals["energy_mwh"] or 0.0
+        left_out = (f" {undated:,} run{'s' * (undated != 1)} without a start time ({energy(mwh * 1e3)}, "
+                    f"{md.pct(mwh / total if total else None)} of this report's energy) have no month and are not drawn."
+                    if undated else "")
+        return (f"Bars at each calendar month (UTC) of run starts, on a time axis: a gap between months is a gap in "
+                f"time. Teams beyond the {charts.TOP_TEAMS} largest are summed as \"other\"." + left_out)
+    if name == "regions":
+        return (f"The {charts.TOP_REGIONS} regions with the most CO2e by name, the rest summed as \"other\"; a "
+                "logarithmic axis when a few regions dwarf the rest.")
+    return "Location-based CO2e over facility energy of each region's runs, as accounted (hourly where a series exists)."
+
+
+def _charts(d: ReportData, links: dict[str, str] | None) -> str:
     if not links:
         return "_No charts (no runs)._"
-    titles = {"months": "Energy and CO2e by month, stacked by team", "regions": "CO2e by grid region",
-              "intensity": "Grid intensity of each region"}
-    return "\n\n".join(f"![{titles[k]}]({v})" for k, v in links.items() if k in titles)
+    return "\n\n".join(f"![{CHART_TITLES[k]}]({v})\n\n_Figure: {CHART_TITLES[k]}. {_caption(d, k)}_"
+                        for k, v in links.items() if k in CHART_TITLES)
 
 
 def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None,
-           chart_links: dict[str, str] | None = None) -> str:
-    """The whole report as markdown; ``chart_links`` maps chart name to a relative PNG path."""
-    when = (generated_at or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M UTC")
+           chart_links: dict[str, str] | None = None, factor_set: str | None = None) -> str:
+    """The whole report as markdown; ``chart_links`` maps chart name to a relative PNG path
+    or a data URI."""
+    when = generated_at or datetime.now(UTC)
+    prev = d.scope.previous()
     sections = [
         f"# GPU training footprint — {d.scope.label}",
-        f"_Generated by wattledger on {when} from `{md.text(db_label)}`._",
-        "## Summary",
+        f"_{header_lines(d.header or {}, db_label=db_label, generated_at=when, factor_set=factor_set)}_",
+        "## Executive summary",
         _summary(d),
+        *([executive_summary(d.totals, d.basis, _money(d.costs), d.previous_totals, prev.label if prev else None)]
+          if d.totals["runs"] else []),
+        "## Boundary: what these figures include",
+        boundary_statement(d.boundary if d.boundary is not None else pl.DataFrame(
+            schema={"dimension": pl.String, "item": pl.String, "runs": pl.Int64, "energy_mwh": pl.Float64}),
+            d.scope.label, d.totals["runs"], d.header or {}, d.stale, d.scope.start is None),
         "## Totals",
         _totals_table(d),
         *(["## Energy beyond the GPUs: CPUs and memory", energy_split_section(d.energy_split, d.totals["runs"])]
@@ -343,37 +277,38 @@ def render(d: ReportData, *, db_label: str, generated_at: datetime | None = None
         cost_section(d.cost_totals, d.cost_breakdown, d.compute_basis),
         *(["## Full cost by project", full_cost_section(d.full_cost, (chart_links or {}).get("full_cost")),
             "## Budgets", budgets_section(d.full_cost)] if d.full_cost is not None else []),
-        *(["## Change from the month before", _month_over_month(d)] if d.previous_totals is not None else []),
         *(["## What-if: a better hour or another datacenter", whatif_section(d.whatif, WHATIF_WINDOW_HOURS)]
           if d.whatif is not None else []),
         "## Charts",
-        _charts(chart_links),
+        _charts(d, chart_links),
         "## By team",
-        _breakdown_table(d, "team"),
+        breakdown_table(d.breakdown, "team"),
         "## By project",
-        _breakdown_table(d, "project"),
+        breakdown_table(d.breakdown, "project"),
         "## By GPU model",
-        _breakdown_table(d, "gpu_model"),
+        "Grouped by the model of the GPU table (hardware/gpu_power.csv) each logged name matches; the names "
+        "as logged are listed beside it (a name the table does not know stands alone).",
+        breakdown_table(d.breakdown, "gpu_model", d.gpu_names or {}),
         "## By grid region",
-        _breakdown_table(d, "region"),
+        breakdown_table(d.breakdown, "region"),
         "## By source format",
-        _breakdown_table(d, "source_format"),
+        breakdown_table(d.breakdown, "source_format"),
         "## Waste: jobs that did not complete",
-        _waste(d),
+        waste_table(d.waste),
         f"## Top {TOP_RUNS} runs by CO2e",
-        _top_runs_table(d),
+        top_runs_table(d.top_runs),
         "## Basis of the figures",
         "How much of the energy rests on each power basis (measured, logged, or estimated from TDP):",
-        _basis_table(d, "power"),
+        basis_table(d.basis, "power"),
         "Grid intensity factors:",
-        _basis_table(d, "intensity", with_source=True),
+        basis_table(d.basis, "intensity", with_source=True),
         "PUE:",
-        _basis_table(d, "pue"),
+        basis_table(d.basis, "pue"),
         "Electricity price:",
-        _basis_table(d, "price"),
+        basis_table(d.basis, "price"),
         "Market-based CO2e (contractual instruments):",
-        _basis_table(d, "market", with_source=True),
-        *([t] if (t := _trackers(d)) else []),
+        basis_table(d.basis, "market", with_source=True),
+        *([t] if (t := trackers_table(d.trackers)) else []),
         "## Data quality",
         _data_quality(d),
         "## Methodology",
@@ -411,6 +346,28 @@ def write_charts(d: ReportData, out: Path) -> dict[str, str]:
     return {name: path.name for (name, *_), (path, _) in zip(CHARTS, made, strict=True)}
 
 
+def chart_images(d: ReportData) -> dict[str, str]:
+    """Every chart drawn in memory, as data URIs (name -> URI): for a document that carries
+    its images inside (the HTML report, the Prefect artifact)."""
+    if not d.totals["runs"]:
+        return {}
+    images = {}
+    for name, _, draw, field in CHARTS:
+        buf = io.BytesIO()
+        draw(getattr(d, field), buf)
+        images[name] = data_uri(buf.getvalue())
+    return images
+
+
+def report_markdown_inline(con: duckdb.DuckDBPyConnection, *, period: str | None = None,
+                           db_label: str = "wattledger.duckdb", generated_at: datetime | None = None,
+                           factor_set: str | None = None) -> str:
+    """The report as markdown with its charts inline (data URIs): one text, no file beside it."""
+    data = gather(con, scope_for(period), factor_set)
+    return render(data, db_label=db_label, generated_at=generated_at, chart_links=chart_images(data) or None,
+                  factor_set=factor_set)
+
+
 def write_period_report(
     con: duckdb.DuckDBPyConnection,
     out: Path,
@@ -419,23 +376,34 @@ def write_period_report(
     db_label: str = "wattledger.duckdb",
     generated_at: datetime | None = None,
     factor_set: str | None = None,
+    fmt: str = "md",
 ) -> Path:
-    """Write the markdown report for ``period`` (``YYYY-MM``, or all runs) to ``out``, with
-    its charts beside it; ``factor_set`` is the current one (``compute.current_factor_set``),
-    see :func:`gather`. Refuses (:class:`wattledger.files.OutputError`, nothing written) an
-    ``out`` or chart path that is a folder or a file of the database (the database, its WAL, an
-    input file). The charts and the report are written to temporaries first, then renamed,
-    the charts first and the report last: a reader never sees the report point at a missing or
-    half-written chart, and a failure leaves the previous report and charts as they were."""
+    """Write the report for ``period`` (``YYYY-MM``, or all runs) to ``out``: ``fmt`` "md", the
+    markdown with its PNG charts beside it, or "html", one self-contained page (charts inline,
+    table of contents, print styles). ``factor_set`` is the current one
+    (``compute.current_factor_set``), see :func:`gather`. Refuses (:class:`wattledger.files.OutputError`,
+    nothing written) an ``out`` or chart path that is a folder or a file of the database (the
+    database, its WAL, an input file). The charts and the report are written to temporaries
+    first, then renamed, the charts first and the report last: a reader never sees the report
+    point at a missing or half-written chart, and a failure leaves the previous report and
+    charts as they were."""
+    if fmt not in ("md", "html"):
+        raise ValueError(f"report format must be md or html, got {fmt!r}")
     scope = scope_for(period)
     out = Path(out)
     protected = q.protected_paths(con)
     files.check_output(out, protected)
     data = gather(con, scope, factor_set)
+    if fmt == "html":
+        text = render(data, db_label=db_label, generated_at=generated_at, chart_links=chart_images(data) or None,
+                      factor_set=factor_set)
+        page = to_html(text, f"GPU training footprint — {scope.label}")
+        files.write_together([(out, lambda f: f.write(page.encode("utf-8")))])
+        return out
     charted = chart_files(data, out) if data.totals["runs"] else []
     for path, _ in charted:
         files.check_output(path, protected)
     links = {name: path.name for (name, *_), (path, _) in zip(CHARTS, charted, strict=False)} or None
-    text = render(data, db_label=db_label, generated_at=generated_at, chart_links=links)
+    text = render(data, db_label=db_label, generated_at=generated_at, chart_links=links, factor_set=factor_set)
     files.write_together([*charted, (out, lambda f: f.write(text.encode("utf-8")))])
     return out
