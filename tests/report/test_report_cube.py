@@ -61,5 +61,5 @@ def test_the_cube_lives_only_in_its_block(con):
         with pytest.raises(RuntimeError, match="already open"):
             with report_cube(con, None, None):
                 pass
-        assert con.sql("select count(*) from duckdb_tables() where table_name = 'wl_report_cube'").fetchall() == [(1,)]
-    assert con.sql("select count(*) from duckdb_tables() where table_name = 'wl_report_cube'").fetchall() == [(0,)]
+        assert con.sql("select count(*) from duckdb_tables() where table_name = 'wl_report_cube_sets'").fetchall() == [(1,)]
+    assert con.sql("select count(*) from duckdb_tables() where table_name = 'wl_report_cube_sets'").fetchall() == [(0,)]

@@ -1,6 +1,12 @@
--- grain: one row per (dimension, key, currency), from the report's cube (build.sql); see
--- ../breakdown.sql for the meaning.
+-- grain: one row per (dimension, key, currency), from the report's cube (build.sql): projects
+-- from their own grouping set, the other dimensions from the main one; see ../breakdown.sql.
 with
+
+cube as (
+    select *, coalesce(region, intensity_region) as grid_region, false as from_projects from wl_report_cube
+    union all by name
+    select *, true as from_projects from wl_report_cube_projects
+),
 
 grouped as (
     select
@@ -19,6 +25,7 @@ grouped as (
             else source_format
         end as key,
         currency,
+        from_projects,
         (sum(runs))::bigint as runs,
         sum(gpu_hours) as gpu_hours,
         wl_kwh_to_mwh(sum(energy_kwh)) as energy_mwh,
@@ -31,10 +38,16 @@ grouped as (
         sum(energy_cost) as energy_cost,
         wl_household_years(sum(energy_kwh)) as household_years,
         wl_car_years(sum(co2e_kg)) as car_years
-    from (select *, coalesce(region, intensity_region) as grid_region from wl_report_cube)
+    from cube
     group by grouping sets (
-        (team, currency), (project, currency), (gpu_model, currency), (grid_region, currency), (source_format, currency)
+        (team, currency, from_projects), (project, currency, from_projects), (gpu_model, currency, from_projects),
+        (grid_region, currency, from_projects), (source_format, currency, from_projects)
     )
+),
+
+final as (
+    -- each dimension from its own set: projects from the project set, the rest from the main one
+    select * exclude (from_projects) from grouped where (dimension = 'project') = from_projects
 )
 
-select * from grouped order by dimension, co2e_t desc, key nulls last, currency
+select * from final order by dimension, co2e_t desc, key nulls last, currency

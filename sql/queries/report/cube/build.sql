@@ -1,12 +1,18 @@
 -- The report's cube (issue 20): the period's footprints aggregated once, so that every
 -- section reads a few thousand rows instead of joining runs and footprints again.
--- grain: one row per (team, project, gpu_model, region, source_format, job_state, profile of
--- provenance, and the flags the sections filter on), with the run count, the first and last
--- start and the sum of every additive figure; the profile's texts are joined back at the end.
--- Sums of sums equal the sums over runs up to rounding (relative 1e-15); the sections read
--- by report_queries.py over it return what the per-section queries over run_footprints return
--- (tested: tests/report/test_report_cube.py).
-create or replace temp table wl_report_cube as
+-- grain: two grouping sets, told apart by is_project_set:
+--   false: one row per (team, GPU model, region, format, job state, profile of provenance, and
+--          the flags the sections filter on), read through the temp view wl_report_cube;
+--   true:  one row per (project, profile, cost flags), read through wl_report_cube_projects
+--          (projects are kept out of the first set: crossed with teams, models and regions
+--          they make a group per few runs, more than DuckDB's memory limit holds at 10 M runs).
+-- Built in $parts parts by hash of run_id (report_cube.py: one per 2.5 M runs), each joining a
+-- part of runs with the same part of footprint_values, so that the join's hash table stays
+-- within DuckDB's memory limit; the parts' rows are appended (a key may appear once per part:
+-- every section adds the rows up). Each row has the run count, the first and last start and the sum of every additive figure;
+-- the profile's texts are joined back at the end. Sums of sums equal the sums over runs up to
+-- rounding (relative 1e-15): the sections over it return what the per-section queries over
+-- run_footprints return (tested: tests/report/test_report_cube.py).
 with
 
 runs as (
@@ -15,10 +21,12 @@ runs as (
     from runs
     where ($period_start is null or started_at >= $period_start)
       and ($period_end is null or started_at < $period_end)
+      and hash(run_id) % $parts = $part
 ),
 
 footprint_values as (
     select * from footprint_values
+    where hash(run_id) % $parts = $part
 ),
 
 grouped as (
@@ -30,6 +38,7 @@ grouped as (
         runs.source_format,
         runs.job_state,
         footprint_values.profile_id,
+        grouping(runs.project) = 0 as is_project_set,
         runs.tracker_co2e_kg is not null as has_tracker_co2e,
         runs.tracker_water_l is not null as has_tracker_water,
         footprint_values.water_l is not null as has_water,
@@ -78,9 +87,13 @@ grouped as (
         sum(footprint_values.water_offsite_l_high) as water_offsite_l_high,
         sum(runs.tracker_co2e_kg) as tracker_co2e_kg,
         sum(runs.tracker_water_l) as tracker_water_l
-    from runs
-    inner join footprint_values on footprint_values.run_id = runs.run_id
-    group by all
+    from footprint_values
+    inner join runs on runs.run_id = footprint_values.run_id
+    group by grouping sets (
+        (team, gpu_model, region, source_format, job_state, profile_id,
+         has_tracker_co2e, has_tracker_water, has_water, has_compute_cost, has_total_cost, has_energy_cost_share, has_energy_gpu),
+        (project, profile_id, has_compute_cost, has_total_cost, has_energy_cost_share)
+    )
 ),
 
 final as (

@@ -1,8 +1,11 @@
--- grain: one row per (dimension team | project, key, compute currency), from the cube.
+-- grain: one row per (dimension team | project, key, compute currency), from the cube: teams
+-- from its main grouping set, projects from the project set.
 with
 
 scoped as (
-    select * from wl_report_cube where has_compute_cost
+    select *, false as from_projects from wl_report_cube where has_compute_cost
+    union all by name
+    select *, true as from_projects from wl_report_cube_projects where has_compute_cost
 ),
 
 grouped as (
@@ -10,6 +13,7 @@ grouped as (
         case when grouping(team) = 0 then 'team' else 'project' end as dimension,
         case when grouping(team) = 0 then team else project end as key,
         compute_currency as currency,
+        from_projects,
         (sum(runs))::bigint as runs,
         sum(gpu_hours) as gpu_hours,
         sum(compute_cost) as compute_cost,
@@ -22,7 +26,11 @@ grouped as (
         sum(co2e_kg) / nullif(sum(compute_cost) / 1000.0, 0) as co2e_kg_per_1000_compute,
         wl_kg_to_t(sum(co2e_kg)) as co2e_t
     from scoped
-    group by grouping sets ((team, compute_currency), (project, compute_currency))
+    group by grouping sets ((team, compute_currency, from_projects), (project, compute_currency, from_projects))
+),
+
+final as (
+    select * exclude (from_projects) from grouped where (dimension = 'project') = from_projects
 )
 
-select * from grouped order by dimension, total_cost desc nulls last, key nulls last, currency
+select * from final order by dimension, total_cost desc nulls last, key nulls last, currency

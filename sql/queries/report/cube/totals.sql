@@ -2,7 +2,7 @@
 select
     coalesce((sum(runs))::bigint, 0) as runs,
     count(distinct team) as teams,
-    count(distinct project) as projects,
+    (select count(distinct project) from wl_report_cube_projects) as projects,
     min(first_started_at) as first_started_at,
     max(last_started_at) as last_started_at,
     coalesce(sum(gpu_hours), 0) as gpu_hours,
