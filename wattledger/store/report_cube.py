@@ -1,9 +1,10 @@
 """The report's cube: the period's footprints aggregated once per report (issue 20).
 
 Inside ``with report_cube(con, start, end):`` the named reads of ``report_queries`` for that
-same period read the temp table ``wl_report_cube`` (sql/queries/report/cube/build.sql: one
-row per team, project, GPU model, region, format, job state, profile of provenance and
-flags, with the run count and the sum of every additive figure) instead of joining the
+same period read the temp views ``wl_report_cube`` and ``wl_report_cube_projects``
+(sql/queries/report/cube/build.sql: one row per team, GPU model, region, format, job state,
+profile of provenance and flags, and one per project, profile and cost flags, with the run
+count and the sum of every additive figure) instead of joining the
 10 M-row ``runs`` and ``footprints`` once per section. Outside it, or for another period,
 they run their own query over ``run_footprints`` as before: the same figures (tested).
 
@@ -39,6 +40,13 @@ def report_cube(con: duckdb.DuckDBPyConnection, period_start: datetime | None,
     if id(con) in _ACTIVE:
         raise RuntimeError("a report cube is already open on this connection")
     con.execute(sql_text("queries/report/cube/build.sql"), {"period_start": period_start, "period_end": period_end})
+    con.execute("create or replace temp view wl_report_cube as "
+                "select * exclude (is_project_set, project) from wl_report_cube_sets where not is_project_set")
+    con.execute("create or replace temp view wl_report_cube_projects as "
+                "select project, profile_id, has_compute_cost, has_total_cost, has_energy_cost_share, * exclude "
+                "(is_project_set, project, profile_id, has_compute_cost, has_total_cost, has_energy_cost_share, team, "
+                "gpu_model, region, source_format, job_state, has_tracker_co2e, has_tracker_water, has_water, "
+                "has_energy_gpu) from wl_report_cube_sets where is_project_set")
     con.execute("create or replace temp view wl_report_factor_usage as "
                 + sql_text("queries/report/cube/factor_usage.sql"))
     _ACTIVE[id(con)] = (period_start, period_end)
@@ -47,7 +55,9 @@ def report_cube(con: duckdb.DuckDBPyConnection, period_start: datetime | None,
     finally:
         del _ACTIVE[id(con)]
         con.execute("drop view if exists wl_report_factor_usage")
-        con.execute("drop table if exists wl_report_cube")
+        con.execute("drop view if exists wl_report_cube_projects")
+        con.execute("drop view if exists wl_report_cube")
+        con.execute("drop table if exists wl_report_cube_sets")
 
 
 def cube_query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> str | None:

@@ -6,13 +6,11 @@
 --   true:  one row per (project, profile, cost flags), read through wl_report_cube_projects
 --          (projects are kept out of the first set: crossed with teams, models and regions
 --          they make a group per few runs, more than DuckDB's memory limit holds at 10 M runs).
--- Built in $parts parts by hash of run_id (report_cube.py: one per 2.5 M runs), each joining a
--- part of runs with the same part of footprint_values, so that the join's hash table stays
--- within DuckDB's memory limit; the parts' rows are appended (a key may appear once per part:
--- every section adds the rows up). Each row has the run count, the first and last start and the sum of every additive figure;
+-- Each row has the run count, the first and last start and the sum of every additive figure;
 -- the profile's texts are joined back at the end. Sums of sums equal the sums over runs up to
 -- rounding (relative 1e-15): the sections over it return what the per-section queries over
 -- run_footprints return (tested: tests/report/test_report_cube.py).
+create or replace temp table wl_report_cube_sets as
 with
 
 runs as (
@@ -21,12 +19,10 @@ runs as (
     from runs
     where ($period_start is null or started_at >= $period_start)
       and ($period_end is null or started_at < $period_end)
-      and hash(run_id) % $parts = $part
 ),
 
 footprint_values as (
     select * from footprint_values
-    where hash(run_id) % $parts = $part
 ),
 
 grouped as (
