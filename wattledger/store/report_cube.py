@@ -60,11 +60,9 @@ def report_cube(con: duckdb.DuckDBPyConnection, period_start: datetime | None,
         con.execute("drop table if exists wl_report_cube_sets")
 
 
-def cube_query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> str | None:
-    """The text of section ``name`` over the open cube, when ``con`` holds one for the period
-    of ``params``; else None (the caller runs the section's own query)."""
+def reads_cube(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> bool:
+    """Whether section ``name`` reads the cube (sql/queries/report/cube/<name>.sql): ``con``
+    holds one for the period of ``params``; else the caller runs the section's own query."""
     if name not in CUBE_SECTIONS or id(con) not in _ACTIVE:
-        return None
-    if _ACTIVE[id(con)] != (params.get("period_start"), params.get("period_end")):
-        return None
-    return sql_text(f"queries/report/cube/{name}.sql")
+        return False
+    return _ACTIVE[id(con)] == (params.get("period_start"), params.get("period_end"))

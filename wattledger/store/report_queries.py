@@ -14,18 +14,17 @@ import duckdb
 import polars as pl
 
 from wattledger.resources import sql_text
-from wattledger.store.report_cube import cube_query, report_cube  # noqa: F401  (report_cube: re-exported)
+from wattledger.store.report_cube import reads_cube, report_cube  # noqa: F401  (report_cube: re-exported)
 
 
 def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFrame:
     """sql/queries/report/<name>.sql with ``params`` (its cube/<name>.sql when a report cube
     of the period is open); every caller names a literal file."""
-    text = cube_query(con, name, params)
-    if text is None:
-        text = sql_text(f"queries/report/{name}.sql")
-    else:
-        params = {k: v for k, v in params.items() if f"${k}" in text}
-    return con.sql(text, params=params).pl()
+    if reads_cube(con, name, params):
+        text = sql_text(f"queries/report/cube/{name}.sql")
+        return con.sql(sql_text(f"queries/report/cube/{name}.sql"),
+                       params={k: v for k, v in params.items() if f"${k}" in text}).pl()
+    return con.sql(sql_text(f"queries/report/{name}.sql"), params=params).pl()
 
 
 def _period(start: datetime | None, end: datetime | None) -> dict:
