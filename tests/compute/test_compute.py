@@ -67,11 +67,11 @@ def test_compute_is_incremental_and_follows_the_factor_set(con, write, tmp_path)
     assert first.computed == 1
     assert compute_footprints(con).computed == 0  # nothing new: no kernel work
     assert compute_footprints(con, recompute_all=True).computed == 1
-    con.execute("update footprints set factor_set = 'old'")
+    con.execute("update footprint_values set factor_set = 'old'")
     again = compute_footprints(con)  # another factor set, the same inputs for this run: no kernel work
     assert (again.computed, again.unchanged) == (0, 1)
     assert con.execute("select factor_set from footprints").fetchall() == [(again.factor_set,)]
-    con.execute("update footprints set factor_set = 'old', inputs_sha = 'stale'")
+    con.execute("update footprint_values set factor_set = 'old', inputs_sha = 'stale'")
     assert compute_footprints(con).computed == 1  # inputs changed: recomputed
 
 

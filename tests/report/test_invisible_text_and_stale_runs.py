@@ -182,7 +182,7 @@ def test_footprints_under_another_factor_set_are_stale_when_the_report_knows_the
     con = connect(":memory:")
     ingest_paths(con, [_write(tmp_path / "a.csv", HEADER + "".join(_row(f"a{i}", "n", "t", 1 + i) for i in range(3)))])
     compute_footprints(con)
-    con.execute("update footprints set factor_set = 'an older factor set' where run_id in ('a0', 'a1')")
+    con.execute("update footprint_values set factor_set = 'an older factor set' where run_id in ('a0', 'a1')")
     summary = _summary(write_period_report(con, tmp_path / "r.md", generated_at=FIXED, factor_set=current_factor_set(con)))
     assert "2 runs have no current footprint" in summary and "2 runs with a stale footprint" in summary
 
@@ -193,7 +193,7 @@ def test_wattledger_report_counts_stale_runs_under_the_current_factor_set(tmp_pa
     con = connect(db)
     ingest_paths(con, [_write(tmp_path / "a.csv", HEADER + "".join(_row(f"a{i}", "n", "t", 1 + i) for i in range(2)))])
     compute_footprints(con)
-    con.execute("update footprints set factor_set = 'an older factor set' where run_id = 'a0'")
+    con.execute("update footprint_values set factor_set = 'an older factor set' where run_id = 'a0'")
     con.close()
     out = tmp_path / "cli.md"
     result = CliRunner().invoke(app, ["report", "--db", str(db), "--period", "2024-10", "--out", str(out)],

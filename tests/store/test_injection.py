@@ -161,6 +161,8 @@ ALLOWED = {
     ("wattledger/store/queries.py", "read_only_query", "text"),
     # the name of a shipped sql/queries/report/*.sql file: every caller passes a literal (checked below)
     ("wattledger/store/report_queries.py", "_query", "sql_text(f'queries/report/{name}.sql')"),
+    # the same section's file over the report's cube, sql/queries/report/cube/*.sql (issue 20)
+    ("wattledger/store/report_queries.py", "_query", "sql_text(f'queries/report/cube/{name}.sql')"),
     # the text of a shipped migration file, sql/schema/NNN_*.sql
     ("wattledger/store/migrations.py", "migrate", "text"),
     # the text of a shipped macro or view file, sql/macros/*.sql, sql/views/*.sql

@@ -33,14 +33,14 @@ BAR_WIDTH = 30
 @dataclass
 class FullCost:
     costs: pl.DataFrame  # project_costs
-    lines: pl.DataFrame  # project_cost_lines
+    lines: pl.DataFrame  # project_cost_lines: the ledger's lines (the only ones rendered)
     budgets: pl.DataFrame  # budget_status in the report's period
 
 
 def gather_full_cost(con: duckdb.DuckDBPyConnection, period_start: datetime | None,
                      period_end: datetime | None) -> FullCost:
     """The figures of both sections: project costs (all dates) and the budgets of the period."""
-    return FullCost(project_costs(con), project_cost_lines(con), budget_status(con, period_start, period_end))
+    return FullCost(project_costs(con), project_cost_lines(con, item_kind="ledger"), budget_status(con, period_start, period_end))
 
 
 def stacked_bar(row: dict, width: int = BAR_WIDTH) -> str:

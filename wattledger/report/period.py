@@ -113,6 +113,11 @@ def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None 
 
     ``factor_set``: the current factor set, so that footprints computed under another one are
     counted as stale (without it, only those computed before their file changed are)."""
+    with q.report_cube(con, scope.start, scope.end):  # the period's footprints aggregated once (issue 20)
+        return _gather(con, scope, factor_set)
+
+
+def _gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None) -> ReportData:
     start, end = scope.start, scope.end
     return ReportData(
         scope=scope,

@@ -63,6 +63,6 @@ def runs_with_same_inputs(con: duckdb.DuckDBPyConnection, inputs: pl.DataFrame) 
     computed from those same inputs."""
     con.register("batch_inputs", inputs.to_arrow())
     try:
-        return con.sql("select run_id from footprints inner join batch_inputs using (run_id, inputs_sha)").pl()
+        return con.sql("select run_id from footprint_values inner join batch_inputs using (run_id, inputs_sha)").pl()
     finally:
         con.unregister("batch_inputs")

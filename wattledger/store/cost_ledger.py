@@ -144,16 +144,21 @@ def project_costs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return con.sql(sql_text("queries/costs/project_costs.sql")).pl()
 
 
-def project_cost_lines(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The project_cost_lines view: one row per cost item, with its basis."""
-    return con.sql(sql_text("queries/costs/project_cost_lines.sql")).pl()
+def project_cost_lines(con: duckdb.DuckDBPyConnection, item_kind: str | None = None) -> pl.DataFrame:
+    """The project_cost_lines view: one row per cost item, with its basis; only the items of
+    ``item_kind`` (``run`` or ``ledger``) when given."""
+    return con.sql(sql_text("queries/costs/project_cost_lines.sql"), params={"item_kind": item_kind}).pl()
 
 
 def budget_status(con: duckdb.DuckDBPyConnection, period_start=None, period_end=None) -> pl.DataFrame:
     """The budget_status view: one row per budget and period overlapping [period_start, period_end)
     (every period when both are None), overruns first."""
-    return con.sql(sql_text("queries/costs/budget_status.sql"),
-                   params={"period_start": period_start, "period_end": period_end}).pl()
+    (budgets,) = con.execute("select count(*) from budgets").fetchall()[0]
+    rel = con.sql(sql_text("queries/costs/budget_status.sql"), params={"period_start": period_start, "period_end": period_end})
+    if not budgets:
+        # no budget: no row, and the view's spending of every run need not be computed (seconds at 10 M runs)
+        rel = rel.limit(0)
+    return rel.pl()
 
 
 def project_costs_converted(con: duckdb.DuckDBPyConnection, currency: str, rates: pl.DataFrame) -> pl.DataFrame:

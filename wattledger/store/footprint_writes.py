@@ -6,6 +6,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from wattledger.resources import sql_text
 from wattledger.store.transactions import atomic
 
 
@@ -14,14 +15,18 @@ def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table, *, 
     """Write footprints for the runs in ``footprints``, replacing older ones (``replace``
     False: the caller knows none of these runs has a footprint, so nothing is looked up).
 
-    Runs in its own transaction unless the caller already holds one (``in_transaction``).
+    ``footprints`` has the columns of the view ``footprints``: its provenance goes to
+    footprint_profiles (once per distinct one), its numbers to footprint_values with the
+    profile's id (migration 018). Runs in its own transaction unless the caller already holds
+    one (``in_transaction``).
     """
     try:
         with atomic(con, in_transaction=in_transaction):
             con.register("new_footprints", footprints)
             if replace:
-                con.execute("delete from footprints where run_id in (select run_id from new_footprints)")
-            con.execute("insert into footprints by name select * from new_footprints")
+                con.execute("delete from footprint_values where run_id in (select run_id from new_footprints)")
+            con.execute(sql_text("queries/compute/insert_footprint_profiles.sql"))
+            con.execute(sql_text("queries/compute/insert_footprint_values.sql"))
     finally:
         con.unregister("new_footprints")
     return footprints.num_rows
@@ -44,13 +49,13 @@ def write_footprint_batch(writer: duckdb.DuckDBPyConnection, factor_set: str, fo
             writer.register("batch_unresolved", unresolved.to_arrow())
             replace_footprints(writer, footprints, in_transaction=True, replace=had_footprints)
             if unchanged.height:
-                writer.execute("update footprints set factor_set = ? where run_id in (select run_id from batch_unchanged)",
+                writer.execute("update footprint_values set factor_set = ? where run_id in (select run_id from batch_unchanged)",
                                [factor_set])
             writer.execute("delete from unresolved_runs where run_id in (select run_id from batch_runs)")
             if unresolved.height:
                 writer.execute("insert into unresolved_runs by name select * from batch_unresolved")
                 if had_footprints:
-                    writer.execute("delete from footprints where run_id in (select run_id from batch_unresolved)")
+                    writer.execute("delete from footprint_values where run_id in (select run_id from batch_unresolved)")
     finally:
         for name in names:
             writer.unregister(name)

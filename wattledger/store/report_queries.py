@@ -1,6 +1,7 @@
 """The report's and the exports' reads: one named query per section, over wl_period_footprints.
 
-Each takes the period as [period_start, period_end) (UTC datetimes; both None for all runs)
+Inside ``report_cube(con, start, end)`` (store/report_cube.py) the sections of that period
+read the report's cube, built once, instead (same figures, same frames). Each takes the period as [period_start, period_end) (UTC datetimes; both None for all runs)
 and returns a polars frame, one row per item of its section (sql/queries/report/<name>.sql
 states the grain).
 """
@@ -13,10 +14,16 @@ import duckdb
 import polars as pl
 
 from wattledger.resources import sql_text
+from wattledger.store.report_cube import reads_cube, report_cube  # noqa: F401  (report_cube: re-exported)
 
 
 def _query(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> pl.DataFrame:
-    """sql/queries/report/<name>.sql with ``params``; every caller names a literal file."""
+    """sql/queries/report/<name>.sql with ``params`` (its cube/<name>.sql when a report cube
+    of the period is open); every caller names a literal file."""
+    if reads_cube(con, name, params):
+        text = sql_text(f"queries/report/cube/{name}.sql")
+        return con.sql(sql_text(f"queries/report/cube/{name}.sql"),
+                       params={k: v for k, v in params.items() if f"${k}" in text}).pl()
     return con.sql(sql_text(f"queries/report/{name}.sql"), params=params).pl()
 
 

@@ -104,7 +104,7 @@ def _remove_runs(con: duckdb.DuckDBPyConnection, run_ids: list[str]) -> None:
     with a removed run may now be measured: re-checked next compute."""
     if not run_ids:
         return
-    con.execute("update footprints set factor_set = ? where run_id in (select unnest(?))",
+    con.execute("update footprint_values set factor_set = ? where run_id in (select unnest(?))",
                 [REPLACED_FACTOR_SET, run_ids])
     con.execute("delete from unresolved_runs where run_id in (select unnest(?))", [run_ids])
     con.execute(
@@ -144,7 +144,7 @@ def _flag_absent(con: duckdb.DuckDBPyConnection, old_id: int | None) -> int:
 
 def _drop_orphans(con: duckdb.DuckDBPyConnection) -> None:
     """After a file's runs are stored: footprints of removed runs not stored again go."""
-    con.execute("delete from footprints where starts_with(factor_set, ?) and run_id not in (select run_id from runs)",
+    con.execute("delete from footprint_values where starts_with(factor_set, ?) and run_id not in (select run_id from runs)",
                 [REPLACED_FACTOR_SET])
 
 

@@ -12,7 +12,7 @@ runs as (
 ),
 
 current_footprints as (
-    select run_id from footprints where factor_set = $factor_set
+    select run_id from footprint_values where factor_set = $factor_set
 ),
 
 current_unresolved as (
@@ -92,7 +92,7 @@ final as (
         measured_cpu_energy_kwh,
         measured_ram_energy_kwh,
         wue_l_per_kwh,
-        run_id in (select run_id from footprints) as has_footprint  -- inputs to compare with
+        run_id in (select run_id from footprint_values) as has_footprint  -- inputs to compare with
     from numbered
 )
 

@@ -15,7 +15,7 @@ runs as (
 ),
 
 footprints as (
-    select run_id, factor_set from footprints
+    select run_id, factor_set from footprint_values
 ),
 
 unresolved as (

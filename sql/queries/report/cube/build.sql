@@ -1,0 +1,101 @@
+-- The report's cube (issue 20): the period's footprints aggregated once, so that every
+-- section reads a few thousand rows instead of joining runs and footprints again.
+-- grain: two grouping sets, told apart by is_project_set:
+--   false: one row per (team, GPU model, region, format, job state, profile of provenance, and
+--          the flags the sections filter on), read through the temp view wl_report_cube;
+--   true:  one row per (project, profile, cost flags), read through wl_report_cube_projects
+--          (projects are kept out of the first set: crossed with teams, models and regions
+--          they make a group per few runs, more than DuckDB's memory limit holds at 10 M runs).
+-- Each row has the run count, the first and last start and the sum of every additive figure;
+-- the profile's texts are joined back at the end. Sums of sums equal the sums over runs up to
+-- rounding (relative 1e-15): the sections over it return what the per-section queries over
+-- run_footprints return (tested: tests/report/test_report_cube.py).
+create or replace temp table wl_report_cube_sets as
+with
+
+runs as (
+    select run_id, team, project, gpu_model, region, source_format, job_state, started_at, tracker_co2e_kg,
+        tracker_water_l
+    from runs
+    where ($period_start is null or started_at >= $period_start)
+      and ($period_end is null or started_at < $period_end)
+),
+
+footprint_values as (
+    select * from footprint_values
+),
+
+grouped as (
+    select
+        runs.team,
+        runs.project,
+        runs.gpu_model,
+        runs.region,
+        runs.source_format,
+        runs.job_state,
+        footprint_values.profile_id,
+        grouping(runs.project) = 0 as is_project_set,
+        runs.tracker_co2e_kg is not null as has_tracker_co2e,
+        runs.tracker_water_l is not null as has_tracker_water,
+        footprint_values.water_l is not null as has_water,
+        footprint_values.compute_cost is not null as has_compute_cost,
+        footprint_values.total_cost is not null as has_total_cost,
+        footprint_values.energy_cost_share is not null as has_energy_cost_share,
+        footprint_values.energy_gpu_kwh is not null as has_energy_gpu,
+        count(*) as runs,
+        count(footprint_values.embodied_co2e_kg) as embodied_runs,
+        min(runs.started_at) as first_started_at,
+        max(runs.started_at) as last_started_at,
+        sum(footprint_values.gpu_hours) as gpu_hours,
+        sum(footprint_values.energy_it_kwh) as energy_it_kwh,
+        sum(footprint_values.energy_gpu_kwh) as energy_gpu_kwh,
+        sum(footprint_values.energy_gpu_kwh_low) as energy_gpu_kwh_low,
+        sum(footprint_values.energy_gpu_kwh_high) as energy_gpu_kwh_high,
+        sum(footprint_values.energy_cpu_kwh) as energy_cpu_kwh,
+        sum(footprint_values.energy_cpu_kwh_low) as energy_cpu_kwh_low,
+        sum(footprint_values.energy_cpu_kwh_high) as energy_cpu_kwh_high,
+        sum(footprint_values.energy_ram_kwh) as energy_ram_kwh,
+        sum(footprint_values.energy_ram_kwh_low) as energy_ram_kwh_low,
+        sum(footprint_values.energy_ram_kwh_high) as energy_ram_kwh_high,
+        sum(footprint_values.energy_kwh) as energy_kwh,
+        sum(footprint_values.energy_kwh_low) as energy_kwh_low,
+        sum(footprint_values.energy_kwh_high) as energy_kwh_high,
+        sum(footprint_values.co2e_kg) as co2e_kg,
+        sum(footprint_values.co2e_kg_low) as co2e_kg_low,
+        sum(footprint_values.co2e_kg_high) as co2e_kg_high,
+        sum(footprint_values.co2e_market_kg) as co2e_market_kg,
+        sum(footprint_values.co2e_market_kg_low) as co2e_market_kg_low,
+        sum(footprint_values.co2e_market_kg_high) as co2e_market_kg_high,
+        sum(footprint_values.embodied_co2e_kg) as embodied_co2e_kg,
+        sum(footprint_values.energy_cost) as energy_cost,
+        sum(footprint_values.energy_cost_low) as energy_cost_low,
+        sum(footprint_values.energy_cost_high) as energy_cost_high,
+        sum(footprint_values.compute_cost) as compute_cost,
+        sum(footprint_values.total_cost) as total_cost,
+        sum(footprint_values.water_l) as water_l,
+        sum(footprint_values.water_l_low) as water_l_low,
+        sum(footprint_values.water_l_high) as water_l_high,
+        sum(footprint_values.water_onsite_l) as water_onsite_l,
+        sum(footprint_values.water_onsite_l_low) as water_onsite_l_low,
+        sum(footprint_values.water_onsite_l_high) as water_onsite_l_high,
+        sum(footprint_values.water_offsite_l) as water_offsite_l,
+        sum(footprint_values.water_offsite_l_low) as water_offsite_l_low,
+        sum(footprint_values.water_offsite_l_high) as water_offsite_l_high,
+        sum(runs.tracker_co2e_kg) as tracker_co2e_kg,
+        sum(runs.tracker_water_l) as tracker_water_l
+    from footprint_values
+    inner join runs on runs.run_id = footprint_values.run_id
+    group by grouping sets (
+        (team, gpu_model, region, source_format, job_state, profile_id,
+         has_tracker_co2e, has_tracker_water, has_water, has_compute_cost, has_total_cost, has_energy_cost_share, has_energy_gpu),
+        (project, profile_id, has_compute_cost, has_total_cost, has_energy_cost_share)
+    )
+),
+
+final as (
+    select grouped.*, footprint_profiles.* exclude (profile_id)
+    from grouped
+    inner join footprint_profiles on footprint_profiles.profile_id = grouped.profile_id
+)
+
+select * from final

@@ -1,0 +1,117 @@
+-- grain: one row per run with a computed footprint (the kernel's output, with its provenance).
+-- The table of that name until migration 018, now two: footprint_values (the run's numbers and
+-- its profile's id) and footprint_profiles (bases, sources, keys, currencies: once per distinct
+-- provenance). Same columns, names, types and order as the table it replaces.
+-- invariant (tested): one row per row of footprint_values (every profile_id has its profile).
+create or replace view footprints as
+with
+
+footprint_values as (
+    select * from footprint_values
+),
+
+profiles as (
+    select * from footprint_profiles
+),
+
+final as (
+    select
+        footprint_values.run_id,
+        footprint_values.factor_set,
+        footprint_values.computed_at,
+        footprint_values.gpu_hours,
+        footprint_values.power_w,
+        footprint_values.power_low_w,
+        footprint_values.power_high_w,
+        profiles.power_basis,
+        profiles.power_source,
+        footprint_values.pue,
+        footprint_values.pue_low,
+        footprint_values.pue_high,
+        profiles.pue_basis,
+        profiles.pue_source,
+        footprint_values.intensity_kg_per_kwh,
+        footprint_values.intensity_low_kg_per_kwh,
+        footprint_values.intensity_high_kg_per_kwh,
+        profiles.intensity_basis,
+        profiles.intensity_source,
+        profiles.intensity_year,
+        profiles.intensity_region,
+        footprint_values.intensity_hourly_coverage,
+        footprint_values.price_per_kwh,
+        profiles.currency,
+        profiles.price_basis,
+        profiles.tariff_id,
+        profiles.price_source,
+        footprint_values.energy_it_kwh,
+        footprint_values.energy_it_kwh_low,
+        footprint_values.energy_it_kwh_high,
+        footprint_values.energy_kwh,
+        footprint_values.energy_kwh_low,
+        footprint_values.energy_kwh_high,
+        footprint_values.co2e_kg,
+        footprint_values.co2e_kg_low,
+        footprint_values.co2e_kg_high,
+        footprint_values.co2e_market_kg,
+        footprint_values.co2e_market_kg_low,
+        footprint_values.co2e_market_kg_high,
+        footprint_values.market_factor_kg_per_kwh,
+        footprint_values.market_covered_share,
+        profiles.market_basis,
+        profiles.market_source,
+        footprint_values.embodied_co2e_kg,
+        profiles.embodied_source,
+        footprint_values.energy_cost,
+        footprint_values.energy_cost_low,
+        footprint_values.energy_cost_high,
+        footprint_values.compute_price_per_gpu_hour,
+        profiles.compute_currency,
+        profiles.compute_cost_basis,
+        profiles.compute_price_source,
+        profiles.compute_price_id,
+        profiles.compute_price_date,
+        profiles.compute_price_date_rule,
+        profiles.compute_provider,
+        profiles.is_energy_in_compute_price,
+        footprint_values.compute_cost,
+        footprint_values.total_cost,
+        footprint_values.energy_cost_share,
+        profiles.cost_note,
+        footprint_values.inputs_sha,
+        footprint_values.energy_gpu_kwh,
+        footprint_values.energy_gpu_kwh_low,
+        footprint_values.energy_gpu_kwh_high,
+        footprint_values.energy_cpu_kwh,
+        footprint_values.energy_cpu_kwh_low,
+        footprint_values.energy_cpu_kwh_high,
+        profiles.energy_cpu_basis,
+        profiles.energy_cpu_source,
+        footprint_values.energy_ram_kwh,
+        footprint_values.energy_ram_kwh_low,
+        footprint_values.energy_ram_kwh_high,
+        profiles.energy_ram_basis,
+        profiles.energy_ram_source,
+        footprint_values.wue_l_per_kwh,
+        footprint_values.wue_low_l_per_kwh,
+        footprint_values.wue_high_l_per_kwh,
+        profiles.wue_basis,
+        profiles.wue_source,
+        footprint_values.water_intensity_l_per_kwh,
+        footprint_values.water_intensity_low_l_per_kwh,
+        footprint_values.water_intensity_high_l_per_kwh,
+        profiles.water_intensity_basis,
+        profiles.water_intensity_source,
+        footprint_values.water_onsite_l,
+        footprint_values.water_onsite_l_low,
+        footprint_values.water_onsite_l_high,
+        footprint_values.water_offsite_l,
+        footprint_values.water_offsite_l_low,
+        footprint_values.water_offsite_l_high,
+        footprint_values.water_l,
+        footprint_values.water_l_low,
+        footprint_values.water_l_high
+    from footprint_values
+    inner join profiles on profiles.profile_id = footprint_values.profile_id
+)
+
+select * from final;
