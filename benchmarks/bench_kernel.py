@@ -34,7 +34,11 @@ sys.path.insert(0, str(ROOT))
 from wattledger.kernel import FootprintInputs, footprints  # noqa: E402
 from wattledger.kernel.footprint import OUTPUTS  # noqa: E402
 
-FIELDS = [f for f in FootprintInputs.__dataclass_fields__]
+#: the 13 GPU-part inputs every variant reads, in python_row's order (the kernel's optional
+#: CPU, memory, water and market-bound inputs stay None here: GPU-only runs)
+FIELDS = ["gpu_hours", "power_w", "power_low_w", "power_high_w", "pue", "pue_low", "pue_high", "intensity_kg_per_kwh",
+          "intensity_low_kg_per_kwh", "intensity_high_kg_per_kwh", "price_per_kwh", "market_covered_share",
+          "market_factor_kg_per_kwh"]
 
 
 def make_inputs(n: int, seed: int = 7) -> FootprintInputs:
