@@ -122,3 +122,22 @@ def test_only_new_or_recomputed_runs_are_computed_again(db, write):
     assert all(after[run_id] == at for run_id, at in before) and "r-gb" in after
     gb = row(db, "r-gb")
     assert gb["timing_status"] == "compared" and gb["datacenters_compared"] == 2
+
+
+def test_a_compute_cut_off_before_its_what_if_is_repaired_by_the_next(db, write, monkeypatch):
+    import wattledger.compute.run as compute_run
+
+    def cut_off(*args, **kwargs):
+        raise KeyboardInterrupt("cut off after the footprints, before the what-if")
+
+    ingest_paths(db, [write("more.csv", "run_id,team,started_at,ended_at,gpu_model,gpu_count,avg_power_w,region,datacenter\n"
+                                        "r-gb,c,2024-03-01T00:00:00Z,2024-03-01T05:00:00Z,H100-SXM,8,600,GB,de\n")])
+    with monkeypatch.context() as m:
+        m.setattr(compute_run, "refresh_whatif", cut_off)
+        with pytest.raises(KeyboardInterrupt):
+            compute_footprints(db)
+    assert db.sql("select count(*) from run_footprints where run_id = 'r-gb'").fetchall()[0][0] == 1
+    result = compute_footprints(db)  # no footprint left to write, but the what-if is behind them
+    assert result.batches == 0 and result.whatif is not None and result.whatif.runs == 1
+    assert row(db, "r-gb")["timing_status"] == "compared"
+    assert compute_footprints(db).whatif is None  # and now the no-op is a no-op

@@ -101,7 +101,9 @@ def compute_footprints(
             _add(totals, pending.result())
     writer.close()
     drop_compute_queue(con)
-    whatif = refresh_whatif(con, lib)  # what-if timing and placement of every run (compute/whatif.py)
+    # what-if timing and placement of every run (compute/whatif.py); after a compute that wrote no
+    # footprint, a window already up to date is not scanned again (the no-op stays a no-op)
+    whatif = refresh_whatif(con, lib, footprints_changed=batches > 0)
     # the canonical model of every logged GPU name, for the report's "By GPU model" (issue 19)
     replace_gpu_model_names(con, canonical_gpu_models(distinct_gpu_models(con), lib))
     return ComputeResult(computed=totals[0], unresolved=totals[1], factor_set=lib.version, unchanged=totals[2],

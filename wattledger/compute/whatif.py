@@ -33,7 +33,7 @@ from wattledger.factors.names import normalise_datacenter
 from wattledger.kernel.whatif import best_shift, shift_order, shifted_means
 from wattledger.method import WHATIF_WINDOW_HOURS
 from wattledger.store import datacenters, power_samples_summary
-from wattledger.store.whatif import replace_whatif, whatif_runs, whatif_windows
+from wattledger.store.whatif import replace_whatif, whatif_is_current, whatif_runs, whatif_windows
 
 
 @dataclass(frozen=True)
@@ -88,11 +88,17 @@ def ensure_whatif(con, window_hours: int = WHATIF_WINDOW_HOURS, library: FactorL
     return result if result.runs or whole else None
 
 
-def refresh_whatif(con, lib: FactorLibrary) -> WhatifResult | None:
+def refresh_whatif(con, lib: FactorLibrary, *, footprints_changed: bool = True) -> WhatifResult | None:
     """After a compute: every stored what-if window (the default one always) brought up to date
-    (``ensure_whatif``); the result of the default window, None when nothing needed computing."""
+    (``ensure_whatif``); the result of the default window, None when nothing needed computing.
+    Without ``footprints_changed`` (a compute that wrote no footprint), a window under the
+    current factor set whose rows match the footprints in number and are no older than the newest
+    footprint is not scanned again (a compute cut off before its what-if refresh fails that test)."""
     result = None
-    for window in sorted(set(whatif_windows(con)) | {WHATIF_WINDOW_HOURS}):
+    windows = whatif_windows(con)
+    for window in sorted(set(windows) | {WHATIF_WINDOW_HOURS}):
+        if not footprints_changed and windows.get(window) == lib.version and whatif_is_current(con, window):
+            continue
         r = ensure_whatif(con, window, lib)
         result = r if window == WHATIF_WINDOW_HOURS else result
     return result

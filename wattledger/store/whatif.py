@@ -37,6 +37,12 @@ def replace_whatif(con: duckdb.DuckDBPyConnection, window_hours: int, rows: pa.T
     return rows.num_rows
 
 
+def whatif_is_current(con: duckdb.DuckDBPyConnection, window_hours: int) -> bool:
+    """Whether the window's rows match the footprints in number and none is older than the newest
+    footprint (two aggregates, no run-by-run comparison)."""
+    return bool(con.execute(sql_text("queries/whatif/current.sql"), {"window_hours": window_hours}).fetchall()[0][0])
+
+
 def whatif_windows(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
     """window_hours -> the factor set its rows were computed under."""
     return dict(con.sql("select window_hours, any_value(factor_set) from whatif_results group by all").fetchall())
