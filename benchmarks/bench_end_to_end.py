@@ -41,15 +41,18 @@ from wattledger.report import write_period_report
 from wattledger.store import connect
 times = {}
 con = connect(db)
-t = time.perf_counter(); s = ingest_paths(con, [folder]); times["ingest"] = time.perf_counter() - t
+def hwm_mb():
+    return int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024
+peaks = {}
+t = time.perf_counter(); s = ingest_paths(con, [folder]); times["ingest"] = time.perf_counter() - t; peaks["ingest"] = hwm_mb()
 load_site_file(con, Path(sys.argv[4]) / "examples" / "datacenters.yaml")
-t = time.perf_counter(); c = compute_footprints(con); times["compute"] = time.perf_counter() - t
-t = time.perf_counter(); write_period_report(con, report, db_label=Path(db).name); times["report"] = time.perf_counter() - t
-t = time.perf_counter(); s2 = ingest_paths(con, [folder]); c2 = compute_footprints(con); times["second run (no-op)"] = time.perf_counter() - t
+t = time.perf_counter(); c = compute_footprints(con); times["compute"] = time.perf_counter() - t; peaks["compute"] = hwm_mb()
+t = time.perf_counter(); write_period_report(con, report, db_label=Path(db).name); times["report"] = time.perf_counter() - t; peaks["report"] = hwm_mb()
+t = time.perf_counter(); s2 = ingest_paths(con, [folder]); c2 = compute_footprints(con); times["second run (no-op)"] = time.perf_counter() - t; peaks["second run (no-op)"] = hwm_mb()
 con.close()
 print(json.dumps({"loaded": s.loaded, "rejected": s.rejected, "computed": c.computed, "unresolved": c.unresolved,
                   "second_loaded": s2.loaded, "second_nothing_to_do": c2.nothing_to_do, "times": times,
-                  "rss_mb": int(open("/proc/self/status").read().split("VmHWM:")[1].split()[0]) / 1024}))
+                  "peaks_mb": peaks, "rss_mb": hwm_mb()}))
 """
 
 
@@ -61,7 +64,10 @@ def run(n: int, files_of: int, work: Path) -> dict:
     for f in work.glob(db.name + "*"):
         f.unlink()
     out = subprocess.run([sys.executable, "-c", CHILD, str(folder), str(db), str(work / f"report-{n}.md"), str(ROOT)],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True)
+    if out.returncode != 0:  # the child's own error, not only its exit status
+        raise SystemExit(f"end to end at {n:,} runs: the child exited with status {out.returncode}:\n"
+                         + "\n".join(out.stderr.strip().splitlines()[-25:]))
     result = json.loads(out.stdout.strip().splitlines()[-1])
     result["db_mb"] = db.stat().st_size / 1e6
     return result
@@ -87,7 +93,7 @@ def main(argv=None) -> dict[int, dict]:
                   f"{r['computed']:,} footprints, {r['unresolved']:,} unresolved)")
             for stage, s in r["times"].items():
                 rate = f"{n / s:>11,.0f} runs/s" if not stage.startswith("second") else ""
-                print(f"      {stage:<20} {s:8.1f} s {rate}")
+                print(f"      {stage:<20} {s:8.1f} s {rate}   peak RSS {r['peaks_mb'][stage]:,.0f} MB")
             assert r["second_loaded"] == 0 and r["second_nothing_to_do"]
         if len(args.runs) > 1:
             lo, hi = min(args.runs), max(args.runs)
