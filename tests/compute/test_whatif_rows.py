@@ -122,6 +122,9 @@ def test_only_new_or_recomputed_runs_are_computed_again(db, write):
     assert all(after[run_id] == at for run_id, at in before) and "r-gb" in after
     gb = row(db, "r-gb")
     assert gb["timing_status"] == "compared" and gb["datacenters_compared"] == 2
+    ensure_whatif(db, 3)
+    compute_footprints(db, recompute_all=True)  # every window replaced whole under the new computation
+    assert_one_row_per_run_and_window(db)
 
 
 def test_a_compute_cut_off_before_its_what_if_is_repaired_by_the_next(db, write, monkeypatch):
@@ -141,3 +144,37 @@ def test_a_compute_cut_off_before_its_what_if_is_repaired_by_the_next(db, write,
     assert result.batches == 0 and result.whatif is not None and result.whatif.runs == 1
     assert row(db, "r-gb")["timing_status"] == "compared"
     assert compute_footprints(db).whatif is None  # and now the no-op is a no-op
+    assert_one_row_per_run_and_window(db)
+
+
+def assert_one_row_per_run_and_window(con):
+    """whatif_results has no primary key (migration 020): its one writer keeps it unique."""
+    rows, distinct = con.sql("select count(*), count(distinct (run_id, window_hours)) from whatif_results").fetchall()[0]
+    footprints = con.sql("select count(*) from footprint_values").fetchall()[0][0]
+    windows = con.sql("select count(distinct window_hours) from whatif_results").fetchall()[0][0]
+    assert rows == distinct == footprints * windows
+
+
+def test_batches_of_runs_give_the_same_rows_and_fail_as_a_whole(db, monkeypatch):
+    from wattledger.compute import whatif
+
+    def rows():
+        return db.sql("select * exclude (computed_at) from whatif_results where window_hours = 12 order by run_id").pl()
+
+    whole = rows()
+    assert whatif.compute_whatif(db, window_hours=12, batch_runs=1).runs == 4  # one run per batch
+    assert rows().equals(whole)
+    calls = []
+    real = whatif.whatif_rows
+
+    def fail_on_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("cut off in the third batch")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(whatif, "whatif_rows", fail_on_third)
+    with pytest.raises(RuntimeError):
+        whatif.compute_whatif(db, window_hours=12, batch_runs=1)
+    assert rows().equals(whole)  # the first two batches' rows were not kept: all or nothing
+    assert len(calls) == 3

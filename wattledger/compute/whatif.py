@@ -2,7 +2,8 @@
 
 The stages, in order (``compute_whatif``):
 
-1. the runs with a current footprint (store), and the factor library of the database;
+1. the runs with a current footprint (store), streamed WHATIF_BATCH_RUNS at a time through
+   stages 2 and 3, with the factor library of the database;
 2. timing: runs whose intensity is the hourly series of their region over all of the run
    (basis ``hourly``) are shifted by every whole hour within ±window_hours, all at once
    (wattledger.kernel.whatif); each candidate's CO2e is the run's facility energy × the
@@ -11,7 +12,7 @@ The stages, in order (``compute_whatif``):
 3. placement: the same run (its IT energy, GPU model, time) in each datacenter of the site file,
    resolved by the factor ladder as a run of that datacenter (its region, PUE, price; hourly
    series and time-of-use refinement at the run's own time): the datacenter with the least CO2e;
-4. one write: the window's rows replaced in one transaction (store).
+4. one write: the window's rows replaced in one transaction, batch by batch (store).
 
 Assumptions (stated in the report): the run's energy is drawn at constant power over its
 duration (its mean power: the same power profile wherever and whenever it runs); no queueing
@@ -33,7 +34,7 @@ from wattledger.factors.names import normalise_datacenter
 from wattledger.kernel.whatif import best_shift, shift_order, shifted_means
 from wattledger.method import WHATIF_WINDOW_HOURS
 from wattledger.store import datacenters, power_samples_summary
-from wattledger.store.whatif import replace_whatif, whatif_is_current, whatif_runs, whatif_windows
+from wattledger.store.whatif import whatif_is_current, whatif_run_batches, whatif_windows, write_whatif
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,12 @@ class WhatifResult:
     factor_set: str
 
 
+# runs per batch of the what-if: the timing table (25 shifts of a 12 h window) and the
+# placement's (run, datacenter) pairs of one batch stay a few hundred MB (10 M runs at once:
+# 11.3 GB peak RSS, measured 2026-12-05)
+WHATIF_BATCH_RUNS = 250_000
+
+
 def _epoch_s(column: pl.Series) -> np.ndarray:
     return column.dt.epoch("us").to_numpy() / 1e6
 
@@ -56,26 +63,41 @@ def library_of(con) -> FactorLibrary:
 
 
 def compute_whatif(con, *, window_hours: int = WHATIF_WINDOW_HOURS, library: FactorLibrary | None = None,
-                   changed_only: bool = False, now: datetime | None = None) -> WhatifResult:
+                   changed_only: bool = False, now: datetime | None = None,
+                   batch_runs: int = WHATIF_BATCH_RUNS) -> WhatifResult:
     """Compute and store the what-if rows of every run with a footprint for ``window_hours``
     (``changed_only``: of the runs whose row is missing or older than their footprint; a run's
-    rows depend only on its own footprint and the factor set, so the others stand)."""
+    rows depend only on its own footprint and the factor set, so the others stand). The runs are
+    streamed and computed ``batch_runs`` at a time, all written in one transaction."""
     if window_hours < 0 or window_hours > 24 * 14:
         raise ValueError(f"window_hours must be between 0 and 336 (two weeks), got {window_hours}")
     lib = library or library_of(con)
-    runs = whatif_runs(con, window_hours, changed_only=changed_only)
+    at = now or datetime.now(UTC)
+    counts = {"runs": 0, "timed": 0, "skipped": 0, "placed": 0}
+
+    def batches():
+        for runs in whatif_run_batches(con, window_hours, changed_only=changed_only, batch_runs=batch_runs):
+            rows = whatif_rows(runs, lib, window_hours, at)
+            timed = rows.filter(pl.col("timing_status") == "compared")
+            counts["runs"] += rows.height
+            counts["timed"] += timed.height
+            counts["skipped"] += int((timed["candidates"] - timed["candidates_covered"]).sum() or 0)
+            counts["placed"] += int((rows["datacenters_compared"] > 0).sum())
+            yield rows.to_arrow()
+
+    write_whatif(con, window_hours, batches(), whole=not changed_only)
+    return WhatifResult(window_hours, counts["runs"], counts["timed"], counts["skipped"], counts["placed"], lib.version)
+
+
+def whatif_rows(runs: pl.DataFrame, lib: FactorLibrary, window_hours: int, at: datetime) -> pl.DataFrame:
+    """The what-if rows of ``runs`` (one batch): timing and placement, one row per run."""
     timing = timing_table(runs, lib, window_hours)
     placement = placement_table(runs, lib)
-    rows = runs.select("run_id").join(timing, on="run_id", how="left").join(placement, on="run_id", how="left").with_columns(
+    return runs.select("run_id").join(timing, on="run_id", how="left").join(placement, on="run_id", how="left").with_columns(
         pl.lit(window_hours, pl.Int32).alias("window_hours"), pl.lit(lib.version).alias("factor_set"),
         pl.col("datacenters_compared").fill_null(0),
-        pl.lit(now or datetime.now(UTC)).alias("computed_at"),
+        pl.lit(at).alias("computed_at"),
     )
-    replace_whatif(con, window_hours, rows.to_arrow(), whole=not changed_only)
-    timed = rows.filter(pl.col("timing_status") == "compared")
-    return WhatifResult(window_hours, rows.height, timed.height,
-                        int((timed["candidates"] - timed["candidates_covered"]).sum() or 0),
-                        int((rows["datacenters_compared"] > 0).sum()), lib.version)
 
 
 def ensure_whatif(con, window_hours: int = WHATIF_WINDOW_HOURS, library: FactorLibrary | None = None) -> WhatifResult | None:

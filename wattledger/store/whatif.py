@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import duckdb
@@ -12,29 +13,47 @@ from wattledger.resources import sql_text
 from wattledger.store.transactions import atomic
 
 
-def whatif_runs(con: duckdb.DuckDBPyConnection, window_hours: int, *, changed_only: bool) -> pl.DataFrame:
-    """Runs with a footprint (``changed_only``: those whose what-if row of ``window_hours`` is
-    missing or older than their footprint): their own columns and their footprint's energy, CO2e, price."""
-    return con.sql(sql_text("queries/whatif/runs.sql"),
-                   params={"window_hours": window_hours, "changed_only": changed_only}).pl()
-
-
-def replace_whatif(con: duckdb.DuckDBPyConnection, window_hours: int, rows: pa.Table, *, whole: bool) -> int:
-    """Write the what-if rows of ``window_hours``, in one transaction: ``whole``: instead of all
-    of the window's rows; else instead of the rows of the same runs, and without the rows of runs
-    that have no footprint any more."""
+def whatif_run_batches(con: duckdb.DuckDBPyConnection, window_hours: int, *, changed_only: bool,
+                       batch_runs: int) -> Iterator[pl.DataFrame]:
+    """The runs the what-if of ``window_hours`` computes (queries/whatif/queue.sql: every run with
+    a footprint, or ``changed_only`` those whose row is missing or older than their footprint),
+    streamed ``batch_runs`` at a time on a cursor of their own: 10 M runs never sit in memory at
+    once, and ``con`` stays free to write each batch's rows (the cursor reads the database as it
+    was when the stream began)."""
+    reader = con.cursor()
     try:
-        with atomic(con):
-            con.register("new_whatif", rows)
-            if whole:
-                con.execute("delete from whatif_results where window_hours = ?", [window_hours])
-            else:
-                con.execute("delete from whatif_results where window_hours = ? and (run_id in (select run_id from new_whatif) "
-                            "or run_id not in (select run_id from footprints))", [window_hours])
-            con.execute("insert into whatif_results by name select * from new_whatif")
+        reader.execute("create or replace temp view whatif_runs as " + sql_text("queries/whatif/runs.sql"))
+        stream = reader.sql(sql_text("queries/whatif/queue.sql"),
+                            params={"window_hours": window_hours, "changed_only": changed_only}).to_arrow_reader(batch_runs)
+        for batch in stream:
+            if batch.num_rows:
+                yield pl.from_arrow(pa.Table.from_batches([batch]))
     finally:
-        con.unregister("new_whatif")
-    return rows.num_rows
+        reader.close()
+
+
+def write_whatif(con: duckdb.DuckDBPyConnection, window_hours: int, batches: Iterable[pa.Table], *, whole: bool) -> int:
+    """Write the what-if rows of ``window_hours`` from ``batches``, in one transaction:
+    ``whole``: instead of every row of the window; else instead of the rows of the same runs,
+    and without the rows of runs that have no footprint any more. Returns the rows written."""
+    written = 0
+    with atomic(con):
+        if whole:
+            con.execute("delete from whatif_results where window_hours = ?", [window_hours])
+        else:
+            con.execute("delete from whatif_results where window_hours = ? "
+                        "and run_id not in (select run_id from footprint_values)", [window_hours])
+        for rows in batches:
+            try:
+                con.register("new_whatif", rows)
+                if not whole:
+                    con.execute("delete from whatif_results where window_hours = ? "
+                                "and run_id in (select run_id from new_whatif)", [window_hours])
+                con.execute("insert into whatif_results by name select * from new_whatif")
+            finally:
+                con.unregister("new_whatif")
+            written += rows.num_rows
+    return written
 
 
 def whatif_is_current(con: duckdb.DuckDBPyConnection, window_hours: int) -> bool:
