@@ -113,7 +113,12 @@ def _on_rows(frame: pl.DataFrame, rows: pl.Expr, column: pl.Expr) -> pl.DataFram
     """``frame`` with ``column`` computed on the rows where ``rows`` holds, null on the others: a costly
     expression that few rows need is not computed on every row (polars computes both branches of a when)."""
     part = frame.filter(rows).select("_line", column)
-    return frame.join(part, on="_line", how="left", maintain_order="left")
+    name, dtype = part.columns[1], part.schema[part.columns[1]]
+    if part.height == 0:  # the usual case: no row needs it
+        return frame.with_columns(pl.lit(None, dtype=dtype).alias(name))
+    # joined on the line numbers alone: the frame's other columns are not gathered again
+    values = frame.select("_line").join(part, on="_line", how="left", maintain_order="left")[name]
+    return frame.with_columns(values)
 
 
 def _matches_node_rule(cluster: ClusterFile) -> list[pl.Expr]:
