@@ -15,9 +15,6 @@ import pyarrow as pa
 
 from wattledger.resources import sql_text
 
-#: The SQL type of a staged column without any value (staged columns are text, _line a number).
-_SQL_TYPE = {pl.String: "varchar", pl.Null: "varchar"}
-
 
 def validate_runs(staged: pl.DataFrame, limits: Mapping[str, float]) -> tuple[pa.Table, pl.DataFrame]:
     """Type and check every record of ``staged``.
@@ -29,12 +26,11 @@ def validate_runs(staged: pl.DataFrame, limits: Mapping[str, float]) -> tuple[pa
     try:
         con.execute("set TimeZone = 'UTC'")
         con.execute(sql_text("macros/030_identity_text.sql"))  # the one definition of identity text
-        # columns without any value (those the file's format lacks) are typed nulls in SQL, not scanned
+        # columns without any value (those the file's format lacks) go as Arrow's null type: DuckDB
+        # scans them as constant nulls instead of trimming and storing a string per record
         nulls = staged.null_count().row(0, named=True)
-        given = [c for c, t in staged.schema.items() if c == "_line" or t not in _SQL_TYPE or nulls[c] < staged.height]
-        con.register("staged_given", staged.select(given).to_arrow())
-        columns = [f'"{c}"' if c in given else f'null::{_SQL_TYPE[staged.schema[c]]} as "{c}"' for c in staged.columns]
-        con.execute(f"create temp view staged as select {', '.join(columns)} from staged_given")
+        empty = [c for c, t in staged.schema.items() if c != "_line" and t == pl.String and nulls[c] == staged.height > 0]
+        con.register("staged", staged.with_columns(pl.col(empty).cast(pl.Null)).to_arrow())
         con.execute("create temp table typed as " + sql_text("queries/ingest/runs_typed.sql"))
         con.execute("create temp table problems as " + sql_text("queries/ingest/runs_problems.sql"), dict(limits))
         con.execute(sql_text("queries/ingest/runs_text_problems.sql"))
