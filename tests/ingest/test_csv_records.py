@@ -41,3 +41,26 @@ def test_unterminated_quote_is_flagged():
     data = b'a,b\n1,"open\n2,3\n'
     recs = split_records(np.frombuffer(data, dtype=np.uint8))
     assert recs.unterminated_last and recs.lines.tolist() == [1, 2]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet='ab|" \r', max_size=8), min_size=1, max_size=12), st.sampled_from(["\n", "\r\n"]))
+def test_without_quoting_a_quote_is_data(lines, terminator):
+    # sacct --parsable2 never quotes: lines and field counts are those of a plain split at | and LF
+    lines = [line.rstrip("\r") for line in lines]
+    data = terminator.join(lines).encode() + terminator.encode()
+    recs = split_records(np.frombuffer(data, dtype=np.uint8), delimiter=ord("|"), quoting=False)
+    expected = [(i, line.count("|") + 1) for i, line in enumerate(lines, start=1) if line]
+    assert list(zip(recs.lines.tolist(), recs.field_counts.tolist())) == expected
+    assert not recs.unterminated_last
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="ab,", min_size=1, max_size=5), st.booleans()), min_size=1, max_size=12),
+       st.sampled_from(["\n", "\r\n"]))
+def test_keep_records_keeps_exactly_the_chosen_records(rows, terminator):
+    data = "".join(text + terminator for text, _ in rows).encode()
+    recs = split_records(np.frombuffer(data, dtype=np.uint8))
+    keep = np.array([k for _, k in rows], dtype=bool)
+    kept = keep_records(np.frombuffer(data, dtype=np.uint8), recs, keep)
+    assert kept == "".join(text + terminator for text, k in rows if k).encode()

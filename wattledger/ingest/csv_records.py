@@ -40,10 +40,13 @@ def _outside_quotes(positions: np.ndarray, quotes: np.ndarray) -> np.ndarray:
     return (np.searchsorted(quotes, positions) & 1) == 0
 
 
-def split_records(buf: np.ndarray, delimiter: int = ord(",")) -> CsvRecords:
-    """Find record boundaries, lines and field counts in ``buf`` (uint8 array)."""
+def split_records(buf: np.ndarray, delimiter: int = ord(","), *, quoting: bool = True) -> CsvRecords:
+    """Find record boundaries, lines and field counts in ``buf`` (uint8 array).
+
+    ``quoting=False``: a double quote is an ordinary byte (formats that never quote).
+    """
     n = buf.size
-    quotes = np.flatnonzero(buf == _QUOTE)
+    quotes = np.flatnonzero(buf == _QUOTE) if quoting else np.empty(0, dtype=np.int64)
     all_nl = np.flatnonzero(buf == _NL)
     record_nl = all_nl[_outside_quotes(all_nl, quotes)]
 
@@ -60,9 +63,12 @@ def split_records(buf: np.ndarray, delimiter: int = ord(",")) -> CsvRecords:
     lines = np.searchsorted(all_nl, starts) + 1
 
     delim = np.flatnonzero(buf == delimiter)
-    delim = delim[_outside_quotes(delim, quotes)]
-    record_of_delim = np.searchsorted(starts, delim, side="right") - 1
-    field_counts = np.bincount(record_of_delim, minlength=starts.size) + 1
+    if quotes.size:
+        delim = delim[_outside_quotes(delim, quotes)]
+    # delimiters of a record: those between its start and its end (only its line ending follows);
+    # one binary search per record among the delimiters, not one per delimiter among the records
+    first_delim = np.searchsorted(delim, starts)
+    field_counts = np.searchsorted(delim, ends) - first_delim + 1
 
     unterminated = bool(quotes.size & 1)
     keep = ends > starts  # blank lines are not records
@@ -79,9 +85,11 @@ def split_records(buf: np.ndarray, delimiter: int = ord(",")) -> CsvRecords:
 
 def keep_records(buf: np.ndarray, records: CsvRecords, keep: np.ndarray) -> bytes:
     """Bytes of the records where ``keep`` is true, each with its own line ending."""
-    # Mark each kept record's span [start, next_start) with a difference array.
-    marks = np.zeros(buf.size + 1, dtype=np.int64)
-    np.add.at(marks, records.starts[keep], 1)
-    np.add.at(marks, records.next_starts[keep], -1)
-    out = buf[np.cumsum(marks[:-1]) > 0].tobytes()
+    starts, next_starts = records.starts[keep], records.next_starts[keep]
+    # records that follow one another in the file are copied as one slice
+    joined = np.flatnonzero(starts[1:] != next_starts[:-1])
+    first = np.concatenate(([0], joined + 1))
+    last = np.concatenate((joined, [starts.size - 1]))
+    view = memoryview(buf)
+    out = b"".join([view[a:b] for a, b in zip(starts[first].tolist(), next_starts[last].tolist())]) if starts.size else b""
     return out if out.endswith(b"\n") or not out else out + b"\n"

@@ -21,8 +21,6 @@ from wattledger.ingest.csv_records import keep_records, split_records
 from wattledger.ingest.errors import FileRefused, header_refusal
 
 _BOM = b"\xef\xbb\xbf"
-_QUOTE = ord('"')
-_SPACE = ord(" ")
 _NL = ord("\n")
 _CR = ord("\r")
 PROBLEM_SCHEMA = {
@@ -150,6 +148,8 @@ def _wrong_field_count_problems(
 
 def _undecodable_records(data: bytes, starts: np.ndarray) -> set[int]:
     """Indices of records holding bytes that are not UTF-8 (a loop over bad records only)."""
+    if data.isascii():  # ASCII is UTF-8: one fast scan instead of decoding the whole file
+        return set()
     bad: set[int] = set()
     pos = 0
     while pos < len(data):
@@ -192,9 +192,7 @@ def read_delimited(
         data = data[len(_BOM) :]
     sep = ord(delimiter)
     buf = np.frombuffer(data, dtype=np.uint8)
-    # without quoting a double quote is data: hide it from the splitter (a copy, one pass)
-    split_buf = buf if quoting else np.where(buf == _QUOTE, np.uint8(_SPACE), buf)
-    recs = split_records(split_buf, delimiter=sep)
+    recs = split_records(buf, delimiter=sep, quoting=quoting)  # without quoting a double quote is data
     if line_offset:
         recs.lines[1:] += line_offset  # records[0] of a piece is the file's header, at line 1
     if recs.starts.size == 0:

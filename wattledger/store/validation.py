@@ -26,7 +26,11 @@ def validate_runs(staged: pl.DataFrame, limits: Mapping[str, float]) -> tuple[pa
     try:
         con.execute("set TimeZone = 'UTC'")
         con.execute(sql_text("macros/030_identity_text.sql"))  # the one definition of identity text
-        con.register("staged", staged.to_arrow())
+        # columns without any value (those the file's format lacks) go as Arrow's null type: DuckDB
+        # scans them as constant nulls instead of trimming and storing a string per record
+        nulls = staged.null_count().row(0, named=True)
+        empty = [c for c, t in staged.schema.items() if c != "_line" and t == pl.String and nulls[c] == staged.height > 0]
+        con.register("staged", staged.with_columns(pl.col(empty).cast(pl.Null)).to_arrow())
         con.execute("create temp table typed as " + sql_text("queries/ingest/runs_typed.sql"))
         con.execute("create temp table problems as " + sql_text("queries/ingest/runs_problems.sql"), dict(limits))
         con.execute(sql_text("queries/ingest/runs_text_problems.sql"))

@@ -53,6 +53,16 @@ suspects as materialized (
         or (tracker_water_raw is not null and (tracker_water_l is null or not isfinite(tracker_water_l) or tracker_water_l < 0.0 or tracker_water_l > $max_water_l))
 ),
 
+repeated_run_ids as (
+    -- run ids given more than once: counted by a grouping (then joined back to their few records),
+    -- not by a window over every record
+    select run_id, count(*) as records
+    from typed
+    where run_id is not null
+    group by run_id
+    having count(*) > 1
+),
+
 number_checks as materialized (
     -- (column, raw text, parsed value, lower bound, upper bound) of each numeric value that
     -- fails a check below (only those rows are kept: the branches below classify them)
@@ -87,9 +97,8 @@ problems as (
 
     union all
     select _line, 'run_id', run_id, 'run_id repeated within this file',
-        count(*) over (partition by run_id) || ' records with this run_id; all are rejected'
-    from typed where run_id is not null
-    qualify count(*) over (partition by run_id) > 1
+        records || ' records with this run_id; all are rejected'
+    from typed join repeated_run_ids using (run_id)
 
     union all
     select _line, column_name, raw, 'not a number', null

@@ -109,32 +109,48 @@ def _elapsed_seconds(frame: pl.DataFrame) -> pl.Expr:
     return pl.when(elapsed.is_between(0, _MAX_ELAPSED_S)).then(elapsed)  # else unknown: not used to place times
 
 
-def _placement(frame: pl.DataFrame, cluster: ClusterFile, field: str, gres_type: pl.Expr) -> pl.Expr:
-    """gpu_model / datacenter / region of each job: node rules, gres type, partition, default."""
+def _on_rows(frame: pl.DataFrame, rows: pl.Expr, column: pl.Expr) -> pl.DataFrame:
+    """``frame`` with ``column`` computed on the rows where ``rows`` holds, null on the others: a costly
+    expression that few rows need is not computed on every row (polars computes both branches of a when)."""
+    part = frame.filter(rows).select("_line", column)
+    name, dtype = part.columns[1], part.schema[part.columns[1]]
+    if part.height == 0:  # the usual case: no row needs it
+        return frame.with_columns(pl.lit(None, dtype=dtype).alias(name))
+    # joined on the line numbers alone: the frame's other columns are not gathered again
+    values = frame.select("_line").join(part, on="_line", how="left", maintain_order="left")[name]
+    return frame.with_columns(values)
+
+
+def _matches_node_rule(cluster: ClusterFile) -> list[pl.Expr]:
+    """Whether each job's NodeList matches each node rule (columns ``_node_rule_<i>``), computed once for every field."""
+    return [pl.col("_nodelist").str.contains(rule.pattern).alias(f"_node_rule_{i}") for i, rule in enumerate(cluster.nodes)]
+
+
+def _placement(cluster: ClusterFile, field: str, gres_type: pl.Expr) -> pl.Expr:
+    """gpu_model / datacenter / region of each job: node rules, gres type, partition, default
+    (of the columns ``_partition``, ``_nodelist`` and ``_node_rule_<i>``)."""
     expr = pl.lit(getattr(cluster, field), dtype=pl.String)  # the cluster-wide default
     partitions = {p: getattr(v, field) for p, v in cluster.partitions.items() if getattr(v, field) is not None}
     if partitions:
-        expr = pl.coalesce(text(frame, "partition").replace_strict(partitions, default=None, return_dtype=pl.String), expr)
+        expr = pl.coalesce(pl.col("_partition").replace_strict(partitions, default=None, return_dtype=pl.String), expr)
     if field == "gpu_model" and cluster.gres_types:
         expr = pl.coalesce(gres_type.replace_strict(cluster.gres_types, default=None, return_dtype=pl.String), expr)
-    nodelist = text(frame, "nodelist")
-    for rule in reversed(cluster.nodes):  # the first rule that sets the field wins
+    for i, rule in reversed(list(enumerate(cluster.nodes))):  # the first rule that sets the field wins
         value = getattr(rule, field)
         if value is not None:
-            expr = pl.when(nodelist.str.contains(rule.pattern)).then(pl.lit(value)).otherwise(expr)
+            expr = pl.when(pl.col(f"_node_rule_{i}")).then(pl.lit(value)).otherwise(expr)
     return expr
 
 
-def _threads_per_core(frame: pl.DataFrame, cluster: ClusterFile) -> pl.Expr:
+def _threads_per_core(cluster: ClusterFile) -> pl.Expr:
     """cpu_threads_per_core of each job (node rules, partition, default; none: 1), as ``_placement`` finds text fields."""
     expr = pl.lit(cluster.cpu_threads_per_core, dtype=pl.Float64)
     partitions = {p: float(v.cpu_threads_per_core) for p, v in cluster.partitions.items() if v.cpu_threads_per_core}
     if partitions:
-        expr = pl.coalesce(text(frame, "partition").replace_strict(partitions, default=None, return_dtype=pl.Float64), expr)
-    nodelist = text(frame, "nodelist")
-    for rule in reversed(cluster.nodes):  # the first rule that sets it wins
+        expr = pl.coalesce(pl.col("_partition").replace_strict(partitions, default=None, return_dtype=pl.Float64), expr)
+    for i, rule in reversed(list(enumerate(cluster.nodes))):  # the first rule that sets it wins
         if rule.cpu_threads_per_core is not None:
-            expr = pl.when(nodelist.str.contains(rule.pattern)).then(pl.lit(float(rule.cpu_threads_per_core))).otherwise(expr)
+            expr = pl.when(pl.col(f"_node_rule_{i}")).then(pl.lit(float(rule.cpu_threads_per_core))).otherwise(expr)
     return expr.fill_null(1.0)
 
 
@@ -149,63 +165,70 @@ def adapt_sacct(path: Path, raw: RawTable, cluster: ClusterFile, cluster_path: P
             f"Run sacct with --format {','.join(DEFAULT_FIELDS)}",
         )
     tz = cluster.timezone
-    jobid = text(frame, "jobid")
-    frame = frame.with_columns(
-        jobid.alias("_jobid"),
-        jobid.str.extract(r"^([^.]+)", 1).alias("_job"),
-        jobid.str.extract(r"^[^.]+\.(.+)$", 1).alias("_step"),
-        jobid.str.contains(JOB_ID).fill_null(False).alias("_id_ok"),
-    )
+    # JobIDs of every record, then job steps (a "." in JobID) apart: they go no further than the
+    # fold into their job; only job lines (a quarter of a typical export) are mapped below
+    ids = frame.select("_line", text(frame, "jobid").alias("_jobid"))
+    ids = ids.with_columns(pl.col("_jobid").str.contains(JOB_ID).fill_null(False).alias("_id_ok"),
+                           pl.col("_jobid").str.contains(".", literal=True).alias("_is_step"))
     bad_id = reject_where(
-        frame, ~pl.col("_id_ok"), "JobID", pl.col("_jobid"),
+        ids, ~pl.col("_id_ok"), "JobID", pl.col("_jobid"),
         pl.when(pl.col("_jobid").is_null()).then(pl.lit("missing JobID")).otherwise(pl.lit("not a Slurm job id")),
         "expected e.g. 123, 123_4 (array task), 123+1 (het job), 123.batch (step)",
-    )  # fmt: skip
-    frame = frame.filter(pl.col("_id_ok"))
+    ).sort("line")  # fmt: skip
+    jobs = frame.with_columns(ids["_jobid"]).filter(ids["_id_ok"] & ~ids["_is_step"])
 
-    # fold steps into their job: a group by job id says whether the job line is present
-    frame = frame.with_columns(pl.col("_step").is_null().any().over("_job").alias("_has_job_line"))
-    is_step = pl.col("_step").is_not_null()
-    folded = frame.filter(is_step & pl.col("_has_job_line")).height
+    # fold steps into their job: is the job line (a JobID without step suffix) in the file?
+    steps = ids.filter(pl.col("_id_ok") & pl.col("_is_step")).with_columns(
+        pl.col("_jobid").str.split_exact(".", 1).struct.field("field_0").alias("_job"))
+    steps = steps.with_columns(pl.col("_job").is_in(jobs["_jobid"].implode()).alias("_has_job_line"))
+    folded = int(steps["_has_job_line"].sum())
     orphans = reject_where(
-        frame, is_step & ~pl.col("_has_job_line"), "JobID", pl.col("_jobid"),
+        steps, ~pl.col("_has_job_line"), "JobID", pl.col("_jobid"),
         "job step without its job line: the job's allocation is unknown",
         pl.lit("no line for JobID ") + pl.col("_job") + pl.lit(" in this file (an export filtered to steps?)"),
-    )  # fmt: skip
-    jobs = frame.filter(~is_step)
+    ).sort("line")  # fmt: skip
 
     # times, GPUs, state: all columnar
     start, end = text(jobs, "start"), text(jobs, "end")
-    tres = text(jobs, "alloctres").fill_null("")
+    # AllocTRES between commas: a key at its start or end is then ",key=value," like any other
+    tres = pl.lit(",") + text(jobs, "alloctres").fill_null("") + pl.lit(",")
     # counts as floats: digits always convert, and an absurd count reaches the validation's ceiling
-    untyped = tres.str.extract(r"(?:^|,)gres/gpu=(\d+)(?:,|$)", 1).cast(pl.Float64)
-    typed_counts = tres.str.extract_all(r"gres/gpu:[^=,]+=\d+").list.eval(pl.element().str.extract(r"=(\d+)$", 1).cast(pl.Float64))
-    typed = typed_counts.list.sum()
-    type_names = pl.element().str.extract(r"gres/gpu:([^=,]+)=", 1).str.to_lowercase()
-    gres_types = tres.str.extract_all(r"gres/gpu:[^=,]+=").list.eval(type_names).list.unique()
-    cores = pl.coalesce(tres.str.extract(r"(?:^|,)cpu=(\d+)(?:,|$)", 1).cast(pl.Float64),
+    cores = pl.coalesce(pl.col("_tres").str.extract(r",cpu=(\d+),", 1).cast(pl.Float64),
                         text(jobs, "ncpus").cast(pl.Float64, strict=False))
-    mem = tres.str.extract_groups(r"(?:^|,)mem=(\d+(?:\.\d+)?)([KMGTP]?)(?:,|$)")
+    mem = pl.col("_tres").str.extract_groups(r",mem=(\d+(?:\.\d+)?)([KMGTP]?),")
     mem_gb = mem.struct.field("1").cast(pl.Float64) * mem.struct.field("2").replace_strict(_MEM_UNIT_GB, default=None,
                                                                                           return_dtype=pl.Float64)
-    jobs = jobs.with_columns(
-        pl.when(cores > 0).then(cores).alias("_cores"),
+    jobs = jobs.with_columns(tres.alias("_tres")).with_columns(
+        cores.alias("_cores"),
         mem_gb.alias("_ram_gb"),
         start.alias("_start_raw"),
         end.alias("_end_raw"),
         naive(start, SACCT_TIME).alias("_start_naive"),
         naive(end, SACCT_TIME).alias("_end_naive"),
-        pl.coalesce(untyped, pl.when(typed > 0).then(typed)).alias("_gpus"),
-        pl.when(gres_types.list.len() == 1).then(gres_types.list.first()).alias("_gres_type"),
-        _elapsed_seconds(jobs).alias("_elapsed_s"),
+        pl.col("_tres").str.extract(r",gres/gpu=(\d+),", 1).cast(pl.Float64).alias("_gpus"),  # the job's total
         text(jobs, "state").str.to_uppercase().str.extract(r"^([A-Z_]+)", 1).alias("_state"),
-    )
-    s_e = localize(pl.col("_start_naive"), tz, "earliest")
-    s_l = localize(pl.col("_start_naive"), tz, "latest")
-    e_e = localize(pl.col("_end_naive"), tz, "earliest")
-    e_l = localize(pl.col("_end_naive"), tz, "latest")
-    elapsed = pl.duration(seconds=pl.col("_elapsed_s"))
+    ).with_columns(pl.when(pl.col("_cores") > 0).then(pl.col("_cores")).alias("_cores"))
+    # else the sum of the typed gres/gpu:<type>=N; and the one GPU type named, where the cluster file maps types
+    typed = pl.col("_tres").str.extract_all(r"gres/gpu:[^=,]+=\d+").list.eval(
+        pl.element().str.extract(r"=(\d+)$", 1).cast(pl.Float64)).list.sum()
+    names_types = pl.col("_tres").str.contains("gres/gpu:", literal=True)
+    jobs = _on_rows(jobs, pl.col("_gpus").is_null() & names_types, typed.alias("_typed_gpus"))
+    jobs = jobs.with_columns(pl.coalesce("_gpus", pl.when(pl.col("_typed_gpus") > 0).then("_typed_gpus")).alias("_gpus"))
+    if cluster.gres_types:
+        type_names = pl.element().str.extract(r"gres/gpu:([^=,]+)=", 1).str.to_lowercase()
+        gres_types = pl.col("_tres").str.extract_all(r"gres/gpu:[^=,]+=").list.eval(type_names).list.unique()
+        jobs = _on_rows(jobs, names_types, pl.when(gres_types.list.len() == 1).then(gres_types.list.first()).alias("_gres_type"))
+
+    localized = [localize(pl.col("_start_naive"), tz, "earliest").alias("_s_e"),
+                 localize(pl.col("_start_naive"), tz, "latest").alias("_s_l"),
+                 localize(pl.col("_end_naive"), tz, "earliest").alias("_e_e"),
+                 localize(pl.col("_end_naive"), tz, "latest").alias("_e_l")]
+    jobs = jobs.with_columns(localized)
+    s_e, s_l, e_e, e_l = pl.col("_s_e"), pl.col("_s_l"), pl.col("_e_e"), pl.col("_e_l")
     start_amb, end_amb = s_e != s_l, e_e != e_l
+    # Elapsed places a time of the repeated hour: read on those rows only (a few a year)
+    jobs = _on_rows(jobs, start_amb | end_amb, _elapsed_seconds(jobs).alias("_elapsed_s"))
+    elapsed = pl.duration(seconds=pl.col("_elapsed_s"))
     started = pl.when(start_amb & ~end_amb & pl.col("_elapsed_s").is_not_null()).then(e_e - elapsed).otherwise(s_e)
     jobs = jobs.with_columns(started.alias("_started"))
     ended = pl.when(end_amb & pl.col("_elapsed_s").is_not_null()).then(pl.col("_started") + elapsed).otherwise(e_e)
@@ -245,13 +268,13 @@ def adapt_sacct(path: Path, raw: RawTable, cluster: ClusterFile, cluster_path: P
     jobs = jobs.filter(pl.col("_reason").is_null())
 
     # GPU model, datacenter, region from the cluster file
-    jobs = jobs.with_columns(
-        _placement(jobs, cluster, "gpu_model", pl.col("_gres_type")).alias("_gpu_model"),
-        _placement(jobs, cluster, "datacenter", pl.col("_gres_type")).alias("_datacenter"),
-        _placement(jobs, cluster, "region", pl.col("_gres_type")).alias("_region"),
-        _placement(jobs, cluster, "cpu_model", pl.col("_gres_type")).alias("_cpu_model"),
-        (pl.col("_cores") / _threads_per_core(jobs, cluster)).alias("_cores"),
-        text(jobs, "partition").alias("_partition"),
+    jobs = jobs.with_columns(text(jobs, "partition").alias("_partition"), text(jobs, "nodelist").alias("_nodelist"))
+    jobs = jobs.with_columns(_matches_node_rule(cluster)).with_columns(
+        _placement(cluster, "gpu_model", pl.col("_gres_type")).alias("_gpu_model"),
+        _placement(cluster, "datacenter", pl.col("_gres_type")).alias("_datacenter"),
+        _placement(cluster, "region", pl.col("_gres_type")).alias("_region"),
+        _placement(cluster, "cpu_model", pl.col("_gres_type")).alias("_cpu_model"),
+        (pl.col("_cores") / _threads_per_core(cluster)).alias("_cores"),
     )
     unplaced = jobs.filter(pl.col("_gpu_model").is_null() & (pl.col("_gpus").fill_null(0) > 0))  # CPU jobs need none
     if unplaced.height:
@@ -272,7 +295,7 @@ def adapt_sacct(path: Path, raw: RawTable, cluster: ClusterFile, cluster_path: P
     run_id = pl.lit(f"slurm:{cluster.cluster}:") + pl.col("_jobid")
     earlier = pl.col("_attempt") < pl.col("_attempts")
     run_id = pl.when(earlier).then(run_id + pl.lit("#") + pl.col("_attempt").cast(pl.String)).otherwise(run_id)
-    hosts = text(jobs, "nodelist")
+    hosts = pl.col("_nodelist")
     out = jobs.select(
         run_id.alias("run_id"),
         text(jobs, "jobname").alias("name"),
