@@ -196,7 +196,8 @@ def footprints(x: FootprintInputs, *, threads: int = 1, out: dict[str, np.ndarra
     water inputs, the water outputs are one shared read-only array of NaN.
 
     ``out``: arrays to write into, one per name of ``written_outputs(x)``, each of the runs'
-    length (e.g. reused between batches); new arrays by default.
+    length (e.g. reused between batches); by default the rows of one new block (so one output
+    kept alone keeps the block alive).
 
     Returns
     -------
@@ -214,7 +215,10 @@ def footprints(x: FootprintInputs, *, threads: int = 1, out: dict[str, np.ndarra
     bounds = _bounds(x)
     names = [name for b in bounds for name in b.computed()]
     if out is None:
-        out = {name: np.empty(n) for name in names}
+        # The rows of one block: a first touch of a large block costs a few huge pages where the OS
+        # gives them (numpy asks for them), of separate arrays one page fault per 4 KiB (measured,
+        # 24 outputs of 100k runs allocated and written: 12.8 ms as arrays, 0.7 ms as one block).
+        out = dict(zip(names, np.empty((len(names), n))))
     elif set(out) != set(names) or any(a.shape != (n,) or a.dtype != np.float64 for a in out.values()):
         raise ValueError(f"out must hold float64 arrays of length {n} named {', '.join(names)} (written_outputs)")
     arrays = [[out[name] for name in b.computed()] for b in bounds]
