@@ -161,8 +161,9 @@ def bench(n: int, sample: int, repeat: int) -> dict[str, float]:
         t, _ = best(lambda: footprints(x, threads=threads, out=out), repeat)
         rates[f"kernel, {threads} thread(s), warm"] = n / t
     moved = 8 * (len(FIELDS) + len(out))  # bytes per run: every input read, every written output stored
-    t, _ = best(bare_copy(x, out, 2), repeat)
-    rates[f"bare copy of {moved} B/run, 2 threads"] = n / t
+    for threads in (1, 2):
+        t, _ = best(bare_copy(x, out, threads), repeat)
+        rates[f"bare copy of {moved} B/run, {threads} thread(s)"] = n / t
     m = min(sample, n)
     t, rows = best(lambda: python_loop(x, m), 1)
     rates["pure-Python loop (extrapolated)"] = m / t
