@@ -8,7 +8,10 @@ energy, location- and market-based CO2e, electricity cost, each with bounds):
 
 1. ``wattledger.kernel.footprints``: numpy over cache-sized slices, 1 and 2 threads, output
    arrays reused between repeats (``warm``) and freshly allocated (``cold``, first touch of
-   15 x N x 8 bytes included);
+   15 x N x 8 bytes included). With no CPU, memory or water input the kernel writes those 15
+   arrays (``written_outputs``) and gives its 12 other outputs without memory of their own (the
+   GPU part is the IT energy, the water figures NaN): it reads 13 x 8 and writes 15 x 8 bytes
+   per run, 224 bytes (the ``bare copy`` line moves the same bytes with nothing computed);
 2. a pure-Python loop over runs (timed on ``--sample`` runs, EXTRAPOLATED: it is linear);
 3. polars row-wise: ``DataFrame.map_rows`` with the same Python function per row (sample,
    extrapolated), and polars expressions (vectorised) for reference;
@@ -32,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from wattledger.kernel import FootprintInputs, footprints  # noqa: E402
-from wattledger.kernel.footprint import OUTPUTS  # noqa: E402
+from wattledger.kernel.footprint import written_outputs  # noqa: E402
 
 #: the 13 GPU-part inputs every variant reads, in python_row's order (the kernel's optional
 #: CPU, memory, water and market-bound inputs stay None here: GPU-only runs)
@@ -122,6 +125,27 @@ def duckdb_sql(x: FootprintInputs, threads: int):
     return lambda: con.sql(query).to_arrow_table()
 
 
+def bare_copy(x: FootprintInputs, out: dict[str, np.ndarray], threads: int):
+    """The kernel's memory traffic with nothing computed: each of its output arrays copied
+    from one of its 13 inputs, over the same slices and threads (a bound on its speed)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from wattledger.kernel.footprint import SLICE_RUNS
+
+    ins, outs = [getattr(x, f) for f in FIELDS], list(out.values())
+    n = ins[0].size
+
+    def fill(i):
+        sl = slice(i, min(i + SLICE_RUNS, n))
+        for j, o in enumerate(outs):
+            np.copyto(o[sl], ins[j % len(ins)][sl])
+
+    def run():
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            list(pool.map(fill, range(0, n, SLICE_RUNS)))
+    return run
+
+
 def max_rel(a, b):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(b), 1e-300)))
@@ -133,9 +157,13 @@ def bench(n: int, sample: int, repeat: int) -> dict[str, float]:
     t_cold, ref = best(lambda: footprints(x), 1)
     rates["kernel, 1 thread, cold"] = n / t_cold
     for threads in (1, 2):
-        out = {name: np.empty(n) for name in OUTPUTS}
+        out = {name: np.empty(n) for name in written_outputs(x)}
         t, _ = best(lambda: footprints(x, threads=threads, out=out), repeat)
         rates[f"kernel, {threads} thread(s), warm"] = n / t
+    moved = 8 * (len(FIELDS) + len(out))  # bytes per run: every input read, every written output stored
+    for threads in (1, 2):
+        t, _ = best(bare_copy(x, out, threads), repeat)
+        rates[f"bare copy of {moved} B/run, {threads} thread(s)"] = n / t
     m = min(sample, n)
     t, rows = best(lambda: python_loop(x, m), 1)
     rates["pure-Python loop (extrapolated)"] = m / t
@@ -146,10 +174,11 @@ def bench(n: int, sample: int, repeat: int) -> dict[str, float]:
     rates["polars expressions"] = n / t
     t, table = best(duckdb_sql(x, os.cpu_count() or 1), repeat)
     rates["DuckDB SQL"] = n / t
-    print(f"  {n:>11,} runs:")
+    print(f"  {n:>11,} runs ({moved} bytes moved per run; load average {os.getloadavg()[0]:.2f}):")
     base = rates["kernel, 2 thread(s), warm"]
     for name, rate in rates.items():
-        print(f"    {name:<34} {rate:>14,.0f} runs/s   kernel (2 threads, warm) is {base / rate:7.1f}x")
+        print(f"    {name:<34} {rate:>14,.0f} runs/s   kernel (2 threads, warm) is {base / rate:7.1f}x"
+              f"   {rate * moved / 1e9:5.1f} GB/s at {moved} B/run")
     print(f"    agreement with the kernel (max rel. diff): python {max_rel(check, ref['energy_it_kwh'][:m]):.1e}, "
           f"polars rows {max_rel(frame.to_numpy()[:, 2], ref['co2e_kg'][:m]):.1e}, "
           f"polars expr {max_rel(pframe['co2e_market_kg_high'].to_numpy(), ref['co2e_market_kg_high']):.1e}, "
@@ -163,7 +192,7 @@ def main(argv=None) -> dict[int, dict[str, float]]:
     ap.add_argument("--sample", type=int, default=200_000, help="runs timed for the Python loops")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args(argv)
-    print(f"flat-factor kernel: 13 inputs -> 15 outputs per run, {os.cpu_count()} CPU(s)")
+    print(f"flat-factor kernel: 13 inputs -> 15 outputs written per run (+12 given without memory), {os.cpu_count()} CPU(s)")
     return {n: bench(n, args.sample, args.repeat) for n in args.runs}
 
 

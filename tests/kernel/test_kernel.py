@@ -1,8 +1,10 @@
 """Kernel: unit tests on scalars, arrays, NaN and zero, and property tests of the physics."""
 
+import dataclasses
+
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
@@ -139,3 +141,40 @@ def test_sliced_kernel_is_the_formulas_bit_for_bit(n, threads):
         np.testing.assert_array_equal(out["co2e_market_kg" + suffix],
                                       market_co2e_kg(facility, x.market_covered_share, x.market_factor_kg_per_kwh))
         np.testing.assert_array_equal(out["energy_cost" + suffix], energy_cost(facility, x.price_per_kwh))
+
+
+_OPTIONAL = ("cpu_kwh", "cpu_low_kwh", "cpu_high_kwh", "ram_kwh", "ram_low_kwh", "ram_high_kwh", "wue_l_per_kwh",
+             "wue_low_l_per_kwh", "wue_high_l_per_kwh", "water_intensity_l_per_kwh", "water_intensity_low_l_per_kwh",
+             "water_intensity_high_l_per_kwh", "market_factor_low_kg_per_kwh", "market_factor_high_kg_per_kwh")
+#: values an input may take, edge cases included: zeros of both signs, a subnormal, infinity
+_VALUES = st.one_of(st.floats(0.0, 1e4), st.sampled_from([0.0, -0.0, 5e-324, -5e-324, np.inf]))
+
+
+def _same_bits(a, b) -> bool:
+    """Equal bit for bit (the sign of a zero included); any NaN equals any NaN (payloads aside)."""
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    return a.shape == b.shape and bool(((a.view(np.uint64) == b.view(np.uint64)) | (np.isnan(a) & np.isnan(b))).all())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 40), st.integers(0, 2**32 - 1), st.sets(st.sampled_from(_OPTIONAL)), st.data())
+def test_an_absent_input_is_its_documented_value_bit_for_bit(n, seed, absent, data):
+    """None for an optional input gives exactly what an array of its documented value gives
+    (0.0 for a CPU or memory part, NaN for a water input, the central factor for a market
+    bound), though the kernel then reads and writes less (written_outputs)."""
+    from wattledger.kernel.footprint import OUTPUTS, written_outputs
+
+    rng = np.random.default_rng(seed)
+    special = np.array(data.draw(st.lists(_VALUES, min_size=n, max_size=n)))
+    arrays = {f.name: rng.permutation(special) * (1.0 if i % 3 else rng.uniform(0.5, 2.0, n))
+              for i, f in enumerate(dataclasses.fields(FootprintInputs))}
+    given_x = FootprintInputs(**arrays | {name: None for name in absent})
+    documented = {name: (arrays["market_factor_kg_per_kwh"] if name.startswith("market") else
+                         np.full(n, np.nan if name.startswith("w") else 0.0)) for name in absent}
+    with np.errstate(all="ignore"):  # inf x 0 is NaN, on both sides
+        expected = footprints(FootprintInputs(**arrays | documented))
+        got = footprints(given_x, threads=2)
+    assert list(got) == list(OUTPUTS)
+    for name in OUTPUTS:
+        assert _same_bits(got[name], expected[name]), name
+    assert len(written_outputs(given_x)) <= len(OUTPUTS)

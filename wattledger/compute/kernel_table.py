@@ -24,9 +24,25 @@ def _column(frame: pl.DataFrame, name: str) -> np.ndarray:
     return frame[name].cast(pl.Float64).to_numpy()
 
 
-def _part(frame: pl.DataFrame, name: str) -> np.ndarray:
-    """A CPU or memory part: null (unknown, or inside another part) adds nothing to IT energy."""
-    return frame[name].cast(pl.Float64).fill_null(0.0).to_numpy()
+def _part(frame: pl.DataFrame, name: str) -> np.ndarray | None:
+    """A CPU or memory part: null (unknown, or inside another part) adds nothing to IT energy.
+    None when no run has one: the kernel then reads nothing for it (and writes no GPU-part copy)."""
+    column = frame[name]
+    return None if column.null_count() == column.len() else column.cast(pl.Float64).fill_null(0.0).to_numpy()
+
+
+def _water(frame: pl.DataFrame, name: str) -> np.ndarray | None:
+    """A water input, NaN where null (no water figure); None when no run has one (the kernel
+    then reads nothing for it and computes no water figure: NaN)."""
+    column = frame[name]
+    return None if column.null_count() == column.len() else _column(frame, name)
+
+
+def _series(name: str, values: np.ndarray) -> pl.Series:
+    """A kernel output as a column: its array itself (no copy), or, for an output the kernel
+    gives as a read-only broadcast (water without inputs), the broadcast made contiguous once
+    (polars reads a broadcast element by element)."""
+    return pl.Series(name, values if values.flags.c_contiguous else np.ascontiguousarray(values))
 
 
 def kernel_table(ok: pl.DataFrame, pre: pl.DataFrame) -> pl.DataFrame:
@@ -55,15 +71,15 @@ def kernel_table(ok: pl.DataFrame, pre: pl.DataFrame) -> pl.DataFrame:
         ram_kwh=_part(ok, "energy_ram_kwh"),
         ram_low_kwh=_part(ok, "energy_ram_low_kwh"),
         ram_high_kwh=_part(ok, "energy_ram_high_kwh"),
-        wue_l_per_kwh=_column(ok, "wue_value"),
-        wue_low_l_per_kwh=_column(ok, "wue_low"),
-        wue_high_l_per_kwh=_column(ok, "wue_high"),
-        water_intensity_l_per_kwh=_column(ok, "water_intensity_l_per_kwh"),
-        water_intensity_low_l_per_kwh=_column(ok, "water_intensity_low_l_per_kwh"),
-        water_intensity_high_l_per_kwh=_column(ok, "water_intensity_high_l_per_kwh"),
+        wue_l_per_kwh=_water(ok, "wue_value"),
+        wue_low_l_per_kwh=_water(ok, "wue_low"),
+        wue_high_l_per_kwh=_water(ok, "wue_high"),
+        water_intensity_l_per_kwh=_water(ok, "water_intensity_l_per_kwh"),
+        water_intensity_low_l_per_kwh=_water(ok, "water_intensity_low_l_per_kwh"),
+        water_intensity_high_l_per_kwh=_water(ok, "water_intensity_high_l_per_kwh"),
     )
     out = footprints(inputs)
-    return pre.with_columns(pl.Series(name, values) for name, values in out.items()).with_columns(cost_columns(ok, out))
+    return pre.with_columns(_series(name, values) for name, values in out.items()).with_columns(cost_columns(ok, out))
 
 
 def partitions(ok: pl.DataFrame, pre: pl.DataFrame, rows: int) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
