@@ -29,6 +29,7 @@ _ACTIVE: dict[int, tuple[datetime | None, datetime | None]] = {}
 CUBE_SECTIONS = frozenset({
     "totals", "cost_by_currency", "breakdown", "basis", "factors_used", "data_quality", "regions", "waste",
     "tracker_comparison", "cost_totals", "cost_breakdown", "compute_basis", "energy_split", "water",
+    "months", "document_header", "boundary",
 })
 
 
@@ -45,7 +46,7 @@ def report_cube(con: duckdb.DuckDBPyConnection, period_start: datetime | None,
     con.execute("create or replace temp view wl_report_cube_projects as "
                 "select project, profile_id, has_compute_cost, has_total_cost, has_energy_cost_share, * exclude "
                 "(is_project_set, project, profile_id, has_compute_cost, has_total_cost, has_energy_cost_share, team, "
-                "gpu_model, region, source_format, job_state, has_tracker_co2e, has_tracker_water, has_water, "
+                "gpu_model, region, source_format, job_state, datacenter, month, factor_set, last_ended_at, has_tracker_co2e, has_tracker_water, has_water, "
                 "has_energy_gpu) from wl_report_cube_sets where is_project_set")
     con.execute("create or replace temp view wl_report_factor_usage as "
                 + sql_text("queries/report/cube/factor_usage.sql"))

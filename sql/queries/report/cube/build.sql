@@ -1,8 +1,9 @@
 -- The report's cube (issue 20): the period's footprints aggregated once, so that every
 -- section reads a few thousand rows instead of joining runs and footprints again.
 -- grain: two grouping sets, told apart by is_project_set:
---   false: one row per (team, GPU model, region, format, job state, profile of provenance, and
---          the flags the sections filter on), read through the temp view wl_report_cube;
+--   false: one row per (team, GPU model, region, format, job state, datacenter, month of the
+--          start (null: undated), factor set, profile of provenance, and the flags the sections
+--          filter on), read through the temp view wl_report_cube;
 --   true:  one row per (project, profile, cost flags), read through wl_report_cube_projects
 --          (projects are kept out of the first set: crossed with teams, models and regions
 --          they make a group per few runs, more than DuckDB's memory limit holds at 10 M runs).
@@ -14,8 +15,8 @@ create or replace temp table wl_report_cube_sets as
 with
 
 runs as (
-    select run_id, team, project, gpu_model, region, source_format, job_state, started_at, tracker_co2e_kg,
-        tracker_water_l
+    select run_id, team, project, gpu_model, region, source_format, job_state, datacenter, started_at, ended_at,
+        date_trunc('month', started_at) as month, tracker_co2e_kg, tracker_water_l
     from runs
     where ($period_start is null or started_at >= $period_start)
       and ($period_end is null or started_at < $period_end)
@@ -33,6 +34,9 @@ grouped as (
         runs.region,
         runs.source_format,
         runs.job_state,
+        runs.datacenter,
+        runs.month,
+        footprint_values.factor_set,
         footprint_values.profile_id,
         grouping(runs.project) = 0 as is_project_set,
         runs.tracker_co2e_kg is not null as has_tracker_co2e,
@@ -46,6 +50,7 @@ grouped as (
         count(footprint_values.embodied_co2e_kg) as embodied_runs,
         min(runs.started_at) as first_started_at,
         max(runs.started_at) as last_started_at,
+        max(runs.ended_at) as last_ended_at,
         sum(footprint_values.gpu_hours) as gpu_hours,
         sum(footprint_values.energy_it_kwh) as energy_it_kwh,
         sum(footprint_values.energy_gpu_kwh) as energy_gpu_kwh,
@@ -86,7 +91,7 @@ grouped as (
     from footprint_values
     inner join runs on runs.run_id = footprint_values.run_id
     group by grouping sets (
-        (team, gpu_model, region, source_format, job_state, profile_id,
+        (team, gpu_model, region, source_format, job_state, datacenter, month, factor_set, profile_id,
          has_tracker_co2e, has_tracker_water, has_water, has_compute_cost, has_total_cost, has_energy_cost_share, has_energy_gpu),
         (project, profile_id, has_compute_cost, has_total_cost, has_energy_cost_share)
     )
