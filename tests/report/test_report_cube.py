@@ -13,8 +13,10 @@ from polars.testing import assert_frame_equal
 from conftest import EXAMPLES
 from wattledger.compute import compute_footprints
 from wattledger.pipeline import ingest_paths, load_site_file
+from wattledger.pipeline.budgets import load_budgets_file
+from wattledger.pipeline.cost_ledger import load_cost_ledger
 from wattledger.store import connect
-from wattledger.store import document_reads
+from wattledger.store import cost_ledger, document_reads
 from wattledger.store import report_queries as q
 from wattledger.store.report_cube import CUBE_SECTIONS, report_cube
 
@@ -26,6 +28,10 @@ OCTOBER = (datetime(2024, 10, 1, tzinfo=timezone.utc), datetime(2024, 11, 1, tzi
 def con(tmp_path_factory):
     c = connect(str(tmp_path_factory.mktemp("cube") / "examples.duckdb"))
     ingest_paths(c, [EXAMPLES / p for p in INPUTS])
+    # runs with stages, a cost ledger and budgets: the project costs' every part
+    ingest_paths(c, [EXAMPLES / "costs" / "runs_staged_illustrative_2024-10.csv"])
+    load_cost_ledger(c, EXAMPLES / "costs" / "ledger_illustrative_2024-10.csv")
+    load_budgets_file(c, EXAMPLES / "costs" / "budgets_illustrative.yaml")
     load_site_file(c, EXAMPLES / "datacenters.yaml")
     compute_footprints(c)
     yield c
@@ -37,6 +43,7 @@ READERS = {
     "document_header": document_reads.document_header,
     "boundary": document_reads.boundary,
     "months": lambda con, start, end: q.months(con, end),  # every month up to the end: from a cube of all runs only
+    "project_costs": lambda con, start, end: cost_ledger.project_costs(con),  # all runs: from a cube of all runs only
 }
 
 
@@ -52,6 +59,9 @@ def _sections(con, start, end) -> dict[str, pl.DataFrame]:
 def test_every_section_from_the_cube_equals_its_own_query(con, period):
     plain = _sections(con, *period)
     assert plain["totals"]["runs"][0] > 100  # a real period, not an empty one
+    costs = plain["project_costs"]  # stages, ledger lines and two currencies: every part of the project costs
+    assert costs["ledger_lines"].sum() > 0 and costs["experiment_compute_cost"].is_not_null().any()
+    assert costs["currency"].n_unique() > 1
     with report_cube(con, *period):
         cubed = _sections(con, *period)
     for name in plain:

@@ -3,8 +3,9 @@
 Inside ``with report_cube(con, start, end):`` the named reads of ``report_queries`` for that
 same period read the temp views ``wl_report_cube`` and ``wl_report_cube_projects``
 (sql/queries/report/cube/build.sql: one row per team, GPU model, region, format, job state,
-profile of provenance and flags, and one per project, profile and cost flags, with the run
-count and the sum of every additive figure) instead of joining the
+profile of provenance and flags, one per project, profile and cost flags, and, in
+``wl_report_cube_months``, one per team, month, datacenter, format, factor set and profile, with
+the run count and the sum of every additive figure) instead of joining the
 10 M-row ``runs`` and ``footprints`` once per section. Outside it, or for another period,
 they run their own query over ``run_footprints`` as before: the same figures (tested).
 
@@ -29,8 +30,24 @@ _ACTIVE: dict[int, tuple[datetime | None, datetime | None]] = {}
 CUBE_SECTIONS = frozenset({
     "totals", "cost_by_currency", "breakdown", "basis", "factors_used", "data_quality", "regions", "waste",
     "tracker_comparison", "cost_totals", "cost_breakdown", "compute_basis", "energy_split", "water",
-    "months", "document_header", "boundary",
+    "months", "document_header", "boundary", "project_costs",
 })
+
+
+#: The columns that key each grouping set of build.sql (the sums follow them), by its view.
+_VIEWS: dict[str, tuple[str, ...]] = {
+    "wl_report_cube": ("team", "gpu_model", "region", "source_format", "job_state", "profile_id", "has_tracker_co2e",
+                       "has_tracker_water", "has_water", "has_compute_cost", "has_total_cost", "has_energy_cost_share",
+                       "has_energy_gpu"),
+    "wl_report_cube_projects": ("project", "profile_id", "has_compute_cost", "has_total_cost", "has_energy_cost_share"),
+    "wl_report_cube_project_stages": ("project", "stage", "job_state", "profile_id", "has_compute_cost", "has_total_cost",
+                                      "has_energy_cost_share"),
+    "wl_report_cube_months": ("team", "month", "datacenter", "source_format", "factor_set", "profile_id"),
+}
+_SET_OF = {"wl_report_cube": "main", "wl_report_cube_projects": "projects",
+           "wl_report_cube_project_stages": "project_stages", "wl_report_cube_months": "months"}
+#: Every key column of any set (null in the sets it does not key).
+_KEYS = frozenset(c for columns in _VIEWS.values() for c in columns)
 
 
 @contextmanager
@@ -41,13 +58,9 @@ def report_cube(con: duckdb.DuckDBPyConnection, period_start: datetime | None,
     if id(con) in _ACTIVE:
         raise RuntimeError("a report cube is already open on this connection")
     con.execute(sql_text("queries/report/cube/build.sql"), {"period_start": period_start, "period_end": period_end})
-    con.execute("create or replace temp view wl_report_cube as "
-                "select * exclude (is_project_set, project) from wl_report_cube_sets where not is_project_set")
-    con.execute("create or replace temp view wl_report_cube_projects as "
-                "select project, profile_id, has_compute_cost, has_total_cost, has_energy_cost_share, * exclude "
-                "(is_project_set, project, profile_id, has_compute_cost, has_total_cost, has_energy_cost_share, team, "
-                "gpu_model, region, source_format, job_state, datacenter, month, factor_set, last_ended_at, has_tracker_co2e, has_tracker_water, has_water, "
-                "has_energy_gpu) from wl_report_cube_sets where is_project_set")
+    for view, key_columns in _VIEWS.items():  # names of this module only, no outside text
+        con.execute(f"create or replace temp view {view} as select {', '.join(key_columns)}, * exclude "
+                    f"({', '.join(sorted(_KEYS | {'cube_set'}))}) from wl_report_cube_sets where cube_set = '{_SET_OF[view]}'")
     con.execute("create or replace temp view wl_report_factor_usage as "
                 + sql_text("queries/report/cube/factor_usage.sql"))
     _ACTIVE[id(con)] = (period_start, period_end)
@@ -56,8 +69,8 @@ def report_cube(con: duckdb.DuckDBPyConnection, period_start: datetime | None,
     finally:
         del _ACTIVE[id(con)]
         con.execute("drop view if exists wl_report_factor_usage")
-        con.execute("drop view if exists wl_report_cube_projects")
-        con.execute("drop view if exists wl_report_cube")
+        for view in _VIEWS:
+            con.execute(f"drop view if exists {view}")
         con.execute("drop table if exists wl_report_cube_sets")
 
 

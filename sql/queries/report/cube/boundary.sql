@@ -3,7 +3,7 @@
 with
 
 cube as (
-    select * from wl_report_cube
+    select * from wl_report_cube_months
 ),
 
 items as (

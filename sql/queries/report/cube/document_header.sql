@@ -4,7 +4,7 @@
 with
 
 cube as (
-    select * from wl_report_cube
+    select * from wl_report_cube_months
 ),
 
 files as (

@@ -5,7 +5,7 @@ with
 
 cube as (
     select *
-    from wl_report_cube
+    from wl_report_cube_months
     where month is not null
       and ($period_end is null or month < $period_end)
 ),
