@@ -34,22 +34,6 @@ CUBE_SECTIONS = frozenset({
 })
 
 
-#: The columns that key each grouping set of build.sql (the sums follow them), by its view.
-_VIEWS: dict[str, tuple[str, ...]] = {
-    "wl_report_cube": ("team", "gpu_model", "region", "source_format", "job_state", "profile_id", "has_tracker_co2e",
-                       "has_tracker_water", "has_water", "has_compute_cost", "has_total_cost", "has_energy_cost_share",
-                       "has_energy_gpu"),
-    "wl_report_cube_projects": ("project", "profile_id", "has_compute_cost", "has_total_cost", "has_energy_cost_share"),
-    "wl_report_cube_project_stages": ("project", "stage", "job_state", "profile_id", "has_compute_cost", "has_total_cost",
-                                      "has_energy_cost_share"),
-    "wl_report_cube_months": ("team", "month", "datacenter", "source_format", "factor_set", "profile_id"),
-}
-_SET_OF = {"wl_report_cube": "main", "wl_report_cube_projects": "projects",
-           "wl_report_cube_project_stages": "project_stages", "wl_report_cube_months": "months"}
-#: Every key column of any set (null in the sets it does not key).
-_KEYS = frozenset(c for columns in _VIEWS.values() for c in columns)
-
-
 @contextmanager
 def report_cube(con: duckdb.DuckDBPyConnection, period_start: datetime | None,
                 period_end: datetime | None) -> Iterator[None]:
@@ -58,9 +42,37 @@ def report_cube(con: duckdb.DuckDBPyConnection, period_start: datetime | None,
     if id(con) in _ACTIVE:
         raise RuntimeError("a report cube is already open on this connection")
     con.execute(sql_text("queries/report/cube/build.sql"), {"period_start": period_start, "period_end": period_end})
-    for view, key_columns in _VIEWS.items():  # names of this module only, no outside text
-        con.execute(f"create or replace temp view {view} as select {', '.join(key_columns)}, * exclude "
-                    f"({', '.join(sorted(_KEYS | {'cube_set'}))}) from wl_report_cube_sets where cube_set = '{_SET_OF[view]}'")
+    # each view: its set's keys first, then the sums (every key column of any set left out: null
+    # in the sets it does not key)
+    con.execute("create or replace temp view wl_report_cube as select team, gpu_model, region, source_format, "
+                "job_state, profile_id, has_tracker_co2e, has_tracker_water, has_water, has_compute_cost, has_total_cost, "
+                "has_energy_cost_share, has_energy_gpu, "
+                "* exclude (cube_set, team, project, stage, gpu_model, region, source_format, job_state, datacenter, month, "
+                "factor_set, "
+                "profile_id, has_tracker_co2e, has_tracker_water, has_water, has_compute_cost, has_total_cost, "
+                "has_energy_cost_share, has_energy_gpu) "
+                "from wl_report_cube_sets where cube_set = 'main'")
+    con.execute("create or replace temp view wl_report_cube_projects as select project, profile_id, has_compute_cost, "
+                "has_total_cost, has_energy_cost_share, "
+                "* exclude (cube_set, team, project, stage, gpu_model, region, source_format, job_state, datacenter, month, "
+                "factor_set, "
+                "profile_id, has_tracker_co2e, has_tracker_water, has_water, has_compute_cost, has_total_cost, "
+                "has_energy_cost_share, has_energy_gpu) "
+                "from wl_report_cube_sets where cube_set = 'projects'")
+    con.execute("create or replace temp view wl_report_cube_project_stages as select project, stage, job_state, "
+                "profile_id, has_compute_cost, has_total_cost, has_energy_cost_share, "
+                "* exclude (cube_set, team, project, stage, gpu_model, region, source_format, job_state, datacenter, month, "
+                "factor_set, "
+                "profile_id, has_tracker_co2e, has_tracker_water, has_water, has_compute_cost, has_total_cost, "
+                "has_energy_cost_share, has_energy_gpu) "
+                "from wl_report_cube_sets where cube_set = 'project_stages'")
+    con.execute("create or replace temp view wl_report_cube_months as select team, month, datacenter, source_format, "
+                "factor_set, profile_id, "
+                "* exclude (cube_set, team, project, stage, gpu_model, region, source_format, job_state, datacenter, month, "
+                "factor_set, "
+                "profile_id, has_tracker_co2e, has_tracker_water, has_water, has_compute_cost, has_total_cost, "
+                "has_energy_cost_share, has_energy_gpu) "
+                "from wl_report_cube_sets where cube_set = 'months'")
     con.execute("create or replace temp view wl_report_factor_usage as "
                 + sql_text("queries/report/cube/factor_usage.sql"))
     _ACTIVE[id(con)] = (period_start, period_end)
@@ -69,8 +81,10 @@ def report_cube(con: duckdb.DuckDBPyConnection, period_start: datetime | None,
     finally:
         del _ACTIVE[id(con)]
         con.execute("drop view if exists wl_report_factor_usage")
-        for view in _VIEWS:
-            con.execute(f"drop view if exists {view}")
+        con.execute("drop view if exists wl_report_cube_months")
+        con.execute("drop view if exists wl_report_cube_project_stages")
+        con.execute("drop view if exists wl_report_cube_projects")
+        con.execute("drop view if exists wl_report_cube")
         con.execute("drop table if exists wl_report_cube_sets")
 
 
