@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,44 +110,64 @@ class ReportData:
     gpu_names: dict[str, str] | None = None  # logged GPU model -> canonical model (store.gpu_model_names)
 
 
-def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None = None) -> ReportData:
+def gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None = None,
+           timings: dict[str, float] | None = None) -> ReportData:
     """Every figure of the report, as numbers (formatting is :func:`render`'s job).
 
     ``factor_set``: the current factor set, so that footprints computed under another one are
-    counted as stale (without it, only those computed before their file changed are)."""
+    counted as stale (without it, only those computed before their file changed are).
+    ``timings``: when given, filled with the seconds of the cube's build and of each section's
+    read (benchmarks/bench_report.py); the figures are the same either way."""
+    started = time.perf_counter()
     with q.report_cube(con, scope.start, scope.end):  # the period's footprints aggregated once (issue 20)
-        return _gather(con, scope, factor_set)
+        _record(timings, "cube", started)
+        return ReportData(scope=scope, **_read_sections(_sections(con, scope, factor_set), timings))
 
 
-def _gather(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None) -> ReportData:
+def _record(timings: dict[str, float] | None, name: str, started: float) -> None:
+    if timings is not None:
+        timings[name] = time.perf_counter() - started
+
+
+def _read_sections(sections: dict[str, Callable[[], object]], timings: dict[str, float] | None) -> dict[str, object]:
+    values = {}
+    for name, read in sections.items():
+        started = time.perf_counter()
+        values[name] = read()
+        _record(timings, name, started)
+    return values
+
+
+def _sections(con: duckdb.DuckDBPyConnection, scope: Scope, factor_set: str | None) -> dict[str, Callable[[], object]]:
+    """Each field of :class:`ReportData` (but the scope) and the read that gives it, in the order read."""
     start, end = scope.start, scope.end
-    return ReportData(
-        scope=scope,
-        totals=q.totals(con, start, end),
-        costs=q.cost_by_currency(con, start, end),
-        breakdown=q.breakdown(con, start, end),
-        top_runs=q.top_runs(con, start, end, TOP_RUNS),
-        basis=q.basis(con, start, end),
-        factors_used=q.factors_used(con, start, end),
-        data_quality=q.data_quality(con, start, end),
-        constants=constants_table(con),
-        months=q.months(con, end),
-        regions=q.regions(con, start, end),
-        waste=q.waste(con, start, end),
-        trackers=q.tracker_comparison(con, start, end),
-        previous_totals=q.totals(con, prev.start, prev.end) if (prev := scope.previous()) else None,
-        cost_totals=q.cost_totals(con, start, end),
-        cost_breakdown=q.cost_breakdown(con, start, end),
-        compute_basis=q.compute_basis(con, start, end),
-        stale=q.stale_runs(con, start, end, factor_set),
-        energy_split=q.energy_split(con, start, end),
-        water=q.water(con, start, end),
-        full_cost=gather_full_cost(con, start, end),
-        whatif=whatif_by_team(con, WHATIF_WINDOW_HOURS, start, end),
-        header=document_header(con, start, end),
-        boundary=boundary(con, start, end),
-        gpu_names=gpu_model_names(con),
-    )
+    prev = scope.previous()
+    return {
+        "totals": lambda: q.totals(con, start, end),
+        "costs": lambda: q.cost_by_currency(con, start, end),
+        "breakdown": lambda: q.breakdown(con, start, end),
+        "top_runs": lambda: q.top_runs(con, start, end, TOP_RUNS),
+        "basis": lambda: q.basis(con, start, end),
+        "factors_used": lambda: q.factors_used(con, start, end),
+        "data_quality": lambda: q.data_quality(con, start, end),
+        "constants": lambda: constants_table(con),
+        "months": lambda: q.months(con, end),
+        "regions": lambda: q.regions(con, start, end),
+        "waste": lambda: q.waste(con, start, end),
+        "trackers": lambda: q.tracker_comparison(con, start, end),
+        "previous_totals": lambda: q.totals(con, prev.start, prev.end) if prev else None,
+        "cost_totals": lambda: q.cost_totals(con, start, end),
+        "cost_breakdown": lambda: q.cost_breakdown(con, start, end),
+        "compute_basis": lambda: q.compute_basis(con, start, end),
+        "stale": lambda: q.stale_runs(con, start, end, factor_set),
+        "energy_split": lambda: q.energy_split(con, start, end),
+        "water": lambda: q.water(con, start, end),
+        "full_cost": lambda: gather_full_cost(con, start, end),
+        "whatif": lambda: whatif_by_team(con, WHATIF_WINDOW_HOURS, start, end),
+        "header": lambda: document_header(con, start, end),
+        "boundary": lambda: boundary(con, start, end),
+        "gpu_names": lambda: gpu_model_names(con),
+    }
 
 
 def _money(costs: pl.DataFrame, column: str = "energy_cost") -> str:
@@ -382,6 +404,7 @@ def write_period_report(
     generated_at: datetime | None = None,
     factor_set: str | None = None,
     fmt: str = "md",
+    timings: dict[str, float] | None = None,
 ) -> Path:
     """Write the report for ``period`` (``YYYY-MM``, or all runs) to ``out``: ``fmt`` "md", the
     markdown with its PNG charts beside it, or "html", one self-contained page (charts inline,
@@ -391,24 +414,37 @@ def write_period_report(
     database, its WAL, an input file). The charts and the report are written to temporaries
     first, then renamed, the charts first and the report last: a reader never sees the report
     point at a missing or half-written chart, and a failure leaves the previous report and
-    charts as they were."""
+    charts as they were. ``timings``: when given, filled with the seconds of each step (the
+    cube, each section, charts, render, write); the output is the same either way."""
     if fmt not in ("md", "html"):
         raise ValueError(f"report format must be md or html, got {fmt!r}")
     scope = scope_for(period)
     out = Path(out)
+    started = time.perf_counter()
     protected = q.protected_paths(con)
     files.check_output(out, protected)
-    data = gather(con, scope, factor_set)
+    _record(timings, "protected_paths", started)
+    data = gather(con, scope, factor_set, timings)
     if fmt == "html":
-        text = render(data, db_label=db_label, generated_at=generated_at, chart_links=chart_images(data) or None,
-                      factor_set=factor_set)
+        started = time.perf_counter()
+        images = chart_images(data) or None
+        _record(timings, "charts", started)
+        started = time.perf_counter()
+        text = render(data, db_label=db_label, generated_at=generated_at, chart_links=images, factor_set=factor_set)
         page = to_html(text, f"GPU training footprint — {scope.label}")
+        _record(timings, "render", started)
+        started = time.perf_counter()
         files.write_together([(out, lambda f: f.write(page.encode("utf-8")))])
+        _record(timings, "write", started)
         return out
+    started = time.perf_counter()
     charted = chart_files(data, out) if data.totals["runs"] else []
     for path, _ in charted:
         files.check_output(path, protected)
     links = {name: path.name for (name, *_), (path, _) in zip(CHARTS, charted, strict=False)} or None
     text = render(data, db_label=db_label, generated_at=generated_at, chart_links=links, factor_set=factor_set)
+    _record(timings, "render", started)
+    started = time.perf_counter()
     files.write_together([*charted, (out, lambda f: f.write(text.encode("utf-8")))])
+    _record(timings, "charts and write", started)
     return out

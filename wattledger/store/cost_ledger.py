@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from wattledger.resources import sql_text
+from wattledger.store.report_cube import reads_cube
 from wattledger.store.transactions import atomic
 
 _PROBLEMS = {"line": pl.Int64, "column_name": pl.String, "value": pl.String, "reason": pl.String, "detail": pl.String}
@@ -140,7 +141,10 @@ def replace_budgets(con: duckdb.DuckDBPyConnection, budgets: Sequence) -> int:
 
 
 def project_costs(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """The project_costs view: one row per project and currency."""
+    """The project_costs view: one row per project and currency (read from the report's cube when
+    one of all runs is open on ``con``, store/report_cube.py: the same figures, tested)."""
+    if reads_cube(con, "project_costs", {"period_start": None, "period_end": None}):
+        return con.sql(sql_text("queries/report/cube/project_costs.sql")).pl()
     return con.sql(sql_text("queries/costs/project_costs.sql")).pl()
 
 

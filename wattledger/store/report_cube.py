@@ -3,8 +3,9 @@
 Inside ``with report_cube(con, start, end):`` the named reads of ``report_queries`` for that
 same period read the temp views ``wl_report_cube`` and ``wl_report_cube_projects``
 (sql/queries/report/cube/build.sql: one row per team, GPU model, region, format, job state,
-profile of provenance and flags, and one per project, profile and cost flags, with the run
-count and the sum of every additive figure) instead of joining the
+profile of provenance and flags, one per project, profile and cost flags, and, in
+``wl_report_cube_months``, one per team, month, datacenter, format, factor set and profile, with
+the run count and the sum of every additive figure) instead of joining the
 10 M-row ``runs`` and ``footprints`` once per section. Outside it, or for another period,
 they run their own query over ``run_footprints`` as before: the same figures (tested).
 
@@ -29,6 +30,7 @@ _ACTIVE: dict[int, tuple[datetime | None, datetime | None]] = {}
 CUBE_SECTIONS = frozenset({
     "totals", "cost_by_currency", "breakdown", "basis", "factors_used", "data_quality", "regions", "waste",
     "tracker_comparison", "cost_totals", "cost_breakdown", "compute_basis", "energy_split", "water",
+    "months", "document_header", "boundary", "project_costs",
 })
 
 
@@ -40,13 +42,37 @@ def report_cube(con: duckdb.DuckDBPyConnection, period_start: datetime | None,
     if id(con) in _ACTIVE:
         raise RuntimeError("a report cube is already open on this connection")
     con.execute(sql_text("queries/report/cube/build.sql"), {"period_start": period_start, "period_end": period_end})
-    con.execute("create or replace temp view wl_report_cube as "
-                "select * exclude (is_project_set, project) from wl_report_cube_sets where not is_project_set")
-    con.execute("create or replace temp view wl_report_cube_projects as "
-                "select project, profile_id, has_compute_cost, has_total_cost, has_energy_cost_share, * exclude "
-                "(is_project_set, project, profile_id, has_compute_cost, has_total_cost, has_energy_cost_share, team, "
-                "gpu_model, region, source_format, job_state, has_tracker_co2e, has_tracker_water, has_water, "
-                "has_energy_gpu) from wl_report_cube_sets where is_project_set")
+    # each view: its set's keys first, then the sums (every key column of any set left out: null
+    # in the sets it does not key)
+    con.execute("create or replace temp view wl_report_cube as select team, gpu_model, region, source_format, "
+                "job_state, profile_id, has_tracker_co2e, has_tracker_water, has_water, has_compute_cost, has_total_cost, "
+                "has_energy_cost_share, has_energy_gpu, "
+                "* exclude (cube_set, team, project, stage, gpu_model, region, source_format, job_state, datacenter, month, "
+                "factor_set, "
+                "profile_id, has_tracker_co2e, has_tracker_water, has_water, has_compute_cost, has_total_cost, "
+                "has_energy_cost_share, has_energy_gpu) "
+                "from wl_report_cube_sets where cube_set = 'main'")
+    con.execute("create or replace temp view wl_report_cube_projects as select project, profile_id, has_compute_cost, "
+                "has_total_cost, has_energy_cost_share, "
+                "* exclude (cube_set, team, project, stage, gpu_model, region, source_format, job_state, datacenter, month, "
+                "factor_set, "
+                "profile_id, has_tracker_co2e, has_tracker_water, has_water, has_compute_cost, has_total_cost, "
+                "has_energy_cost_share, has_energy_gpu) "
+                "from wl_report_cube_sets where cube_set = 'projects'")
+    con.execute("create or replace temp view wl_report_cube_project_stages as select project, stage, job_state, "
+                "profile_id, has_compute_cost, has_total_cost, has_energy_cost_share, "
+                "* exclude (cube_set, team, project, stage, gpu_model, region, source_format, job_state, datacenter, month, "
+                "factor_set, "
+                "profile_id, has_tracker_co2e, has_tracker_water, has_water, has_compute_cost, has_total_cost, "
+                "has_energy_cost_share, has_energy_gpu) "
+                "from wl_report_cube_sets where cube_set = 'project_stages'")
+    con.execute("create or replace temp view wl_report_cube_months as select team, month, datacenter, source_format, "
+                "factor_set, profile_id, "
+                "* exclude (cube_set, team, project, stage, gpu_model, region, source_format, job_state, datacenter, month, "
+                "factor_set, "
+                "profile_id, has_tracker_co2e, has_tracker_water, has_water, has_compute_cost, has_total_cost, "
+                "has_energy_cost_share, has_energy_gpu) "
+                "from wl_report_cube_sets where cube_set = 'months'")
     con.execute("create or replace temp view wl_report_factor_usage as "
                 + sql_text("queries/report/cube/factor_usage.sql"))
     _ACTIVE[id(con)] = (period_start, period_end)
@@ -55,6 +81,8 @@ def report_cube(con: duckdb.DuckDBPyConnection, period_start: datetime | None,
     finally:
         del _ACTIVE[id(con)]
         con.execute("drop view if exists wl_report_factor_usage")
+        con.execute("drop view if exists wl_report_cube_months")
+        con.execute("drop view if exists wl_report_cube_project_stages")
         con.execute("drop view if exists wl_report_cube_projects")
         con.execute("drop view if exists wl_report_cube")
         con.execute("drop table if exists wl_report_cube_sets")

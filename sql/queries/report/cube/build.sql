@@ -1,11 +1,17 @@
 -- The report's cube (issue 20): the period's footprints aggregated once, so that every
 -- section reads a few thousand rows instead of joining runs and footprints again.
--- grain: two grouping sets, told apart by is_project_set:
---   false: one row per (team, GPU model, region, format, job state, profile of provenance, and
+-- grain: four grouping sets, told apart by cube_set:
+--   'main': one row per (team, GPU model, region, format, job state, profile of provenance, and
 --          the flags the sections filter on), read through the temp view wl_report_cube;
---   true:  one row per (project, profile, cost flags), read through wl_report_cube_projects
+--   'projects': one row per (project, profile, cost flags), read through wl_report_cube_projects
 --          (projects are kept out of the first set: crossed with teams, models and regions
---          they make a group per few runs, more than DuckDB's memory limit holds at 10 M runs).
+--          they make a group per few runs, more than DuckDB's memory limit holds at 10 M runs);
+--   'project_stages': one row per (project, stage, job state, profile, cost flags), read through
+--          wl_report_cube_project_stages (the project costs: compute by stage class);
+--   'months': one row per (team, month of the start (null: undated), datacenter, format,
+--          factor set, profile), read through wl_report_cube_months (the by-month chart, the
+--          header and the boundary statement; a set of its own, so that the sums of the other
+--          sets add the same rows in the same groups as before).
 -- Each row has the run count, the first and last start and the sum of every additive figure;
 -- the profile's texts are joined back at the end. Sums of sums equal the sums over runs up to
 -- rounding (relative 1e-15): the sections over it return what the per-section queries over
@@ -14,8 +20,8 @@ create or replace temp table wl_report_cube_sets as
 with
 
 runs as (
-    select run_id, team, project, gpu_model, region, source_format, job_state, started_at, tracker_co2e_kg,
-        tracker_water_l
+    select run_id, team, project, stage, gpu_model, region, source_format, job_state, datacenter, started_at, ended_at,
+        date_trunc('month', started_at) as month, tracker_co2e_kg, tracker_water_l
     from runs
     where ($period_start is null or started_at >= $period_start)
       and ($period_end is null or started_at < $period_end)
@@ -29,12 +35,21 @@ grouped as (
     select
         runs.team,
         runs.project,
+        runs.stage,
         runs.gpu_model,
         runs.region,
         runs.source_format,
         runs.job_state,
+        runs.datacenter,
+        runs.month,
+        footprint_values.factor_set,
         footprint_values.profile_id,
-        grouping(runs.project) = 0 as is_project_set,
+        case
+            when grouping(runs.stage) = 0 then 'project_stages'
+            when grouping(runs.project) = 0 then 'projects'
+            when grouping(runs.month) = 0 then 'months'
+            else 'main'
+        end as cube_set,
         runs.tracker_co2e_kg is not null as has_tracker_co2e,
         runs.tracker_water_l is not null as has_tracker_water,
         footprint_values.water_l is not null as has_water,
@@ -46,6 +61,7 @@ grouped as (
         count(footprint_values.embodied_co2e_kg) as embodied_runs,
         min(runs.started_at) as first_started_at,
         max(runs.started_at) as last_started_at,
+        max(runs.ended_at) as last_ended_at,
         sum(footprint_values.gpu_hours) as gpu_hours,
         sum(footprint_values.energy_it_kwh) as energy_it_kwh,
         sum(footprint_values.energy_gpu_kwh) as energy_gpu_kwh,
@@ -88,7 +104,9 @@ grouped as (
     group by grouping sets (
         (team, gpu_model, region, source_format, job_state, profile_id,
          has_tracker_co2e, has_tracker_water, has_water, has_compute_cost, has_total_cost, has_energy_cost_share, has_energy_gpu),
-        (project, profile_id, has_compute_cost, has_total_cost, has_energy_cost_share)
+        (project, profile_id, has_compute_cost, has_total_cost, has_energy_cost_share),
+        (project, stage, job_state, profile_id, has_compute_cost, has_total_cost, has_energy_cost_share),
+        (team, month, datacenter, source_format, factor_set, profile_id)
     )
 ),
 
