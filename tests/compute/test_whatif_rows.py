@@ -127,11 +127,11 @@ def test_only_new_or_recomputed_runs_are_computed_again(db, write):
     assert_one_row_per_run_and_window(db)
 
 
-def test_a_compute_cut_off_before_its_what_if_is_repaired_by_the_next(db, write, monkeypatch):
+def test_a_compute_cut_off_after_its_batches_leaves_the_what_if_with_the_footprints(db, write, monkeypatch):
     import wattledger.compute.run as compute_run
 
     def cut_off(*args, **kwargs):
-        raise KeyboardInterrupt("cut off after the footprints, before the what-if")
+        raise KeyboardInterrupt("cut off after the footprints, before the what-if refresh")
 
     ingest_paths(db, [write("more.csv", "run_id,team,started_at,ended_at,gpu_model,gpu_count,avg_power_w,region,datacenter\n"
                                         "r-gb,c,2024-03-01T00:00:00Z,2024-03-01T05:00:00Z,H100-SXM,8,600,GB,de\n")])
@@ -139,12 +139,58 @@ def test_a_compute_cut_off_before_its_what_if_is_repaired_by_the_next(db, write,
         m.setattr(compute_run, "refresh_whatif", cut_off)
         with pytest.raises(KeyboardInterrupt):
             compute_footprints(db)
-    assert db.sql("select count(*) from run_footprints where run_id = 'r-gb'").fetchall()[0][0] == 1
-    result = compute_footprints(db)  # no footprint left to write, but the what-if is behind them
-    assert result.batches == 0 and result.whatif is not None and result.whatif.runs == 1
+    # the batch wrote the run's what-if row in its footprint's transaction, naming that footprint
+    named = db.sql("select w.footprint_computed_at = f.computed_at from whatif_results as w "
+                   "join footprint_values as f using (run_id) where run_id = 'r-gb' and window_hours = 12").fetchall()
+    assert named == [(True,)]
     assert row(db, "r-gb")["timing_status"] == "compared"
+    assert compute_footprints(db).whatif is None  # nothing behind: the next compute has nothing to do
+
+
+def test_rows_behind_their_footprints_are_repaired_by_the_next_compute(db):
+    # as an earlier version cut off between footprints and what-if left them: one row missing,
+    # one row computed from an older footprint
+    db.execute("delete from whatif_results where run_id = 'r-tx'")
+    db.execute("update whatif_results set footprint_computed_at = footprint_computed_at - interval 1 hour "
+               "where run_id = 'r-fr'")
+    result = compute_footprints(db)  # no footprint left to write, but the what-if is behind them
+    assert result.batches == 0 and result.whatif is not None and result.whatif.runs == 2
+    assert row(db, "r-tx")["timing_status"] == "compared"
     assert compute_footprints(db).whatif is None  # and now the no-op is a no-op
     assert_one_row_per_run_and_window(db)
+
+
+def test_rows_written_by_compute_batches_equal_the_what_if_computed_alone(db, write):
+    from wattledger.compute import whatif
+
+    ingest_paths(db, [write("more.csv", "run_id,team,started_at,ended_at,gpu_model,gpu_count,gpu_hours,avg_power_w,region,datacenter\n"
+                                        "r-gb,c,2024-03-01T00:00:00Z,2024-03-01T05:00:00Z,H100-SXM,8,,600,GB,de\n"
+                                        "r-nul,c,,,H100-SXM,8,40,600,DE,tx\n")])
+    ensure_whatif(db, 3)
+    compute_footprints(db, recompute_all=True)  # every run through the kernel: every row from the batches
+
+    def rows():
+        return db.sql("select * exclude (computed_at) from whatif_results order by window_hours, run_id").pl()
+
+    in_batches = rows()
+    assert in_batches.height == 2 * 6 and in_batches["window_hours"].unique().sort().to_list() == [3, 12]
+    assert in_batches.filter(pl.col("run_id") == "r-gb")["datacenters_compared"].to_list() == [2, 2]
+    assert in_batches.filter(pl.col("run_id") == "r-nul")["timing_status"].to_list() == ["no start and end"] * 2
+    for window in (3, 12):
+        whatif.compute_whatif(db, window_hours=window)  # the same rows read back from the stored footprints
+    assert rows().equals(in_batches)
+
+
+def test_runs_unchanged_under_a_new_factor_set_get_rows_of_it(db, write):
+    # a new site file: a new factor set; runs outside its datacenters keep their inputs (no kernel
+    # work), so their rows are computed after the batches, under the new factor set
+    load_site_file(db, write("sites.yaml", SITES.replace("pue: 1.3", "pue: 1.25")))
+    result = compute_footprints(db)
+    assert result.unchanged >= 2 and result.whatif is not None and result.whatif.runs == 4
+    factor_sets = db.sql("select distinct factor_set from whatif_results").fetchall()
+    assert factor_sets == [(result.factor_set,)]
+    assert_one_row_per_run_and_window(db)
+    assert compute_footprints(db).whatif is None
 
 
 def assert_one_row_per_run_and_window(con):

@@ -14,6 +14,7 @@ import polars as pl
 from wattledger.compute.attribution import TELEMETRY_SCHEMA, measured_telemetry
 from wattledger.compute.inputs import footprint_inputs
 from wattledger.compute.kernel_table import KernelMap, run_kernel
+from wattledger.compute.whatif import WhatifResult, batch_whatif
 from wattledger.factors import (
     PIECES_SCHEMA, FactorLibrary, apply_hourly_intensity, apply_tou_prices, normalise_model, with_compute_prices,
 )
@@ -28,14 +29,19 @@ class PreparedBatch:
     unchanged: pl.DataFrame  # run_id: inputs unchanged, only the factor set moves
     unresolved: pl.DataFrame  # run_id, factor_set, reason
     had_footprints: bool  # some run of the batch has a footprint already (to replace)
+    whatif: pl.DataFrame | None = None  # what-if rows of the computed footprints, of whatif_windows
+    whatif_windows: tuple[int, ...] = ()
+    whatif_counts: tuple[WhatifResult, ...] = ()
 
 
 def prepare_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: int, *, recompute_all: bool,
-                  kernel_map: KernelMap, partition_runs: int, has_samples: bool = True) -> PreparedBatch:
+                  kernel_map: KernelMap, partition_runs: int, has_samples: bool = True,
+                  whatif_windows: tuple[int, ...] = ()) -> PreparedBatch:
     """One batch of the queue read, resolved and computed (reads only). ``has_samples``:
-    whether the database holds power samples (else no telemetry is attributed)."""
-    runs = read_batch(con, batch)                                      # the batch's runs, by run_id
-    runs, pieces = attribute_telemetry(con, runs, lib, has_samples)    # measured energy from power samples
+    whether the database holds power samples (else no telemetry is attributed).
+    ``whatif_windows``: the what-if windows whose rows of the computed footprints go with them."""
+    queued = read_batch(con, batch)                                    # the batch's runs, by run_id
+    runs, pieces = attribute_telemetry(con, queued, lib, has_samples)  # measured energy from power samples
     resolved = lib.resolve(runs)                                       # factors, in factors.resolve.STAGES order
     ok, unresolved = split_unresolved(resolved, lib.version)           # no power: recorded, never guessed
     ok = refine(ok, lib, pieces)                                       # hourly intensity, time-of-use, GPU-hour price
@@ -43,14 +49,17 @@ def prepare_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: int
     had_footprints = batch_has_footprints(con, batch)
     ok, pre, unchanged = skip_unchanged(con, ok, pre, compare=had_footprints and not recompute_all)
     table = run_kernel(ok, pre, kernel_map, partition_runs)            # the kernel and the cost columns
+    whatif, counts = batch_whatif(queued, table, lib, whatif_windows)  # timing and placement of the new footprints
     return PreparedBatch(run_ids=runs.select("run_id"), table=table, unchanged=unchanged, unresolved=unresolved,
-                         had_footprints=had_footprints)
+                         had_footprints=had_footprints, whatif=whatif, whatif_windows=whatif_windows,
+                         whatif_counts=counts)
 
 
 def write_batch(writer: duckdb.DuckDBPyConnection, factor_set: str, b: PreparedBatch) -> tuple[int, int, int]:
     """Write one prepared batch in one transaction: (computed, unresolved, unchanged)."""
+    whatif = (b.whatif.to_arrow(), b.whatif_windows) if b.whatif_windows else None
     write_footprint_batch(writer, factor_set, b.table.to_arrow(), b.run_ids, b.unchanged, b.unresolved,
-                          had_footprints=b.had_footprints)
+                          had_footprints=b.had_footprints, whatif=whatif)
     return b.table.height, b.unresolved.height, b.unchanged.height
 
 

@@ -7,8 +7,10 @@ The entry point, ``compute_footprints``, reads as its table of contents:
    neighbours changed (store), in batches by start time;
 3. per batch, ``compute.batch.prepare_batch``: read → attribute telemetry → resolve factors →
    refine hourly → footprint inputs → skip unchanged → kernel;
-4. per batch, one write transaction (on a second connection, while the next batch is prepared);
-5. the what-if rows (compute/whatif.py), when footprints or the factor set changed.
+4. per batch, the what-if rows of its new footprints (compute/whatif.py), then one write
+   transaction for both (on a second connection, while the next batch is prepared);
+5. the what-if rows the batches left behind (runs unchanged under a new factor set, windows
+   behind before compute), when there are any.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import duckdb
 
 from wattledger.compute.batch import prepare_batch, write_batch
 from wattledger.compute.kernel_table import PARTITION_RUNS, KernelMap, run_kernel_here
-from wattledger.compute.whatif import WhatifResult, refresh_whatif
+from wattledger.compute.whatif import WhatifResult, refresh_whatif, windows_kept_in_step
 from wattledger.factors import FactorLibrary
 from wattledger.factors.gpu_names import canonical_gpu_models
 from wattledger.store.gpu_model_names import distinct_gpu_models, replace_gpu_model_names
@@ -88,12 +90,17 @@ def compute_footprints(
     batches = create_compute_queue(con, lib.version, recompute_all=recompute_all, batch_runs=batch_runs,
                                    has_samples=has_samples)
     totals = [0, 0, 0]
+    # the what-if windows whose rows the batches write with their footprints (none without batches)
+    in_step = {w: WhatifResult(w, 0, 0, 0, 0, lib.version) for w in (windows_kept_in_step(con, lib) if batches else ())}
     writer = footprint_writer(con)  # a second connection: batch k is written while batch k+1 is prepared
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wattledger-write") as pool:
         pending = None
         for batch in range(batches):
             prepared = prepare_batch(con, lib, batch, recompute_all=recompute_all, kernel_map=kernel_map,
-                                     partition_runs=partition_runs, has_samples=has_samples)
+                                     partition_runs=partition_runs, has_samples=has_samples,
+                                     whatif_windows=tuple(in_step))
+            for counts in prepared.whatif_counts:
+                in_step[counts.window_hours] += counts
             if pending is not None:
                 _add(totals, pending.result())  # one write at a time, in batch order
             pending = pool.submit(write_batch, writer, lib.version, prepared)
@@ -101,9 +108,10 @@ def compute_footprints(
             _add(totals, pending.result())
     writer.close()
     drop_compute_queue(con)
-    # what-if timing and placement of every run (compute/whatif.py); after a compute that wrote no
-    # footprint, a window already up to date is not scanned again (the no-op stays a no-op)
-    whatif = refresh_whatif(con, lib, footprints_changed=batches > 0)
+    # what-if timing and placement of every run (compute/whatif.py): the batches wrote the rows of
+    # their footprints; what they left behind is computed here (a window already current is not
+    # scanned again: the no-op stays a no-op)
+    whatif = refresh_whatif(con, lib, in_step)
     # the canonical model of every logged GPU name, for the report's "By GPU model" (issue 19)
     replace_gpu_model_names(con, canonical_gpu_models(distinct_gpu_models(con), lib))
     return ComputeResult(computed=totals[0], unresolved=totals[1], factor_set=lib.version, unchanged=totals[2],

@@ -14,6 +14,11 @@ The stages, in order (``compute_whatif``):
    series and time-of-use refinement at the run's own time): the datacenter with the least CO2e;
 4. one write: the window's rows replaced in one transaction, batch by batch (store).
 
+Compute runs stages 2 and 3 inside its own batches too (``batch_whatif``): the rows of the
+footprints it has just computed, from the rows it holds in memory, written in the footprints'
+transaction; ``refresh_whatif`` then computes only what that left behind (runs whose inputs did
+not change under a new factor set, windows that were behind before compute).
+
 Assumptions (stated in the report): the run's energy is drawn at constant power over its
 duration (its mean power: the same power profile wherever and whenever it runs); no queueing
 (the hours or the datacenter were free); location-based CO2e. docs/whatif.md.
@@ -34,7 +39,7 @@ from wattledger.factors.names import normalise_datacenter
 from wattledger.kernel.whatif import best_shift, shift_order, shifted_means
 from wattledger.method import WHATIF_WINDOW_HOURS
 from wattledger.store import datacenters, power_samples_summary
-from wattledger.store.whatif import whatif_is_current, whatif_run_batches, whatif_windows, write_whatif
+from wattledger.store.whatif import whatif_run_batches, whatif_state, whatif_windows, write_whatif
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,19 @@ class WhatifResult:
     candidates_skipped: int  # candidate starts of those runs not fully covered by the series
     placed: int  # runs placed in the site file's datacenters
     factor_set: str
+
+    def __add__(self, other: WhatifResult) -> WhatifResult:
+        return WhatifResult(self.window_hours, self.runs + other.runs, self.timed + other.timed,
+                            self.candidates_skipped + other.candidates_skipped, self.placed + other.placed,
+                            self.factor_set)
+
+
+def counted(rows: pl.DataFrame, window_hours: int, factor_set: str) -> WhatifResult:
+    """The counts of a batch of what-if rows of one window."""
+    timed = rows.filter(pl.col("timing_status") == "compared")
+    return WhatifResult(window_hours, rows.height, timed.height,
+                        int((timed["candidates"] - timed["candidates_covered"]).sum() or 0),
+                        int((rows["datacenters_compared"] > 0).sum()), factor_set)
 
 
 # runs per batch of the what-if: the timing table (25 shifts of a 12 h window) and the
@@ -66,63 +84,110 @@ def compute_whatif(con, *, window_hours: int = WHATIF_WINDOW_HOURS, library: Fac
                    changed_only: bool = False, now: datetime | None = None,
                    batch_runs: int = WHATIF_BATCH_RUNS) -> WhatifResult:
     """Compute and store the what-if rows of every run with a footprint for ``window_hours``
-    (``changed_only``: of the runs whose row is missing or older than their footprint; a run's
-    rows depend only on its own footprint and the factor set, so the others stand). The runs are
-    streamed and computed ``batch_runs`` at a time, all written in one transaction."""
+    (``changed_only``: of the runs without a row computed from their current footprint under
+    this factor set; a run's rows depend only on its own footprint and the factor set, so the
+    others stand). The runs are streamed and computed ``batch_runs`` at a time, all written in
+    one transaction."""
     if window_hours < 0 or window_hours > 24 * 14:
         raise ValueError(f"window_hours must be between 0 and 336 (two weeks), got {window_hours}")
     lib = library or library_of(con)
     at = now or datetime.now(UTC)
-    counts = {"runs": 0, "timed": 0, "skipped": 0, "placed": 0}
+    total = [WhatifResult(window_hours, 0, 0, 0, 0, lib.version)]
 
     def batches():
-        for runs in whatif_run_batches(con, window_hours, changed_only=changed_only, batch_runs=batch_runs):
+        for runs in whatif_run_batches(con, window_hours, changed_only=changed_only, factor_set=lib.version,
+                                       batch_runs=batch_runs):
             rows = whatif_rows(runs, lib, window_hours, at)
-            timed = rows.filter(pl.col("timing_status") == "compared")
-            counts["runs"] += rows.height
-            counts["timed"] += timed.height
-            counts["skipped"] += int((timed["candidates"] - timed["candidates_covered"]).sum() or 0)
-            counts["placed"] += int((rows["datacenters_compared"] > 0).sum())
+            total[0] += counted(rows, window_hours, lib.version)
             yield rows.to_arrow()
 
     write_whatif(con, window_hours, batches(), whole=not changed_only)
-    return WhatifResult(window_hours, counts["runs"], counts["timed"], counts["skipped"], counts["placed"], lib.version)
+    return total[0]
 
 
 def whatif_rows(runs: pl.DataFrame, lib: FactorLibrary, window_hours: int, at: datetime) -> pl.DataFrame:
-    """The what-if rows of ``runs`` (one batch): timing and placement, one row per run."""
+    """The what-if rows of ``runs`` (one batch): timing and placement, one row per run (with the
+    footprint's ``footprint_computed_at`` where ``runs`` has it)."""
     timing = timing_table(runs, lib, window_hours)
     placement = placement_table(runs, lib)
-    return runs.select("run_id").join(timing, on="run_id", how="left").join(placement, on="run_id", how="left").with_columns(
+    keys = [c for c in ("run_id", "footprint_computed_at") if c in runs.columns]
+    return runs.select(keys).join(timing, on="run_id", how="left").join(placement, on="run_id", how="left").with_columns(
         pl.lit(window_hours, pl.Int32).alias("window_hours"), pl.lit(lib.version).alias("factor_set"),
         pl.col("datacenters_compared").fill_null(0),
         pl.lit(at).alias("computed_at"),
     )
 
 
+# --- the what-if inside compute's batches ----------------------------------------------------
+
+#: the columns of queries/whatif/runs.sql that come from the run itself (the rest from its footprint)
+RUN_COLUMNS = ("run_id", "started_at", "ended_at", "region", "datacenter", "gpu_model", "gpu_count", "gpu_hours",
+               "avg_power_w", "cpu_model", "cpu_cores", "cpu_power_w", "ram_gb", "gpu_hours_basis")
+#: footprint column -> its name in queries/whatif/runs.sql
+FOOTPRINT_COLUMNS = {"energy_it_kwh": "energy_it_kwh", "energy_kwh": "energy_kwh", "co2e_kg": "co2e_kg",
+                     "intensity_basis": "intensity_basis", "intensity_region": "intensity_region",
+                     "price_per_kwh": "run_price_per_kwh", "price_basis": "run_price_basis",
+                     "tariff_id": "run_tariff_id", "currency": "run_currency", "energy_cost": "run_energy_cost"}
+
+
+def whatif_input(runs: pl.DataFrame, footprints: pl.DataFrame) -> pl.DataFrame:
+    """The what-if's runs as queries/whatif/runs.sql gives them (without footprint_computed_at),
+    from a compute batch held in memory: the runs' own columns (as read from the queue) and
+    the footprints just computed for them."""
+    computed = footprints.select([pl.col(c).alias(a) for c, a in FOOTPRINT_COLUMNS.items()] + ["run_id"])
+    return runs.select(RUN_COLUMNS).join(computed, on="run_id", how="inner").with_columns(
+        pl.col("datacenter").alias("run_datacenter"))
+
+
+def batch_whatif(runs: pl.DataFrame, footprints: pl.DataFrame, lib: FactorLibrary,
+                 windows: tuple[int, ...]) -> tuple[pl.DataFrame, tuple[WhatifResult, ...]]:
+    """The what-if rows of ``windows`` of a compute batch's freshly computed footprints (and their
+    counts per window): the rows these runs' own what-if would give, from the rows compute holds
+    in memory instead of reading 10 M of them back (store.whatif.insert_batch_whatif writes them
+    with the footprints)."""
+    if not windows or footprints.height == 0:
+        return pl.DataFrame(), tuple(WhatifResult(w, 0, 0, 0, 0, lib.version) for w in windows)
+    data = whatif_input(runs, footprints)
+    at = datetime.now(UTC)  # replaced by the transaction's timestamp when written
+    parts = [whatif_rows(data, lib, w, at) for w in windows]
+    return pl.concat(parts, how="vertical"), tuple(counted(r, w, lib.version) for r, w in zip(parts, windows))
+
+
+def windows_kept_in_step(con, lib: FactorLibrary) -> tuple[int, ...]:
+    """The what-if windows compute writes inside its batches: the default one and every stored one
+    whose rows name exactly the footprints that exist (whatever their factor set). A batch then
+    replaces its runs' rows with its footprints, and the window stays one row per footprint;
+    another window (rows of runs whose footprint is gone) is brought up to date after compute."""
+    windows = sorted(set(whatif_windows(con)) | {WHATIF_WINDOW_HOURS})
+    return tuple(w for w in windows if whatif_state(con, w, lib.version).matches_footprints)
+
+
 def ensure_whatif(con, window_hours: int = WHATIF_WINDOW_HOURS, library: FactorLibrary | None = None) -> WhatifResult | None:
-    """Bring the what-if rows of ``window_hours`` up to date: all of them under another factor set
-    (or none yet), else those of runs whose footprint is newer than their row. None when nothing
-    needed computing."""
+    """Bring the what-if rows of ``window_hours`` up to date: all of them when none is under the
+    current factor set, else those of runs without a row computed from their current footprint
+    under it (and rows of runs without a footprint deleted). None when nothing needed computing
+    (checked from two aggregates first: store.whatif_state)."""
     lib = library or library_of(con)
-    whole = whatif_windows(con).get(window_hours) != lib.version
+    state = whatif_state(con, window_hours, lib.version)
+    if state.current:
+        return None
+    whole = state.rows_under_factor_set == 0
     result = compute_whatif(con, window_hours=window_hours, library=lib, changed_only=not whole)
     return result if result.runs or whole else None
 
 
-def refresh_whatif(con, lib: FactorLibrary, *, footprints_changed: bool = True) -> WhatifResult | None:
+def refresh_whatif(con, lib: FactorLibrary, in_step: dict[int, WhatifResult] | None = None) -> WhatifResult | None:
     """After a compute: every stored what-if window (the default one always) brought up to date
-    (``ensure_whatif``); the result of the default window, None when nothing needed computing.
-    Without ``footprints_changed`` (a compute that wrote no footprint), a window under the
-    current factor set whose rows match the footprints in number and are no older than the newest
-    footprint is not scanned again (a compute cut off before its what-if refresh fails that test)."""
+    (``ensure_whatif``: nothing is scanned for a window already current). ``in_step``: the counts
+    of the rows compute wrote inside its batches, per window. Returns the default window's rows
+    written by this compute (in its batches and here), None when none was."""
+    in_step = in_step or {}
     result = None
-    windows = whatif_windows(con)
-    for window in sorted(set(windows) | {WHATIF_WINDOW_HOURS}):
-        if not footprints_changed and windows.get(window) == lib.version and whatif_is_current(con, window):
-            continue
-        r = ensure_whatif(con, window, lib)
-        result = r if window == WHATIF_WINDOW_HOURS else result
+    for window in sorted(set(whatif_windows(con)) | {WHATIF_WINDOW_HOURS} | set(in_step)):
+        done = ensure_whatif(con, window, lib)
+        if window == WHATIF_WINDOW_HOURS:
+            written = [r for r in (in_step.get(window), done) if r is not None and r.runs]
+            result = sum(written[1:], written[0]) if written else None
     return result
 
 

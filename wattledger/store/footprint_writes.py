@@ -8,6 +8,7 @@ import pyarrow as pa
 
 from wattledger.resources import sql_text
 from wattledger.store.transactions import atomic
+from wattledger.store.whatif import insert_batch_whatif
 
 
 def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table, *, in_transaction: bool = False,
@@ -34,13 +35,15 @@ def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table, *, 
 
 def write_footprint_batch(writer: duckdb.DuckDBPyConnection, factor_set: str, footprints: pa.Table,
                           run_ids: pl.DataFrame, unchanged: pl.DataFrame, unresolved: pl.DataFrame,
-                          *, had_footprints: bool) -> None:
+                          *, had_footprints: bool, whatif: tuple[pa.Table, tuple[int, ...]] | None = None) -> None:
     """Write one compute batch in one transaction on ``writer`` (compute's second cursor, see
     :func:`footprint_writer`): the computed ``footprints``; ``unchanged`` (run_id) runs keep
     their footprint under ``factor_set``; every run of ``run_ids`` loses its unresolved record
     and ``unresolved`` (run_id, factor_set, reason) are recorded (their footprints deleted).
     ``had_footprints`` False: no run of the batch has a footprint, so nothing is replaced
-    (the common case only inserts: no scan of the whole table)."""
+    (the common case only inserts: no scan of the whole table). ``whatif``: the what-if rows of
+    the computed footprints and their windows, written in the same transaction
+    (store.whatif.insert_batch_whatif)."""
     names = ("batch_runs", "batch_unchanged", "batch_unresolved")
     try:
         with atomic(writer):
@@ -56,6 +59,8 @@ def write_footprint_batch(writer: duckdb.DuckDBPyConnection, factor_set: str, fo
                 writer.execute("insert into unresolved_runs by name select * from batch_unresolved")
                 if had_footprints:
                     writer.execute("delete from footprint_values where run_id in (select run_id from batch_unresolved)")
+            if whatif is not None:
+                insert_batch_whatif(writer, whatif[0], whatif[1], replace=had_footprints)
     finally:
         for name in names:
             writer.unregister(name)

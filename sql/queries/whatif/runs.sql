@@ -36,7 +36,6 @@ final as (
         runs.cpu_power_w,
         runs.ram_gb,
         runs.gpu_hours_basis,
-        runs.team,
         footprint_values.energy_it_kwh,
         footprint_values.energy_kwh,
         footprint_values.co2e_kg,
