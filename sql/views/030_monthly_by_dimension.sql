@@ -15,7 +15,7 @@ keyed as (
     select
         dimensions.dimension,
         case dimensions.dimension when 'team' then run_footprints.team else run_footprints.project end as key,
-        date_trunc('month', run_footprints.started_at) as month,
+        wl_month_of(run_footprints.started_at) as month,
         run_footprints.*
     from run_footprints
     cross join (values ('team'), ('project')) as dimensions(dimension)

@@ -3,7 +3,11 @@
 Charts that tell the truth: months on a real time axis (a gap of years shows as one), the
 long tail of teams and regions drawn as one "other" bar, units scaled to the figures (Wh to
 GWh, g to t). matplotlib is imported on the first chart drawn, not with the module (it costs
-the command line most of a second)."""
+the command line most of a second).
+
+The same data gives the same PNG bytes: the figures drawn are rounded to 12 significant digits
+(report/significant.py: DuckDB's parallel sums differ in their last bit between runs), ties in
+an order are broken by name, and the PNG carries no software version."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from typing import BinaryIO
 import polars as pl
 
 from wattledger.report.scale import ENERGY_UNITS, MASS_UNITS, unit_for
+from wattledger.report.significant import rounded_columns
 
 _DPI = 110
 #: Teams drawn by name in the by-month chart, regions in the region charts; the rest is "other".
@@ -44,7 +49,8 @@ def _save(fig, path: Path | BinaryIO) -> Path | BinaryIO:
     plt = pyplot()
     try:
         fig.tight_layout()
-        fig.savefig(path, dpi=_DPI, format="png")
+        # no "Software: matplotlib version ..." text chunk: the bytes do not change with an upgrade
+        fig.savefig(path, dpi=_DPI, format="png", metadata={"Software": None})
     finally:
         plt.close(fig)
     return path
@@ -52,7 +58,8 @@ def _save(fig, path: Path | BinaryIO) -> Path | BinaryIO:
 
 def _top_and_other(data: pl.DataFrame, key: str, rank_by: str, keep: int) -> pl.DataFrame:
     """``data`` with every ``key`` beyond the ``keep`` largest (by ``rank_by``) renamed "other"."""
-    ranked = data.group_by(key).agg(pl.col(rank_by).sum()).sort(rank_by, descending=True)[key].to_list()
+    ranked = (data.group_by(key).agg(pl.col(rank_by).sum()).pipe(rounded_columns, [rank_by])
+              .sort([rank_by, key], descending=[True, False])[key].to_list())  # ties: by name, the same every run
     if len(ranked) <= keep + 1:
         return data
     kept = ranked[:keep]
@@ -68,11 +75,14 @@ def monthly_by_team(team_monthly: pl.DataFrame, path: Path | BinaryIO) -> Path |
     data = team_monthly.filter(pl.col("month").is_not_null()).with_columns(pl.col("team").fill_null("(none)"))
     data = _top_and_other(data, "team", "co2e_t", TOP_TEAMS)
     data = data.group_by("month", "team").agg(pl.col("energy_mwh").sum(), pl.col("co2e_t").sum())
+    data = rounded_columns(data, ["energy_mwh", "co2e_t"])
     months = sorted(data["month"].unique().to_list())
-    teams = data.group_by("team").agg(pl.col("co2e_t").sum()).sort("co2e_t", descending=True)["team"].to_list()
+    teams = (data.group_by("team").agg(pl.col("co2e_t").sum()).pipe(rounded_columns, ["co2e_t"])
+             .sort(["co2e_t", "team"], descending=[True, False])["team"].to_list())
     if OTHER in teams:
         teams = [t for t in teams if t != OTHER] + [OTHER]
-    per_month = data.group_by("month").agg(pl.col("energy_mwh").sum(), pl.col("co2e_t").sum())
+    per_month = rounded_columns(data.group_by("month").agg(pl.col("energy_mwh").sum(), pl.col("co2e_t").sum()),
+                                ["energy_mwh", "co2e_t"])
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for ax, column, base, units, what in ((axes[0], "energy_mwh", 1e3, ENERGY_UNITS, "Energy"),
                                           (axes[1], "co2e_t", 1e3, MASS_UNITS, "CO2e, location-based")):
@@ -101,18 +111,20 @@ def monthly_by_team(team_monthly: pl.DataFrame, path: Path | BinaryIO) -> Path |
 
 
 def _regions(regions: pl.DataFrame) -> pl.DataFrame:
-    """Regions, the long tail summed as "other" (its intensity energy-weighted)."""
+    """Regions, the long tail summed as "other" (its intensity energy-weighted); the figures
+    rounded to 12 significant digits, as drawn."""
     data = regions.with_columns(pl.col("region").fill_null("(logged factor)"))
     data = _top_and_other(data, "region", "co2e_t", TOP_REGIONS)
-    return data.group_by("region").agg(
+    summed = data.group_by("region").agg(
         pl.col("runs").sum(), pl.col("energy_mwh").sum(), pl.col("co2e_t").sum(), pl.col("co2e_market_t").sum(),
         (pl.col("co2e_t").sum() / pl.col("energy_mwh").sum()).alias("intensity_kg_per_kwh"))
+    return rounded_columns(summed, ["energy_mwh", "co2e_t", "co2e_market_t", "intensity_kg_per_kwh"])
 
 
 def co2e_by_region(regions: pl.DataFrame, path: Path | BinaryIO) -> Path | BinaryIO:
     """Location- and market-based CO2e per grid region, largest first; the tail as "other"."""
     plt = pyplot()
-    data = _regions(regions).sort(pl.col("region") != OTHER, "co2e_t")
+    data = _regions(regions).sort(pl.col("region") != OTHER, "co2e_t", "region")
     unit, size = unit_for([v * 1e3 for v in [*data["co2e_t"].to_list(), *data["co2e_market_t"].to_list()]], MASS_UNITS)
     fig, ax = plt.subplots(figsize=(8, 0.45 * data.height + 1.5))
     y = range(data.height)
@@ -133,7 +145,8 @@ def co2e_by_region(regions: pl.DataFrame, path: Path | BinaryIO) -> Path | Binar
 def intensity_by_region(regions: pl.DataFrame, path: Path | BinaryIO) -> Path | BinaryIO:
     """Energy-weighted grid intensity [kgCO2e/kWh] each region's runs were accounted at."""
     plt = pyplot()
-    data = _regions(regions).drop_nulls("intensity_kg_per_kwh").sort(pl.col("region") != OTHER, "intensity_kg_per_kwh")
+    data = (_regions(regions).drop_nulls("intensity_kg_per_kwh")
+            .sort(pl.col("region") != OTHER, "intensity_kg_per_kwh", "region"))
     fig, ax = plt.subplots(figsize=(8, 0.45 * data.height + 1.5))
     ax.barh([_label(r) for r in data["region"].to_list()], data["intensity_kg_per_kwh"], color="tab:gray")
     for i, v in enumerate(data["intensity_kg_per_kwh"]):

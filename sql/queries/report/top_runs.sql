@@ -6,21 +6,7 @@ scoped as (
 ),
 
 final as (
-    select
-        run_id,
-        name,
-        team,
-        project,
-        gpu_model,
-        gpu_count,
-        gpu_hours,
-        energy_mwh,
-        co2e_t,
-        energy_cost,
-        currency,
-        power_basis,
-        intensity_basis
-    from scoped
+    select * from wl_top_runs(scoped, $limit)
 )
 
-select * from final order by co2e_t desc, run_id limit $limit
+select * from final

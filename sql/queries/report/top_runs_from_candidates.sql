@@ -14,7 +14,8 @@ candidates as (
     where co2e_kg >= $cut_kg and wl_kg_to_t(co2e_kg) >= $cut_t
 ),
 
--- the columns of run_footprints (sql/views/010_run_footprints.sql) the section shows
+-- the columns of run_footprints (sql/views/010_run_footprints.sql) that wl_top_runs shows
+-- (sql/views/025_wl_top_runs.sql)
 scoped as (
     select
         runs.run_id,
@@ -38,21 +39,7 @@ scoped as (
 ),
 
 final as (
-    select
-        run_id,
-        name,
-        team,
-        project,
-        gpu_model,
-        gpu_count,
-        gpu_hours,
-        energy_mwh,
-        co2e_t,
-        energy_cost,
-        currency,
-        power_basis,
-        intensity_basis
-    from scoped
+    select * from wl_top_runs(scoped, $limit)
 )
 
-select * from final order by co2e_t desc, run_id limit $limit
+select * from final

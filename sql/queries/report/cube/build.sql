@@ -21,7 +21,7 @@ with
 
 runs as (
     select run_id, team, project, stage, gpu_model, region, source_format, job_state, datacenter, started_at, ended_at,
-        date_trunc('month', started_at) as month, tracker_co2e_kg, tracker_water_l
+        wl_month_of(started_at) as month, tracker_co2e_kg, tracker_water_l
     from runs
     where ($period_start is null or started_at >= $period_start)
       and ($period_end is null or started_at < $period_end)
