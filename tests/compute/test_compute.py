@@ -5,10 +5,11 @@ import pytest
 
 from conftest import EXAMPLES, HEADER
 from wattledger.compute import CODE_VERSION, compute_footprints, inputs_sha
-from wattledger.compute.batch import attribute_telemetry, increasing, read_batch, run_tdp
+from wattledger.compute.batch import attribute_telemetry, by_run_id, increasing, run_tdp
 from wattledger.factors import FactorLibrary, normalise_model
 from wattledger.pipeline import ingest_paths
 from wattledger.resources import sql_text
+from wattledger.store import queued_batch
 
 ROW = "{id},t,p,2024-10-01T00:00:00Z,2024-10-01T10:00:00Z,{model},2,{power},{pue},FR\n"
 
@@ -173,6 +174,7 @@ def annual_ciso(lib):
 
 def _queue_of_all_runs(con, order: str) -> None:
     """A compute queue of one batch holding every run, stored in ``order``."""
+    con.execute("create or replace temp view queue_runs as " + sql_text("queries/compute/queue_runs.sql"))
     con.execute("create or replace temp table compute_queue as select 0 as batch, false as has_footprint, "
                 f"* exclude (batch, has_footprint) from ({sql_text('queries/compute/compute_queue.sql')}) order by {order}",
                 {"factor_set": "?", "recompute_all": True, "batch_runs": 10**9, "has_samples": False})
@@ -183,7 +185,7 @@ def test_a_batch_is_read_by_run_id_whatever_order_the_queue_comes_back_in(con):
     ids = sorted(r[0] for r in con.sql("select run_id from runs").fetchall())
     for order in ("run_id", "run_id desc", "hash(run_id)"):  # stored in order, reversed, shuffled
         _queue_of_all_runs(con, order)
-        assert read_batch(con, 0)["run_id"].to_list() == ids
+        assert by_run_id(queued_batch(con, 0))["run_id"].to_list() == ids
     assert not increasing(pl.Series(["a", "a"])) and not increasing(pl.Series(["a", None, "b"]))
     assert increasing(pl.Series(["a", "b"])) and increasing(pl.Series([], dtype=pl.String))
 
@@ -191,7 +193,7 @@ def test_a_batch_is_read_by_run_id_whatever_order_the_queue_comes_back_in(con):
 def test_runs_without_power_samples_get_the_columns_attribution_would_give(con):
     ingest_paths(con, [EXAMPLES / "public_runs.csv", EXAMPLES / "cluster_logs"])
     _queue_of_all_runs(con, "run_id")
-    runs, lib = read_batch(con, 0), FactorLibrary()
+    runs, lib = by_run_id(queued_batch(con, 0)), FactorLibrary()
     without, no_pieces = attribute_telemetry(con, runs, lib, has_samples=False)
     attributed, pieces = attribute_telemetry(con, runs, lib, has_samples=True)  # no samples stored: attribution finds none
     assert without.equals(attributed) and without.schema == attributed.schema

@@ -19,7 +19,7 @@ from wattledger.factors import (
     PIECES_SCHEMA, FactorLibrary, apply_hourly_intensity, apply_tou_prices, normalise_model, with_compute_prices,
 )
 from wattledger.factors.market_price import apply_market_prices
-from wattledger.store import batch_has_footprints, queued_batch, runs_with_same_inputs, write_footprint_batch
+from wattledger.store import QueuedBatch, runs_with_same_inputs, write_footprint_batch
 
 
 @dataclass(frozen=True)
@@ -34,19 +34,19 @@ class PreparedBatch:
     whatif_counts: tuple[WhatifResult, ...] = ()
 
 
-def prepare_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: int, *, recompute_all: bool,
+def prepare_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: QueuedBatch, *, recompute_all: bool,
                   kernel_map: KernelMap, partition_runs: int, has_samples: bool = True,
                   whatif_windows: tuple[int, ...] = ()) -> PreparedBatch:
     """One batch of the queue read, resolved and computed (reads only). ``has_samples``:
     whether the database holds power samples (else no telemetry is attributed).
     ``whatif_windows``: the what-if windows whose rows of the computed footprints go with them."""
-    queued = read_batch(con, batch)                                    # the batch's runs, by run_id
+    queued = by_run_id(batch.runs)                                     # the batch's runs, by run_id
     runs, pieces = attribute_telemetry(con, queued, lib, has_samples)  # measured energy from power samples
     resolved = lib.resolve(runs)                                       # factors, in factors.resolve.STAGES order
     ok, unresolved = split_unresolved(resolved, lib.version)           # no power: recorded, never guessed
     ok = refine(ok, lib, pieces)                                       # hourly intensity, time-of-use, GPU-hour price
     pre = footprint_inputs(ok, lib.version)                            # what a footprint stores, and its hash
-    had_footprints = batch_has_footprints(con, batch)
+    had_footprints = batch.had_footprints
     ok, pre, unchanged = skip_unchanged(con, ok, pre, compare=had_footprints and not recompute_all)
     table = run_kernel(ok, pre, kernel_map, partition_runs)            # the kernel and the cost columns
     whatif, counts = batch_whatif(queued, table, lib, whatif_windows)  # timing and placement of the new footprints
@@ -66,13 +66,13 @@ def write_batch(writer: duckdb.DuckDBPyConnection, factor_set: str, b: PreparedB
 # --- the stages ---------------------------------------------------------------------------
 
 
-def read_batch(con: duckdb.DuckDBPyConnection, batch: int) -> pl.DataFrame:
+def by_run_id(runs: pl.DataFrame) -> pl.DataFrame:
     """The runs of one batch of the queue, by run_id.
 
-    The queue is stored in (batch, run_id) order and read without an ORDER BY (a sort of
-    the batch in DuckDB); the order is checked here, and the rows sorted only if they did
-    not come back in it (DuckDB promises no order without ORDER BY)."""
-    runs = queued_batch(con, batch)
+    The queue comes in (batch, run_id) order, or in the runs' storage order (which follows
+    each file's lines), read without an ORDER BY (a sort in DuckDB); the order is checked
+    here, and the rows sorted only if they did not come in it (DuckDB promises no order
+    without ORDER BY)."""
     return runs if increasing(runs["run_id"]) else runs.sort("run_id")
 
 

@@ -4,7 +4,8 @@ The entry point, ``compute_footprints``, reads as its table of contents:
 
 1. the factor library of this database (reference tables, datacenters, which telemetry exists);
 2. the queue: runs without a footprint for this factor set, and runs whose telemetry
-   neighbours changed (store), in batches by start time;
+   neighbours changed (store), in batches (by start time when power samples exist, else
+   streamed as stored); nothing is read when aggregates show no run pending;
 3. per batch, ``compute.batch.prepare_batch``: read → attribute telemetry → resolve factors →
    refine hourly → footprint inputs → skip unchanged → kernel;
 4. per batch, the what-if rows of its new footprints (compute/whatif.py), then one write
@@ -26,7 +27,7 @@ from wattledger.compute.whatif import WhatifResult, refresh_whatif, windows_kept
 from wattledger.factors import FactorLibrary
 from wattledger.factors.gpu_names import canonical_gpu_models
 from wattledger.store.gpu_model_names import distinct_gpu_models, replace_gpu_model_names
-from wattledger.store import (create_compute_queue, datacenters, drop_compute_queue, footprint_writer, power_samples_summary,
+from wattledger.store import (compute_queue, datacenters, drop_compute_queue, footprint_writer, power_samples_summary,
                               unknown_datacenters)
 
 #: Runs computed per batch (one transaction each): memory is bounded by the batch.
@@ -87,16 +88,18 @@ def compute_footprints(
     telemetry = power_samples_summary(con)
     has_samples = telemetry[0] > 0  # the compute writes footprints only: this holds for every batch
     lib = library or _library(con, telemetry)
-    batches = create_compute_queue(con, lib.version, recompute_all=recompute_all, batch_runs=batch_runs,
-                                   has_samples=has_samples)
+    queue = compute_queue(con, lib.version, recompute_all=recompute_all, batch_runs=batch_runs, has_samples=has_samples)
     totals = [0, 0, 0]
-    # the what-if windows whose rows the batches write with their footprints (none without batches)
-    in_step = {w: WhatifResult(w, 0, 0, 0, 0, lib.version) for w in (windows_kept_in_step(con, lib) if batches else ())}
+    batches = 0
+    in_step: dict[int, WhatifResult] = {}  # the what-if windows whose rows the batches write with their footprints
     writer = footprint_writer(con)  # a second connection: batch k is written while batch k+1 is prepared
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wattledger-write") as pool:
         pending = None
-        for batch in range(batches):
-            prepared = prepare_batch(con, lib, batch, recompute_all=recompute_all, kernel_map=kernel_map,
+        for queued in queue:
+            if batches == 0:
+                in_step = {w: WhatifResult(w, 0, 0, 0, 0, lib.version) for w in windows_kept_in_step(con, lib)}
+            batches += 1
+            prepared = prepare_batch(con, lib, queued, recompute_all=recompute_all, kernel_map=kernel_map,
                                      partition_runs=partition_runs, has_samples=has_samples,
                                      whatif_windows=tuple(in_step))
             for counts in prepared.whatif_counts:

@@ -1,8 +1,8 @@
 """The DuckDB store, the one door to SQL: connection, atomic(), migrations, views, named queries, writes."""
 
 from wattledger.store.compute_reads import (
-    batch_has_footprints,
-    create_compute_queue,
+    QueuedBatch,
+    compute_queue,
     datacenters,
     unknown_datacenters,
     drop_compute_queue,
@@ -71,10 +71,10 @@ __all__ = [
     "TelemetryFile",
     "apply_views",
     "atomic",
-    "batch_has_footprints",
+    "QueuedBatch",
     "connect",
     "constants_table",
-    "create_compute_queue",
+    "compute_queue",
     "datacenters",
     "unknown_datacenters",
     "default_db_path",

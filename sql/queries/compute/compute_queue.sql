@@ -1,4 +1,5 @@
--- grain: one row per run that needs work under the current factor set ($factor_set): no
+-- grain (used when power samples are stored; pending_runs.sql otherwise): one row per run
+-- that needs work under the current factor set ($factor_set): no
 -- footprint and no unresolved record for it (every run when $recompute_all), or a run whose
 -- telemetry neighbours may have changed (below), numbered into
 -- batches of $batch_runs runs (by start time), with the run's columns the compute reads and
@@ -7,8 +8,9 @@
 -- skips the others' row groups instead of joining the whole runs table again.
 with
 
+-- the run's columns compute reads (the temp view queue_runs, queue_runs.sql)
 runs as (
-    select * from runs
+    select * from queue_runs
 ),
 
 current_footprints as (
@@ -65,33 +67,7 @@ numbered as (
 final as (
     select
         batch,
-        run_id,
-        started_at,
-        ended_at,
-        region,
-        datacenter,
-        gpu_model,
-        gpu_count,
-        hosts,
-        gpu_hours,
-        avg_power_w,
-        pue,
-        grid_intensity_kg_per_kwh,
-        price_per_kwh,
-        currency,
-        measured_it_energy_kwh,
-        measured_energy_source,
-        compute_price_per_gpu_hour,
-        compute_currency,
-        gpu_hours_basis,
-        cpu_model,
-        cpu_cores,
-        cpu_power_w,
-        ram_gb,
-        measured_gpu_energy_kwh,
-        measured_cpu_energy_kwh,
-        measured_ram_energy_kwh,
-        wue_l_per_kwh,
+        * exclude (batch),
         run_id in (select run_id from footprint_values) as has_footprint  -- inputs to compare with
     from numbered
 )

@@ -1,0 +1,32 @@
+-- grain: one row per stored run, with the run's columns compute reads (no parameters). The
+-- compute makes it the temp view queue_runs, read by compute_queue.sql (runs ordered by time,
+-- when power samples exist) and pending_runs.sql (streamed in storage order, when none do).
+select
+    run_id,
+    started_at,
+    ended_at,
+    region,
+    datacenter,
+    gpu_model,
+    gpu_count,
+    hosts,
+    gpu_hours,
+    avg_power_w,
+    pue,
+    grid_intensity_kg_per_kwh,
+    price_per_kwh,
+    currency,
+    measured_it_energy_kwh,
+    measured_energy_source,
+    compute_price_per_gpu_hour,
+    compute_currency,
+    gpu_hours_basis,
+    cpu_model,
+    cpu_cores,
+    cpu_power_w,
+    ram_gb,
+    measured_gpu_energy_kwh,
+    measured_cpu_energy_kwh,
+    measured_ram_energy_kwh,
+    wue_l_per_kwh
+from runs
