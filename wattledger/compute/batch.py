@@ -58,7 +58,7 @@ def prepare_batch(con: duckdb.DuckDBPyConnection, lib: FactorLibrary, batch: Que
 def write_batch(writer: duckdb.DuckDBPyConnection, factor_set: str, b: PreparedBatch) -> tuple[int, int, int]:
     """Write one prepared batch in one transaction: (computed, unresolved, unchanged)."""
     whatif = (b.whatif.to_arrow(), b.whatif_windows) if b.whatif_windows else None
-    write_footprint_batch(writer, factor_set, b.table.to_arrow(), b.run_ids, b.unchanged, b.unresolved,
+    write_footprint_batch(writer, factor_set, b.table, b.run_ids, b.unchanged, b.unresolved,
                           had_footprints=b.had_footprints, whatif=whatif)
     return b.table.height, b.unresolved.height, b.unchanged.height
 

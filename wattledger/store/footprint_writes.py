@@ -11,29 +11,48 @@ from wattledger.store.transactions import atomic
 from wattledger.store.whatif import insert_batch_whatif
 
 
-def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pa.Table, *, in_transaction: bool = False,
+def replace_footprints(con: duckdb.DuckDBPyConnection, footprints: pl.DataFrame, *, in_transaction: bool = False,
                        replace: bool = True) -> int:
     """Write footprints for the runs in ``footprints``, replacing older ones (``replace``
     False: the caller knows none of these runs has a footprint, so nothing is looked up).
 
     ``footprints`` has the columns of the view ``footprints``: its provenance goes to
     footprint_profiles (once per distinct one), its numbers to footprint_values with the
-    profile's id (migration 018). Runs in its own transaction unless the caller already holds
-    one (``in_transaction``).
+    profile's id (migration 018). The batch's distinct provenances and each run's one are
+    found here in polars (one hash join of the batch on the provenance columns: measured
+    1 M footprints 5.7 s -> about 1.5 s on 2 cores against DuckDB's 32-column join); DuckDB
+    only matches those few hundred rows with the stored profiles. Runs in its own
+    transaction unless the caller already holds one (``in_transaction``).
     """
+    columns = profile_columns(con)
+    profiles = footprints.select(columns).unique(maintain_order=True).with_row_index("batch_profile")
+    keyed = footprints.join(profiles, on=columns, how="left", nulls_equal=True, maintain_order="left")
     try:
         with atomic(con, in_transaction=in_transaction):
-            con.register("new_footprints", footprints)
+            con.register("batch_profiles", profiles.to_arrow())
             if replace:
-                con.execute("delete from footprint_values where run_id in (select run_id from new_footprints)")
+                con.register("batch_footprint_runs", footprints.select("run_id").to_arrow())
+                con.execute("delete from footprint_values where run_id in (select run_id from batch_footprint_runs)")
             con.execute(sql_text("queries/compute/insert_footprint_profiles.sql"))
+            ids = con.sql(sql_text("queries/compute/batch_profile_ids.sql")).pl()
+            values = (keyed.join(ids, on="batch_profile", how="left", maintain_order="left")
+                      .drop(*columns, "batch_profile"))
+            if values["profile_id"].null_count():  # every provenance was stored just above
+                raise RuntimeError("footprint provenance without a profile_id: footprint_profiles not written")
+            con.register("new_footprint_values", values.to_arrow())
             con.execute(sql_text("queries/compute/insert_footprint_values.sql"))
     finally:
-        con.unregister("new_footprints")
-    return footprints.num_rows
+        for name in ("batch_profiles", "batch_footprint_runs", "new_footprint_values"):
+            con.unregister(name)
+    return footprints.height
 
 
-def write_footprint_batch(writer: duckdb.DuckDBPyConnection, factor_set: str, footprints: pa.Table,
+def profile_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The provenance columns of a footprint (those of footprint_profiles but its id)."""
+    return [name for (name,) in con.execute(sql_text("queries/compute/profile_columns.sql")).fetchall()]
+
+
+def write_footprint_batch(writer: duckdb.DuckDBPyConnection, factor_set: str, footprints: pl.DataFrame,
                           run_ids: pl.DataFrame, unchanged: pl.DataFrame, unresolved: pl.DataFrame,
                           *, had_footprints: bool, whatif: tuple[pa.Table, tuple[int, ...]] | None = None) -> None:
     """Write one compute batch in one transaction on ``writer`` (compute's second cursor, see

@@ -1,11 +1,13 @@
--- The provenances of a batch's footprints (new_footprints, registered by the writer) that
--- footprint_profiles does not hold yet, each under a new profile_id (one writer: no race).
--- Texts are compared null-safely: a null tariff_id is a provenance like any other.
+-- The provenances of a batch's footprints that footprint_profiles does not hold yet, each under
+-- a new profile_id (one writer: no race). batch_profiles (registered by the writer) holds the
+-- batch's distinct provenances, found in polars (store/footprint_writes.py): a few hundred rows,
+-- so these comparisons cost nothing. Texts are compared null-safely: a null tariff_id is a
+-- provenance like any other.
 insert into footprint_profiles by name
 with
 
 new_profiles as (
-    select distinct
+    select
         power_basis,
         power_source,
         pue_basis,
@@ -38,7 +40,7 @@ new_profiles as (
         wue_source,
         water_intensity_basis,
         water_intensity_source
-    from new_footprints
+    from batch_profiles
 ),
 
 unseen as (
