@@ -115,13 +115,14 @@ def write_mapping(path: Path, n: int) -> None:
     ).write_csv(path)  # fmt: skip
 
 
-def main() -> None:
+def main(argv=None) -> dict[str, dict]:
+    """Print and return, per format run: seconds, records and runs of ``parse_run_log``."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--keep", type=Path, help="write the files here and keep them (and reuse them on the next run)")
     ap.add_argument("--formats", default="canonical,sacct,codecarbon,mapping",
                     help="comma-separated formats to run (canonical, sacct, codecarbon, mapping)")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     wanted = [f.strip() for f in args.formats.split(",") if f.strip()]
     folder = args.keep or Path(tempfile.mkdtemp(prefix="wattledger-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -139,6 +140,7 @@ def main() -> None:
     unknown = sorted(set(wanted) - {c[0] for c in cases})
     if unknown:
         ap.error(f"unknown format(s) {', '.join(unknown)}")
+    results = {}
     try:
         for name, path, make, kwargs in cases:
             if name not in wanted:
@@ -150,12 +152,14 @@ def main() -> None:
             t = time.perf_counter()
             parsed = parse_run_log(path, **kwargs)
             dt = time.perf_counter() - t
+            results[name] = {"s": dt, "records": parsed.records, "runs": parsed.runs.num_rows}
             print(f"{name:<11} {path.stat().st_size / 1e6:>6.0f} {parsed.records:>10,} {parsed.runs.num_rows:>9,} "
                   f"{parsed.rejected_rows:>8,} {parsed.folded_records:>8,} {dt:>8.2f} {parsed.records / dt:>11,.0f} "
                   f"{parsed.runs.num_rows / dt:>10,.0f}")  # fmt: skip
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
+    return results
 
 
 if __name__ == "__main__":
