@@ -128,12 +128,13 @@ def main(argv=None) -> dict[str, dict]:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "sacct").mkdir(exist_ok=True)
     (folder / "sacct" / "cluster.yaml").write_text(CLUSTER)
-    (folder / "mapping.yaml").write_text(MAPPING)
+    (folder / "mapping").mkdir(exist_ok=True)  # a mapping file applies to the CSVs beside it: its own folder
+    (folder / "mapping" / "mapping.yaml").write_text(MAPPING)
     cases = [
         ("canonical", folder / "canonical.csv", write_canonical, {}),
         ("sacct", folder / "sacct" / "sacct.txt", write_sacct, {}),
         ("codecarbon", folder / "emissions.csv", write_codecarbon, {}),
-        ("mapping", folder / "mapped.csv", write_mapping, {"mapping": folder / "mapping.yaml"}),
+        ("mapping", folder / "mapping" / "mapped.csv", write_mapping, {"mapping": folder / "mapping" / "mapping.yaml"}),
     ]
     print(f"{os.cpu_count()} CPUs, polars {pl.__version__}; records per file: {args.rows:,}")
     print(f"{'format':<11} {'MB':>6} {'records':>10} {'runs':>9} {'rejected':>8} {'folded':>8} {'seconds':>8} {'records/s':>11} {'runs/s':>10}")
