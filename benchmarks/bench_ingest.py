@@ -60,7 +60,9 @@ def measure(kind: str, path: Path, work: Path) -> dict:
     for f in work.glob(db.name + "*"):
         f.unlink()
     out = subprocess.run([sys.executable, "-c", CHILD, kind, str(path), str(db), str(ROOT)],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True)
+    if out.returncode != 0:  # the child's own error, not only its exit status
+        raise SystemExit(f"ingest ({kind}) of {path} exited with status {out.returncode}:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -76,7 +78,13 @@ def main(argv=None) -> dict:
         for n in args.runs:
             for fmt in ("csv", "parquet"):
                 (path,) = write_runs(work / f"{fmt}-{n}", n, fmt=fmt)
-                ours, bare = measure("wattledger", path, work), measure("duckdb", path, work)
+                try:
+                    ours, bare = measure("wattledger", path, work), measure("duckdb", path, work)
+                except SystemExit as failed:  # said, and the other sizes still measured
+                    results[(n, fmt)] = {"error": str(failed).splitlines()[-1]}
+                    print(f"  {n:>11,} runs, {fmt:<7}: FAILED: {failed}")
+                    path.unlink()
+                    continue
                 assert ours["rows"] == bare["rows"] == n, (ours, bare)
                 share = (n / ours["s"]) / (n / bare["s"])
                 results[(n, fmt)] = {"wattledger": ours, "duckdb": bare, "share": share}

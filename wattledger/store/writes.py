@@ -143,9 +143,10 @@ def _flag_absent(con: duckdb.DuckDBPyConnection, old_id: int | None) -> int:
 
 
 def _drop_orphans(con: duckdb.DuckDBPyConnection) -> None:
-    """After a file's runs are stored: footprints of removed runs not stored again go."""
-    con.execute("delete from footprint_values where starts_with(factor_set, ?) and run_id not in (select run_id from runs)",
-                [REPLACED_FACTOR_SET])
+    """After a file's runs are stored: footprints of removed runs not stored again go (only
+    footprints marked replaced can be such; a new file replaces none: nothing is scanned)."""
+    if con.execute(sql_text("queries/ingest/any_replaced_footprint.sql"), [REPLACED_FACTOR_SET]).fetchone()[0]:
+        con.execute(sql_text("queries/ingest/drop_orphan_footprints.sql"), [REPLACED_FACTOR_SET])
 
 
 def _record_file(con, parsed, problems: pl.DataFrame, loaded: int, folded: int, ignored: list[str]) -> tuple[int, int]:
