@@ -81,7 +81,8 @@ def main(argv=None) -> dict:
                 try:
                     ours, bare = measure("wattledger", path, work), measure("duckdb", path, work)
                 except SystemExit as failed:  # said, and the other sizes still measured
-                    results[(n, fmt)] = {"error": str(failed).splitlines()[-1]}
+                    lines = str(failed).splitlines()
+                    results[(n, fmt)] = {"error": next((line for line in lines if "Error" in line), lines[-1])}
                     print(f"  {n:>11,} runs, {fmt:<7}: FAILED: {failed}")
                     path.unlink()
                     continue

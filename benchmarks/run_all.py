@@ -87,7 +87,7 @@ def main(argv=None) -> None:
 def _ingest_figures(r: dict) -> tuple[str, str]:
     """(share of the bare read, the two times) of one ingest measurement, or its failure."""
     if "error" in r:
-        return "failed", r["error"][:60]
+        return "failed", r["error"].split(": ", 1)[-1][:70]
     return f"{r['share']:.0%}", f"{r['wattledger']['s']:.1f} s vs {r['duckdb']['s']:.1f} s"
 
 
