@@ -204,9 +204,12 @@ def _store_runs(con, parsed: RunFile, source_file_id: int, previous: int | None,
         moved = _take_runs(con, previous, keep_taken=keep_taken)
         con.register("incoming_duplicates", dup.select("value").to_arrow())
         con.execute(sql_text("queries/ingest/insert_runs.sql"), [source_file_id])
+        if parsed.record_run_ids is not None:  # a piece: its records that did not become runs
+            con.register("incoming_run_ids", parsed.record_run_ids.to_arrow())
+            con.execute(sql_text("queries/ingest/keep_unstored_run_ids.sql"))
     finally:
-        con.unregister("incoming_runs")
-        con.unregister("incoming_duplicates")
+        for name in ("incoming_runs", "incoming_duplicates", "incoming_run_ids"):
+            con.unregister(name)
     return parsed.runs.num_rows - dup.height, problems, moved
 
 
@@ -216,7 +219,8 @@ def _reject_repeated_across_pieces(con, source_file_id: int, loaded: int, reject
     the copies and whether they are valid; returns the file's (loaded, rejected records), from
     the pieces' counts (``loaded``, ``rejected``): each record loaded by a piece and repeated
     elsewhere moves from one to the other (no scan of the file's rejects: it may hold millions)."""
-    repeated = con.sql(sql_text("queries/ingest/repeated_across_pieces.sql")).pl()
+    repeated = con.sql(sql_text("queries/ingest/repeated_across_pieces.sql"),
+                       params={"source_file_id": source_file_id}).pl()
     con.execute("drop table piece_run_ids")
     if repeated.height:
         # the pieces' own verdicts on these records (repeated within a piece, or "already
@@ -267,10 +271,6 @@ def store_parsed_file(con: duckdb.DuckDBPyConnection, parsed: RunFile | Iterable
             con.execute("create or replace temp table piece_run_ids (line bigint, run_id varchar)")
             con.execute("create or replace temp table taken_runs as select * from runs limit 0")
         for piece in itertools.chain([first], pieces):
-            if piece.record_run_ids is not None:
-                con.register("incoming_run_ids", piece.record_run_ids.to_arrow())
-                con.execute("insert into piece_run_ids select line, run_id from incoming_run_ids")
-                con.unregister("incoming_run_ids")
             piece_loaded, problems, piece_moved = _store_runs(con, piece, source_file_id, previous,
                                                               keep_taken=bool(first.piece))
             moved += piece_moved
