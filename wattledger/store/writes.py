@@ -203,11 +203,13 @@ def _store_runs(con, parsed: RunFile, source_file_id: int, previous: int | None,
         problems = pl.concat([parsed.problems, dup.cast(parsed.problems.schema)]).sort("line", nulls_last=True)
         moved = _take_runs(con, previous, keep_taken=keep_taken)
         con.register("incoming_duplicates", dup.select("value").to_arrow())
+        con.execute(sql_text("queries/ingest/incoming_new_runs.sql"))
         con.execute(sql_text("queries/ingest/insert_runs.sql"), [source_file_id])
         if parsed.record_run_ids is not None:  # a piece: its records that did not become runs
             con.register("incoming_run_ids", parsed.record_run_ids.to_arrow())
             con.execute(sql_text("queries/ingest/keep_unstored_run_ids.sql"))
     finally:
+        con.execute("drop view if exists incoming_new_runs")
         for name in ("incoming_runs", "incoming_duplicates", "incoming_run_ids"):
             con.unregister(name)
     return parsed.runs.num_rows - dup.height, problems, moved

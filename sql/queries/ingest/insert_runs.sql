@@ -1,6 +1,6 @@
 -- Insert the incoming valid runs of one source file ($1 = source_file_id), skipping run_ids
--- already stored (`incoming_duplicates`: found by cross_file_duplicates.sql, rejected; one
--- scan of runs per piece, not two; the primary key of runs still refuses any duplicate).
+-- already stored (incoming_new_runs.sql; one scan of runs per piece, not two; the primary key
+-- of runs still refuses any duplicate).
 insert into runs (
     run_id, source_file_id, source_line, name, team, project, started_at, ended_at,
     gpu_model, gpu_count, gpu_hours, gpu_hours_basis, avg_power_w, pue, region, datacenter,
@@ -16,5 +16,4 @@ select
     measured_it_energy_kwh, measured_energy_source, tracker_co2e_kg, compute_price_per_gpu_hour, compute_currency,
     cpu_model, cpu_cores, cpu_power_w, ram_gb, measured_gpu_energy_kwh, measured_cpu_energy_kwh, measured_ram_energy_kwh,
     wue_l_per_kwh, tracker_water_l, stage
-from incoming_runs
-where run_id not in (select value from incoming_duplicates)
+from incoming_new_runs
